@@ -1,0 +1,154 @@
+"""Order domain services: payment, inventory, delivery, email.
+
+These are local stand-ins with real state (a payment ledger, stock levels, an outbox of
+emails on disk) so that compensation can be observed: a refund reverses a charge, a release
+puts stock back. Every call is idempotent on the order id, so Temporal's retries are safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from orchestration.models.order import (
+    DeliveryInput,
+    DeliveryResult,
+    EmailInput,
+    EmailResult,
+    Order,
+    PaymentInput,
+    PaymentResult,
+    RefundInput,
+    RefundResult,
+    ReleaseInput,
+    ReservationResult,
+    ReserveInput,
+)
+
+# Countries the stand-in carrier serves; anything else is a permanent delivery failure.
+CARRIER_COUNTRIES = frozenset({"US", "CA", "MX", "GB", "IE", "DE", "FR", "NL", "BE", "ES", "IT"})
+DEFAULT_STOCK = 10_000
+PAYMENT_LIMIT = Decimal("1000000")
+
+
+def _ref(prefix: str, *parts: str) -> str:
+    digest = hashlib.sha256("/".join(parts).encode()).hexdigest()[:12].upper()
+    return f"{prefix}-{digest}"
+
+
+class OrderServices:
+    """The order domain's side effects, as activities sharing one process-local state."""
+
+    def __init__(self, outbox: Path, stock: dict[str, int] | None = None) -> None:
+        self.outbox = outbox
+        self.stock: dict[str, int] = dict(stock or {})
+        self.charges: dict[str, PaymentResult] = {}
+        self.refunds: dict[str, RefundResult] = {}
+        self.reservations: dict[str, dict[str, int]] = {}
+
+    def _available(self, sku: str) -> int:
+        return self.stock.setdefault(sku, DEFAULT_STOCK)
+
+    @activity.defn
+    async def validate_order(self, order: Order) -> None:
+        """Business rules beyond the model's shape."""
+        if order.total > PAYMENT_LIMIT:
+            raise ApplicationError(
+                f"order total {order.total} exceeds the {PAYMENT_LIMIT} limit",
+                type="InvalidOrder",
+                non_retryable=True,
+            )
+
+    @activity.defn
+    async def process_payment(self, payment: PaymentInput) -> PaymentResult:
+        """Charge the customer once per order."""
+        if payment.order_id in self.charges:
+            return self.charges[payment.order_id]
+        result = PaymentResult(transaction_id=_ref("TXN", payment.order_id), amount=payment.amount)
+        self.charges[payment.order_id] = result
+        activity.logger.info(
+            "charged %s %s for %s", payment.amount, payment.currency, payment.order_id
+        )
+        return result
+
+    @activity.defn
+    async def refund_payment(self, refund: RefundInput) -> RefundResult:
+        """Reverse a charge once."""
+        if refund.transaction_id in self.refunds:
+            return self.refunds[refund.transaction_id]
+        self.charges.pop(refund.order_id, None)
+        result = RefundResult(refund_id=_ref("RFD", refund.transaction_id))
+        self.refunds[refund.transaction_id] = result
+        activity.logger.info("refunded %s for %s", refund.amount, refund.order_id)
+        return result
+
+    @activity.defn
+    async def reserve_inventory(self, reserve: ReserveInput) -> ReservationResult:
+        """Hold stock for every line, or none of them."""
+        reservation_id = _ref("RES", reserve.order_id)
+        if reservation_id in self.reservations:
+            return ReservationResult(reservation_id=reservation_id)
+        short = [i.sku for i in reserve.items if self._available(i.sku) < i.quantity]
+        if short:
+            raise ApplicationError(
+                f"out of stock: {', '.join(short)}", type="OutOfStock", non_retryable=True
+            )
+        for item in reserve.items:
+            self.stock[item.sku] -= item.quantity
+        self.reservations[reservation_id] = {i.sku: i.quantity for i in reserve.items}
+        return ReservationResult(reservation_id=reservation_id)
+
+    @activity.defn
+    async def release_inventory(self, release: ReleaseInput) -> None:
+        """Put held stock back (idempotent)."""
+        held = self.reservations.pop(release.reservation_id, None)
+        for sku, quantity in (held or {}).items():
+            self.stock[sku] = self._available(sku) + quantity
+
+    @activity.defn
+    async def arrange_delivery(self, delivery: DeliveryInput) -> DeliveryResult:
+        """Book a shipment with the carrier for the destination country."""
+        country = delivery.address.country
+        if country not in CARRIER_COUNTRIES:
+            raise ApplicationError(
+                f"no carrier delivers to {country}", type="Undeliverable", non_retryable=True
+            )
+        return DeliveryResult(
+            tracking_number=_ref("TRACK", delivery.order_id),
+            carrier="Parcelnet",
+            estimated_delivery=date.today() + timedelta(days=3),
+        )
+
+    @activity.defn
+    async def send_confirmation_email(self, email: EmailInput) -> EmailResult:
+        """Write the email to the outbox (one file per order, so a retry rewrites it)."""
+        message = EmailMessage()
+        message["To"] = email.to
+        message["From"] = "orders@chatops.invalid"
+        message["Subject"] = email.subject
+        message_id = _ref("MSG", email.order_id)
+        message["Message-ID"] = f"<{message_id}@chatops.invalid>"
+        message.set_content(email.body)
+        self.outbox.mkdir(parents=True, exist_ok=True)
+        (self.outbox / f"{email.order_id}.eml").write_bytes(bytes(message))
+        return EmailResult(message_id=message_id)
+
+    def activities(self) -> list[Callable[..., Any]]:
+        """Every activity this service registers with a worker."""
+        return [
+            self.validate_order,
+            self.process_payment,
+            self.refund_payment,
+            self.reserve_inventory,
+            self.release_inventory,
+            self.arrange_delivery,
+            self.send_confirmation_email,
+        ]

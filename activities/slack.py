@@ -1,0 +1,218 @@
+"""Slack side effects: post and update approval cards, thread replies, ephemeral notes.
+
+Temporal owns retries, so the Slack client has no retry handlers of its own: a 429 becomes an
+``ApplicationError`` whose ``next_retry_delay`` is Slack's ``Retry-After``; errors that will
+never succeed (bad token, unknown channel, invalid blocks) are non-retryable.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from bot.cards import approval_card
+from orchestration.models.approval import (
+    CardInput,
+    EphemeralInput,
+    PostCardResult,
+    ResolveApproversInput,
+    ResolveApproversResult,
+    ThreadReplyInput,
+)
+
+CARD_EVENT_TYPE = "chatops_approval_card"
+HISTORY_LOOKBACK = 200
+
+# Errors retrying cannot fix; anything else (ratelimited, internal_error, 5xx) is retried.
+PERMANENT_ERRORS = frozenset(
+    {
+        "account_inactive",
+        "cant_update_message",
+        "channel_not_found",
+        "invalid_arguments",
+        "invalid_auth",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "is_archived",
+        "message_not_found",
+        "missing_scope",
+        "msg_too_long",
+        "no_such_subteam",
+        "no_text",
+        "not_allowed_token_type",
+        "not_authed",
+        "not_in_channel",
+        "restricted_action",
+        "token_revoked",
+        "too_many_attachments",
+        "user_not_found",
+        "user_not_in_channel",
+    }
+)
+
+
+def new_slack_client(token: str, base_url: str, timeout: int = 15) -> AsyncWebClient:
+    """A Web API client with no retry handlers: retries belong to Temporal."""
+    return AsyncWebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=[])
+
+
+def to_application_error(method: str, err: SlackApiError) -> ApplicationError:
+    """Map a Slack API error onto Temporal's retry semantics."""
+    response = err.response
+    status = response.status_code
+    code = str(response.get("error") or f"http_{status}")
+    if status == 429 or code == "ratelimited":
+        headers = {k.lower(): v for k, v in (response.headers or {}).items()}
+        raw = headers.get("retry-after", "1")
+        delay = int(raw[0] if isinstance(raw, list) else raw)
+        return ApplicationError(
+            f"Slack rate-limited {method}; retrying after {delay}s",
+            type="SlackRateLimited",
+            next_retry_delay=timedelta(seconds=max(delay, 1)),
+        )
+    if code in PERMANENT_ERRORS:
+        return ApplicationError(
+            f"Slack refused {method}: {code}", type="SlackPermanentError", non_retryable=True
+        )
+    return ApplicationError(f"Slack {method} failed: {code}", type="SlackError")
+
+
+class SlackActivities:
+    """Every Slack call the workflows make, sharing one ``AsyncWebClient``."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self._client = client
+        self._channel_ids: dict[str, str] = {}
+
+    async def _call(self, method: str, **kwargs: Any) -> Any:
+        try:
+            return await self._client.api_call(method, json=kwargs)
+        except SlackApiError as err:
+            raise to_application_error(method, err) from None
+        except (TimeoutError, aiohttp.ClientError) as err:
+            raise ApplicationError(
+                f"Slack {method} unreachable: {type(err).__name__}", type="SlackUnreachable"
+            ) from None
+
+    async def _get(self, method: str, **params: Any) -> Any:
+        try:
+            return await self._client.api_call(method, http_verb="GET", params=params)
+        except SlackApiError as err:
+            raise to_application_error(method, err) from None
+        except (TimeoutError, aiohttp.ClientError) as err:
+            raise ApplicationError(
+                f"Slack {method} unreachable: {type(err).__name__}", type="SlackUnreachable"
+            ) from None
+
+    async def _channel_id(self, channel: str) -> str:
+        """Channel ids pass through; names (``approvals`` or ``#approvals``) are looked up once."""
+        name = channel.lstrip("#")
+        if name[:1] in ("C", "G", "D") and name.isupper() and name.isalnum():
+            return name
+        if name in self._channel_ids:
+            return self._channel_ids[name]
+        cursor = ""
+        while True:
+            page = await self._get(
+                "conversations.list",
+                types="public_channel,private_channel",
+                exclude_archived="true",
+                limit=200,
+                cursor=cursor,
+            )
+            for conv in page.get("channels", []):
+                self._channel_ids[conv["name"]] = conv["id"]
+            cursor = (page.get("response_metadata") or {}).get("next_cursor", "")
+            if name in self._channel_ids:
+                return self._channel_ids[name]
+            if not cursor:
+                raise ApplicationError(
+                    f"Slack channel #{name} not found, or the app cannot see it",
+                    type="SlackPermanentError",
+                    non_retryable=True,
+                )
+
+    async def _find_card(self, channel: str, card_key: str) -> str | None:
+        history = await self._get(
+            "conversations.history",
+            channel=channel,
+            limit=HISTORY_LOOKBACK,
+            include_all_metadata="true",
+        )
+        for message in history.get("messages", []):
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if (
+                metadata.get("event_type") == CARD_EVENT_TYPE
+                and payload.get("card_key") == card_key
+            ):
+                return str(message["ts"])
+        return None
+
+    @activity.defn
+    async def post_approval_card(self, card: CardInput) -> PostCardResult:
+        """Post a card once: a retry first looks for the card an earlier attempt may have left."""
+        channel = await self._channel_id(card.request.policy.channel)
+        if activity.info().attempt > 1:
+            existing = await self._find_card(channel, card.card_key)
+            if existing is not None:
+                activity.logger.info("card %s was already posted as %s", card.card_key, existing)
+                return PostCardResult(channel=channel, ts=existing)
+        message = approval_card(card)
+        response = await self._call(
+            "chat.postMessage",
+            channel=channel,
+            text=message.text,
+            blocks=message.blocks,
+            unfurl_links=False,
+            metadata={"event_type": CARD_EVENT_TYPE, "event_payload": {"card_key": card.card_key}},
+        )
+        return PostCardResult(channel=str(response["channel"]), ts=str(response["ts"]))
+
+    @activity.defn
+    async def update_approval_card(self, card: CardInput) -> None:
+        """Redraw a card in place from the request's current state."""
+        state = card.state
+        if not state.channel or not state.message_ts:
+            raise ApplicationError(
+                "card has no channel/ts to update", type="NoCard", non_retryable=True
+            )
+        message = approval_card(card)
+        await self._call(
+            "chat.update",
+            channel=state.channel,
+            ts=state.message_ts,
+            text=message.text,
+            blocks=message.blocks,
+        )
+
+    @activity.defn
+    async def reply_in_thread(self, reply: ThreadReplyInput) -> None:
+        """Post in a card's thread (reminders, results)."""
+        await self._call(
+            "chat.postMessage", channel=reply.channel, thread_ts=reply.thread_ts, text=reply.text
+        )
+
+    @activity.defn
+    async def post_ephemeral(self, note: EphemeralInput) -> None:
+        """Tell one user something only they see."""
+        await self._call("chat.postEphemeral", channel=note.channel, user=note.user, text=note.text)
+
+    @activity.defn
+    async def resolve_approvers(self, request: ResolveApproversInput) -> ResolveApproversResult:
+        """Expand user groups (``S…``) into their members; user ids pass through."""
+        users: list[str] = []
+        for entry in request.ids:
+            if entry.startswith("S"):
+                response = await self._get("usergroups.users.list", usergroup=entry)
+                members = [str(u) for u in response.get("users", [])]
+            else:
+                members = [entry]
+            users.extend(m for m in members if m not in users)
+        return ResolveApproversResult(user_ids=users)

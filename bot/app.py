@@ -1,0 +1,71 @@
+"""Builds the Bolt app and the HTTP server around it."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+from temporalio.client import Client
+
+from bot.context import attach_temporal, tell
+from bot.listeners import register_all
+from bot.metrics import REGISTRY, REQUESTS
+
+log = logging.getLogger(__name__)
+EVENTS_PATH = "/slack/events"
+
+
+def build_app(web_client: AsyncWebClient, signing_secret: str, temporal: Client) -> AsyncApp:
+    """The Bolt app with every listener; Slack calls go through ``web_client``."""
+    # The token lives in web_client; Bolt calls auth.test lazily, on the first request.
+    app = AsyncApp(client=web_client, signing_secret=signing_secret)
+    attach_temporal(app, temporal)
+    register_all(app)
+
+    @app.error
+    async def on_error(error: Exception, body: dict[str, Any], client: AsyncWebClient) -> None:
+        # One place for the unexpected: log it with its trace, and tell the person who acted.
+        log.exception("unhandled error in a Slack listener", exc_info=error)
+        user = (body.get("user") or {}).get("id") or body.get("user_id")
+        channel = (body.get("container") or {}).get("channel_id") or body.get("channel_id")
+        if user and channel:
+            await tell(
+                client,
+                channel,
+                user,
+                "Sorry, something went wrong handling that; nothing was changed. "
+                "Please try again, and tell the bot's operators if it keeps happening.",
+            )
+
+    return app
+
+
+def build_web_app(app: AsyncApp) -> web.Application:
+    """aiohttp routes: ``POST /slack/events``, ``GET /healthz``, ``GET /metrics``."""
+
+    async def slack_events(request: web.Request) -> web.Response:
+        started = time.perf_counter()
+        bolt_request = await to_bolt_request(request)
+        bolt_response = await app.async_dispatch(bolt_request)
+        REQUESTS.observe(time.perf_counter() - started)
+        return await to_aiohttp_response(bolt_response)
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    async def metrics(_: web.Request) -> web.Response:
+        return web.Response(
+            body=generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST}
+        )
+
+    web_app = web.Application()
+    web_app.router.add_post(EVENTS_PATH, slack_events)
+    web_app.router.add_get("/healthz", healthz)
+    web_app.router.add_get("/metrics", metrics)
+    return web_app

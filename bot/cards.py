@@ -1,0 +1,239 @@
+"""Block Kit for approval cards, reminders and the reject modal: pure functions, no Slack calls.
+
+The worker's Slack activities draw cards with these; the bot draws modals. Tests check every
+builder against ``slack_sdk``'s Block Kit models and Slack's message limits.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from orchestration.models.approval import (
+    ApprovalState,
+    ApprovalStatus,
+    CardInput,
+    DecisionSource,
+)
+
+APPROVE_ACTION = "approval_approve"
+REJECT_ACTION = "approval_reject"
+REJECT_VIEW = "approval_reject_reason"
+REASON_BLOCK = "reason"
+REASON_INPUT = "reason_input"
+ACTIONS_BLOCK = "approval_actions"
+MAX_MESSAGE_BLOCKS = 50
+MAX_SECTION_TEXT = 3000
+VALUE_SEPARATOR = "|"
+
+Block = dict[str, Any]
+
+
+class Message(NamedTuple):
+    """A message body: plain-text fallback plus blocks."""
+
+    text: str
+    blocks: list[Block]
+
+
+_HEADLINES = {
+    ApprovalStatus.PENDING: "Approval needed",
+    ApprovalStatus.APPROVED: "Approved",
+    ApprovalStatus.REJECTED: "Rejected",
+    ApprovalStatus.EXPIRED: "Expired",
+    ApprovalStatus.CANCELLED: "Cancelled",
+}
+
+
+def escape(text: str) -> str:
+    """Escape the three characters mrkdwn treats as control characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def format_time(moment: datetime) -> str:
+    """``14:05 UTC``: cards say times in UTC so every reader sees the same thing."""
+    return moment.strftime("%H:%M UTC")
+
+
+def format_datetime(moment: datetime) -> str:
+    """``2026-11-21 14:05 UTC``."""
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def mention(user_id: str | None, fallback: str = "someone") -> str:
+    """``<@U123>`` for Slack ids; terminal identities (``cli:alice``) stay plain text."""
+    if not user_id:
+        return fallback
+    if user_id[:1] in ("U", "W") and user_id.isalnum():
+        return f"<@{user_id}>"
+    return escape(user_id)
+
+
+def decision_value(workflow_id: str, request_id: str) -> str:
+    """A button's ``value``: which workflow and which request; ids only, never secrets."""
+    return f"{workflow_id}{VALUE_SEPARATOR}{request_id}"
+
+
+def parse_decision_value(value: str) -> tuple[str, str | None]:
+    """Inverse of :func:`decision_value`; a bare workflow id means "the current request"."""
+    workflow_id, _, request_id = value.partition(VALUE_SEPARATOR)
+    return workflow_id, (request_id or None)
+
+
+def decided_line(state: ApprovalState) -> str:
+    """``*Approved* by <@U1> at 12:03 UTC (from the command line)``, or the expiry/cancel note."""
+    status = state.status
+    if status is ApprovalStatus.EXPIRED:
+        return f"*Expired* at {format_time(state.deadline)}: nobody decided in time."
+    if status is ApprovalStatus.CANCELLED:
+        when = f" at {format_time(state.decided_at)}" if state.decided_at else ""
+        return f"*Cancelled*{when}."
+    if status in (ApprovalStatus.APPROVED, ApprovalStatus.REJECTED) and state.decided_at:
+        source = " (from the command line)" if state.decision_source is DecisionSource.CLI else ""
+        line = (
+            f"*{status.value.capitalize()}* by {mention(state.decided_by)} "
+            f"at {format_time(state.decided_at)}{source}"
+        )
+        if state.reason:
+            line += f"\n*Reason:* {escape(state.reason)}"
+        return line
+    return ""
+
+
+def refusal_reason_already_decided(state: ApprovalState) -> str:
+    """What a late clicker is told."""
+    if state.status is ApprovalStatus.EXPIRED:
+        return f"This request expired at {format_time(state.deadline)}; nothing was changed."
+    if state.status is ApprovalStatus.CANCELLED:
+        return "This request was cancelled; nothing was changed."
+    when = f" at {format_time(state.decided_at)}" if state.decided_at else ""
+    return f"Already {state.status.value} by {mention(state.decided_by)}{when}."
+
+
+def approval_card(card: CardInput) -> Message:
+    """The card for a request in any state: buttons while pending, the outcome once decided."""
+    request, state = card.request, card.state
+    status = state.status
+    headline = _HEADLINES[status]
+    header = f"{headline}: {request.title}"[:150]
+    blocks: list[Block] = [
+        {"type": "header", "text": {"type": "plain_text", "text": header, "emoji": True}},
+    ]
+    if request.fields:
+        fields = [
+            {"type": "mrkdwn", "text": f"*{escape(f.label)}*\n{escape(f.value)}"[:2000]}
+            for f in request.fields[:10]
+        ]
+        blocks.append({"type": "section", "fields": fields})
+    requested = (
+        f"Requested by {mention(request.requester, escape(request.requester_label))} "
+        f"at {format_time(state.requested_at)}"
+    )
+    if status is ApprovalStatus.PENDING:
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": f"{requested} · {escape(request.expiry_effect.capitalize())} "
+                        f"at {format_time(state.deadline)} if nobody decides.",
+                    }
+                ],
+            }
+        )
+        blocks.append(_buttons(card))
+        text = f"{request.title} needs approval ({request.expiry_effect} at "
+        text += f"{format_time(state.deadline)})."
+    else:
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": decided_line(state)[:3000]}}
+        )
+        context = requested
+        if state.outcome_note:
+            context += f" · {escape(state.outcome_note)}"
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": context}]})
+        text = f"{headline}: {request.title}."
+        if state.decided_by and status in (ApprovalStatus.APPROVED, ApprovalStatus.REJECTED):
+            text = f"{headline} by {mention(state.decided_by)}: {request.title}."
+        if state.outcome_note:
+            text += f" {state.outcome_note}"
+    if card.workflow_link:
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {"type": "mrkdwn", "text": f"<{card.workflow_link}|Open {card.workflow_id}>"}
+                ],
+            }
+        )
+    return Message(text=text, blocks=blocks[:MAX_MESSAGE_BLOCKS])
+
+
+def _buttons(card: CardInput) -> Block:
+    value = decision_value(card.workflow_id, card.state.request_id)
+    approve: Block = {
+        "type": "button",
+        "action_id": APPROVE_ACTION,
+        "text": {"type": "plain_text", "text": "Approve"},
+        "style": "primary",
+        "value": value,
+        "accessibility_label": f"Approve {card.request.title}"[:75],
+    }
+    confirm = card.request.confirm
+    if confirm is not None:
+        approve["confirm"] = {
+            "title": {"type": "plain_text", "text": confirm.title[:100]},
+            "text": {"type": "mrkdwn", "text": confirm.text[:300]},
+            "confirm": {"type": "plain_text", "text": "Approve"},
+            "deny": {"type": "plain_text", "text": "Cancel"},
+            "style": "primary",
+        }
+    reject: Block = {
+        "type": "button",
+        "action_id": REJECT_ACTION,
+        "text": {"type": "plain_text", "text": "Reject"},
+        "style": "danger",
+        "value": value,
+        "accessibility_label": f"Reject {card.request.title}"[:75],
+    }
+    return {"type": "actions", "block_id": ACTIONS_BLOCK, "elements": [approve, reject]}
+
+
+def reminder_text(state: ApprovalState) -> str:
+    """The reminder posted in a card's thread before its deadline."""
+    approvers = ", ".join(mention(a) for a in state.approvers) or "Approvers"
+    return (
+        f"Reminder: {escape(state.title)} is still waiting for a decision. "
+        f"{approvers}: it expires at {format_time(state.deadline)}."
+    )
+
+
+def reject_modal(private_metadata: str, title: str) -> dict[str, Any]:
+    """The modal asking for a rejection reason (required)."""
+    return {
+        "type": "modal",
+        "callback_id": REJECT_VIEW,
+        "private_metadata": private_metadata,
+        "title": {"type": "plain_text", "text": "Reject request"},
+        "submit": {"type": "plain_text", "text": "Reject"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": f"You are rejecting *{escape(title)}*."},
+            },
+            {
+                "type": "input",
+                "block_id": REASON_BLOCK,
+                "label": {"type": "plain_text", "text": "Reason"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": REASON_INPUT,
+                    "multiline": True,
+                    "max_length": 2000,
+                    "placeholder": {"type": "plain_text", "text": "Why is this rejected?"},
+                },
+            },
+        ],
+    }

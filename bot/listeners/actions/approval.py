@@ -1,0 +1,63 @@
+"""Approve and Reject on an approval card.
+
+Ack first; then check the clicker and the request's state (``describe()``, which works with
+no worker running) so a click that cannot win is answered at once; then signal. Reject opens
+a modal for the reason; the decision is sent when the modal is submitted.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.cards import parse_decision_value, reject_modal
+from bot.listeners.decide import submit_decision
+from orchestration.models.approval import DecisionInput, DecisionSource, Verdict
+
+
+def click_decision(body: dict[str, Any], verdict: Verdict) -> tuple[str, DecisionInput]:
+    """The workflow id and decision a click stands for."""
+    action = body["actions"][0]
+    workflow_id, request_id = parse_decision_value(action.get("value", ""))
+    user_id = body["user"]["id"]
+    decision = DecisionInput(
+        verdict=verdict,
+        user_id=user_id,
+        source=DecisionSource.SLACK,
+        click_key=f"{user_id}:{action.get('action_ts', '')}",
+        request_id=request_id,
+    )
+    return workflow_id, decision
+
+
+def card_channel(body: dict[str, Any]) -> str:
+    """The channel of the card that was clicked."""
+    return str((body.get("container") or {}).get("channel_id") or body["channel"]["id"])
+
+
+async def approve_clicked(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
+) -> None:
+    """Approve: check, then signal."""
+    await ack()
+    workflow_id, decision = click_decision(body, Verdict.APPROVE)
+    await submit_decision(client, context, workflow_id, decision, card_channel(body))
+
+
+async def reject_clicked(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
+) -> None:
+    """Reject: check, then open the modal that asks why (the trigger lives 3 s)."""
+    await ack()
+    workflow_id, decision = click_decision(body, Verdict.REJECT)
+    channel = card_channel(body)
+    state = await submit_decision(client, context, workflow_id, decision, channel, signal=False)
+    if state is None:
+        return
+    metadata = json.dumps(
+        {"workflow_id": workflow_id, "request_id": state.request_id, "channel": channel}
+    )
+    await client.views_open(trigger_id=body["trigger_id"], view=reject_modal(metadata, state.title))

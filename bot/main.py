@@ -1,0 +1,48 @@
+"""The bot's entry point: HTTP mode on CHATOPS_BOT_PORT, or Socket Mode with SLACK_APP_TOKEN."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_sdk.web.async_client import AsyncWebClient
+from temporalio.client import Client
+
+from bot.app import EVENTS_PATH, build_app, build_web_app
+from orchestration.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def bot_web_client(settings: Settings) -> AsyncWebClient:
+    """The bot's Web API client. Bolt's own calls (views.open, ephemerals) are cheap reads or
+    single posts, so the default connection-error retry is kept; rate limits are not retried
+    here because a click's answer that comes a minute late helps nobody."""
+    return AsyncWebClient(token=settings.bot_token(), base_url=settings.effective_slack_api_url)
+
+
+async def run_bot(settings: Settings, temporal: Client, stop: asyncio.Event) -> None:
+    """Serve Slack traffic until ``stop`` is set."""
+    app = build_app(bot_web_client(settings), settings.signing_secret(), temporal)
+    web_app = build_web_app(app)
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.bot_host, settings.bot_port)
+    await site.start()
+    log.info("bot listening on http://%s:%d%s", settings.bot_host, settings.bot_port, EVENTS_PATH)
+    socket_handler: AsyncSocketModeHandler | None = None
+    try:
+        if settings.slack_app_token is not None:
+            socket_handler = AsyncSocketModeHandler(
+                app, settings.slack_app_token.get_secret_value()
+            )
+            await socket_handler.connect_async()
+            log.info("bot connected to Slack in Socket Mode")
+        await stop.wait()
+    finally:
+        if socket_handler is not None:
+            await socket_handler.close_async()
+        await runner.cleanup()
+        log.info("bot stopped")

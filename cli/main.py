@@ -1,0 +1,121 @@
+"""The ``chatops`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from cli.errors import CliError, describe_validation_error
+from cli.examples import EXAMPLES
+from orchestration.client import TemporalUnavailable, connect
+from orchestration.devserver import EmbeddedServerError
+from orchestration.models.approval import Verdict
+from orchestration.settings import Settings
+
+EPILOG = """\
+examples:
+  chatops up                               everything on this machine, no Slack workspace needed
+  chatops start order --example large      an order that waits for approval (prints its id)
+  chatops approve order-ORD-1234 --reason "known customer"
+  chatops reject order-ORD-1234 --reason "card flagged"
+
+Settings come from the environment; see the README's configuration table."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Every subcommand and option."""
+    parser = argparse.ArgumentParser(
+        prog="chatops",
+        description="Human-in-the-loop approvals for Temporal workflows, in Slack.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    up = commands.add_parser("up", help="run the whole stack: Temporal, stand-in, worker, bot")
+    up.set_defaults(role="up")
+    for role, text in (
+        ("server", "run the embedded Temporal server (data in CHATOPS_DATA_DIR)"),
+        ("worker", "run the Temporal worker"),
+        ("bot", "run the Slack bot (HTTP on CHATOPS_BOT_PORT, or Socket Mode)"),
+        ("slack-sim", "run the local Slack stand-in alone"),
+    ):
+        commands.add_parser(role, help=text).set_defaults(role=role)
+
+    start = commands.add_parser("start", help="start a workflow and print its id")
+    kinds = start.add_subparsers(dest="kind", metavar="KIND", required=True)
+    order = kinds.add_parser("order", help="start an order")
+    source = order.add_mutually_exclusive_group(required=True)
+    source.add_argument("--example", choices=sorted(EXAMPLES), help="a built-in example order")
+    source.add_argument("--file", type=Path, help="an order as JSON (see README)")
+    order.add_argument("--requester", help="Slack user id of whoever placed the order")
+    order.set_defaults(role="start-order")
+
+    for verb, verdict in (("approve", Verdict.APPROVE), ("reject", Verdict.REJECT)):
+        decide = commands.add_parser(verb, help=f"{verb} a pending request from the terminal")
+        decide.add_argument("workflow_id", help="e.g. order-ORD-1234")
+        decide.add_argument("--reason", default="", help="why (shown on the card)")
+        decide.add_argument(
+            "--as",
+            dest="as_user",
+            metavar="USER_ID",
+            help="the identity to record (default cli:<your login>)",
+        )
+        decide.set_defaults(role="decide", verdict=verdict)
+    return parser
+
+
+async def run(args: argparse.Namespace, settings: Settings) -> None:
+    """Dispatch one parsed command."""
+    from cli import orders, processes
+
+    role = args.role
+    if role == "up":
+        await processes.cmd_up(settings)
+    elif role == "server":
+        await processes.cmd_server(settings)
+    elif role == "worker":
+        await processes.cmd_worker(settings)
+    elif role == "bot":
+        await processes.cmd_bot(settings)
+    elif role == "slack-sim":
+        await processes.cmd_slack_sim(settings)
+    elif role == "start-order":
+        order = orders.pick_order(args.example, args.file, args.requester)
+        client = await connect(settings)
+        await orders.cmd_start_order(client, settings, order, processes.ui_url(settings))
+    elif role == "decide":
+        client = await connect(settings)
+        await orders.cmd_decide(client, args.workflow_id, args.verdict, args.reason, args.as_user)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``chatops`` console script; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format=f"%(asctime)s {args.role:<9} %(levelname)-7s %(name)s: %(message)s",
+    )
+    try:
+        settings = Settings()
+    except ValidationError as err:
+        print(f"error: {describe_validation_error('invalid settings', err)}", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(run(args, settings))
+    except (CliError, TemporalUnavailable, EmbeddedServerError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

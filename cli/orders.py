@@ -1,0 +1,173 @@
+"""``chatops start order`` and ``chatops approve|reject``: terminal twins of the Slack gestures."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from pydantic import ValidationError
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from cli.errors import CliError, describe_validation_error
+from cli.examples import EXAMPLES, example_order
+from orchestration import search_attributes as sa
+from orchestration.decisions import (
+    DecisionRefused,
+    TemporalUnreachable,
+    check_decision,
+    load_approval,
+    send_decision,
+)
+from orchestration.models.approval import (
+    ApprovalPolicy,
+    ApprovalStatus,
+    DecisionInput,
+    DecisionSource,
+    Verdict,
+)
+from orchestration.models.order import Order, OrderInput, OrderPolicy
+from orchestration.settings import STANDIN_REQUESTER, Settings
+from orchestration.workflows.order import OrderWorkflow, money
+
+CONFIRM_WAIT = 5.0
+
+
+def load_order_file(path: Path) -> Order:
+    """Read and validate an order file; every problem becomes a CliError naming the field."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise CliError(f"cannot read {path}: {err.strerror or err}") from None
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as err:
+        raise CliError(
+            f"{path} is not valid JSON: {err.msg} at line {err.lineno} column {err.colno}"
+        ) from None
+    try:
+        return Order.model_validate(data)
+    except ValidationError as err:
+        raise CliError(describe_validation_error(f"{path} is not a valid order", err)) from None
+
+
+def approval_policy(settings: Settings, ui_url: str | None) -> ApprovalPolicy:
+    """The approval policy new requests get from the current settings."""
+    return ApprovalPolicy(
+        approvers=settings.effective_approvers,
+        channel=settings.approvals_channel,
+        timeout=settings.approval_timeout,
+        reminder_before=settings.reminder_before,
+        temporal_ui_url=ui_url,
+    )
+
+
+async def start_order(
+    client: Client,
+    settings: Settings,
+    order: Order,
+    *,
+    ui_url: str | None = None,
+) -> str:
+    """Start an OrderWorkflow; returns its workflow id."""
+    if order.requested_by is None and not settings.uses_real_slack:
+        order = order.model_copy(update={"requested_by": STANDIN_REQUESTER})
+    workflow_input = OrderInput(
+        order=order,
+        policy=OrderPolicy(
+            approval_threshold=settings.order_approval_threshold,
+            confirm_above=settings.confirm_above,
+            approval=approval_policy(settings, ui_url),
+        ),
+        requester_label=f"chatops CLI ({getpass.getuser()})",
+    )
+    try:
+        handle = await client.start_workflow(
+            OrderWorkflow.run,
+            workflow_input,
+            id=order.workflow_id,
+            task_queue=settings.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            search_attributes=TypedSearchAttributes([SearchAttributePair(sa.KIND, "order")]),
+        )
+    except WorkflowAlreadyStartedError:
+        raise CliError(
+            f"order {order.order_id} already exists (workflow {order.workflow_id}); "
+            "use a new order_id"
+        ) from None
+    return handle.id
+
+
+def pick_order(example: str | None, file: Path | None, requester: str | None) -> Order:
+    """The order named on the command line."""
+    if file is not None:
+        order = load_order_file(file)
+    elif example is not None:
+        if example not in EXAMPLES:
+            raise CliError(f"no example {example!r}; choose one of: {', '.join(EXAMPLES)}")
+        order = example_order(example)
+    else:
+        raise CliError("say which order: --example NAME or --file ORDER.json")
+    if requester:
+        order = order.model_copy(update={"requested_by": requester})
+    return order
+
+
+async def cmd_start_order(
+    client: Client, settings: Settings, order: Order, ui_url: str | None
+) -> None:
+    """Start the order, print its workflow id (stdout) and what happens next (stderr)."""
+    workflow_id = await start_order(client, settings, order, ui_url=ui_url)
+    total = money(order.total, order.currency)
+    print(workflow_id)
+    if order.total > settings.order_approval_threshold:
+        print(
+            f"Order {order.order_id} ({total}) needs approval: a card is on its way to "
+            f"#{settings.approvals_channel.lstrip('#')}. Or: chatops approve {workflow_id}",
+            file=sys.stderr,
+        )
+    else:
+        print(f"Order {order.order_id} ({total}) is being processed.", file=sys.stderr)
+
+
+async def cmd_decide(
+    client: Client, workflow_id: str, verdict: Verdict, reason: str, as_user: str | None
+) -> None:
+    """Check, signal, then wait briefly to report whether the decision was applied."""
+    user = as_user or f"cli:{getpass.getuser()}"
+    decision = DecisionInput(
+        verdict=verdict,
+        user_id=user,
+        reason=reason,
+        source=DecisionSource.CLI,
+        click_key=f"cli:{uuid.uuid4().hex}",
+    )
+    try:
+        await check_decision(client, workflow_id, decision)
+        await send_decision(client, workflow_id, decision)
+    except (DecisionRefused, TemporalUnreachable) as err:
+        raise CliError(str(err)) from None
+    past = "approved" if verdict is Verdict.APPROVE else "rejected"
+    deadline = time.monotonic() + CONFIRM_WAIT
+    while time.monotonic() < deadline:
+        state = await load_approval(client, workflow_id)
+        if state.status is not ApprovalStatus.PENDING:
+            if state.decided_by == user and state.status.value == past:
+                print(f"{workflow_id}: {past} as {user}.")
+                return
+            raise CliError(
+                f"{workflow_id} was decided otherwise: {state.status.value} by {state.decided_by}."
+            )
+        await asyncio.sleep(0.2)
+    description = await client.get_workflow_handle(workflow_id).describe()
+    if description.status == WorkflowExecutionStatus.RUNNING:
+        print(
+            f"{workflow_id}: decision sent ({verdict.value} as {user}); it is applied as soon "
+            "as a worker picks it up."
+        )

@@ -1,0 +1,337 @@
+"""The approval gate: one mechanism for every request that waits on a human in Slack.
+
+A workflow inherits :class:`ApprovableWorkflow`, which gives it the ``decide`` signal and the
+``approval`` query, and calls ``await self.gate.request(...)`` where a human must decide.
+The gate posts the card, reminds before the deadline, enforces who may decide (first valid
+decision wins; duplicates, late clicks, outsiders and self-approval change nothing), records
+every attempt, keeps memo and search attributes current for ``describe()``, and redraws the
+card on every terminal outcome.
+
+Workflow code: deterministic, no I/O; all Slack calls are activities.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy, SearchAttributeUpdate
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.slack import SlackActivities
+    from bot.cards import reminder_text as build_reminder_text
+    from orchestration import search_attributes as sa
+    from orchestration.approval_rules import refusal_for
+    from orchestration.models.approval import (
+        ApprovalRequest,
+        ApprovalState,
+        ApprovalStatus,
+        AttemptResult,
+        CardInput,
+        DecisionAttempt,
+        DecisionInput,
+        DecisionSource,
+        EphemeralInput,
+        ResolveApproversInput,
+        ThreadReplyInput,
+        Verdict,
+    )
+
+MEMO_KEY = "approval"
+SLACK_CALL_TIMEOUT = timedelta(seconds=20)
+SLACK_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=30),
+)
+# A card update or reminder that still fails after this long is given up (and recorded);
+# the order itself must not fail because Slack was down.
+CARD_UPDATE_WINDOW = timedelta(minutes=30)
+NOTE_WINDOW = timedelta(minutes=2)
+MAX_ATTEMPTS_KEPT = 200
+
+
+def activity_failure_message(err: BaseException) -> str:
+    """The innermost message of an activity failure, for people to read."""
+    cause: BaseException | None = err
+    while isinstance(cause, ActivityError) and cause.cause is not None:
+        cause = cause.cause
+    if isinstance(cause, ApplicationError):
+        return cause.message
+    return str(cause or err)
+
+
+class ApprovalGate:
+    """State and behaviour of one workflow's approval requests (one at a time)."""
+
+    def __init__(self) -> None:
+        self.state: ApprovalState | None = None
+        self._request: ApprovalRequest | None = None
+        self._seen_clicks: set[str] = set()
+        self._notes: list[asyncio.Task[None]] = []
+        self._count = 0
+
+    # -- decisions -----------------------------------------------------------------------
+
+    def on_decision(self, decision: DecisionInput) -> None:
+        """Apply or refuse one decision attempt. Synchronous, so attempts apply in order."""
+        now = workflow.now()
+        state = self.state
+        if decision.click_key in self._seen_clicks:
+            self._record(decision, AttemptResult.DUPLICATE, None)
+            return
+        self._seen_clicks.add(decision.click_key)
+        refusal = refusal_for(state, decision)
+        if refusal is not None:
+            self._record(decision, AttemptResult.REFUSED, refusal)
+            if state is not None and decision.source is DecisionSource.SLACK and state.channel:
+                self._note(
+                    EphemeralInput(channel=state.channel, user=decision.user_id, text=refusal)
+                )
+            return
+        assert state is not None  # _refusal refuses when there is no request
+        state.status = (
+            ApprovalStatus.APPROVED
+            if decision.verdict is Verdict.APPROVE
+            else ApprovalStatus.REJECTED
+        )
+        state.decided_by = decision.user_id
+        state.decided_at = now
+        state.decision_source = decision.source
+        state.reason = decision.reason.strip()
+        self._record(decision, AttemptResult.APPLIED, None)
+        self._publish()
+
+    def _record(self, decision: DecisionInput, result: AttemptResult, refusal: str | None) -> None:
+        if self.state is None:
+            workflow.logger.warning(
+                "decision from %s before any request: %s", decision.user_id, refusal
+            )
+            return
+        attempts = self.state.attempts
+        attempts.append(
+            DecisionAttempt(
+                at=workflow.now(),
+                user_id=decision.user_id,
+                verdict=decision.verdict,
+                reason=decision.reason,
+                source=decision.source,
+                click_key=decision.click_key,
+                result=result,
+                refusal=refusal,
+            )
+        )
+        del attempts[:-MAX_ATTEMPTS_KEPT]
+
+    # -- the request ---------------------------------------------------------------------
+
+    async def request(self, request: ApprovalRequest) -> ApprovalState:
+        """Post a card and wait for a decision or the deadline; returns the terminal state.
+
+        Raises:
+            ActivityError: the card could not be posted at all (for example an unknown
+                channel); nobody could decide, so the caller should fail the request.
+        """
+        policy = request.policy
+        now = workflow.now()
+        self._count += 1
+        self._request = request
+        state = ApprovalState(
+            request_id=str(self._count),
+            kind=request.kind,
+            subject_id=request.subject_id,
+            title=request.title,
+            requester=request.requester,
+            approvers=list(policy.approvers),
+            requested_at=now,
+            deadline=now + policy.timeout,
+        )
+        self.state = state
+        self._publish()
+        if any(a.startswith("S") for a in policy.approvers):
+            resolved = await workflow.execute_activity_method(
+                SlackActivities.resolve_approvers,
+                ResolveApproversInput(ids=list(policy.approvers)),
+                start_to_close_timeout=SLACK_CALL_TIMEOUT,
+                schedule_to_close_timeout=policy.timeout,
+                retry_policy=SLACK_RETRY,
+            )
+            state.approvers = resolved.user_ids
+        try:
+            posted = await workflow.execute_activity_method(
+                SlackActivities.post_approval_card,
+                self._card(),
+                start_to_close_timeout=SLACK_CALL_TIMEOUT,
+                schedule_to_close_timeout=max(policy.timeout, timedelta(minutes=1)),
+                retry_policy=SLACK_RETRY,
+            )
+            state.channel, state.message_ts = posted.channel, posted.ts
+            self._publish()
+            await self._wait_for_decision()
+        except asyncio.CancelledError:
+            if not state.status.is_terminal:
+                state.status = ApprovalStatus.CANCELLED
+                state.decided_at = workflow.now()
+                self._publish()
+            await self.redraw()
+            raise
+        await self.redraw()
+        return state
+
+    async def _wait_for_decision(self) -> None:
+        state = self.state
+        assert state is not None and self._request is not None
+        policy = self._request.policy
+
+        def decided() -> bool:
+            return state.status.is_terminal
+
+        reminder_at = state.deadline - policy.reminder_before
+        if timedelta(0) < policy.reminder_before < policy.timeout:
+            if await self._wait(decided, reminder_at):
+                return
+            state.reminded_at = workflow.now()
+            if state.channel and state.message_ts:
+                self._note(
+                    ThreadReplyInput(
+                        channel=state.channel,
+                        thread_ts=state.message_ts,
+                        text=build_reminder_text(state),
+                    )
+                )
+        if await self._wait(decided, state.deadline):
+            return
+        state.status = ApprovalStatus.EXPIRED
+        state.decided_at = workflow.now()
+        self._publish()
+
+    @staticmethod
+    async def _wait(condition: Callable[[], bool], until: datetime) -> bool:
+        """Wait for ``condition`` until the moment ``until``; True if it became true."""
+        remaining = until - workflow.now()
+        if condition():
+            return True
+        if remaining <= timedelta(0):
+            return False
+        try:
+            await workflow.wait_condition(condition, timeout=remaining)
+        except TimeoutError:
+            return bool(condition())
+        return True
+
+    # -- after the decision --------------------------------------------------------------
+
+    async def finish(self, note: str) -> None:
+        """Record what became of the request (order completed, failed...) and redraw the card."""
+        if self.state is None:
+            return
+        self.state.outcome_note = note
+        self._publish()
+        await self.redraw()
+
+    async def redraw(self) -> None:
+        """Bring the card up to date; a card that cannot be updated is recorded, not fatal."""
+        state = self.state
+        if state is None or not state.channel or not state.message_ts:
+            return
+        try:
+            await workflow.execute_activity_method(
+                SlackActivities.update_approval_card,
+                self._card(),
+                start_to_close_timeout=SLACK_CALL_TIMEOUT,
+                schedule_to_close_timeout=CARD_UPDATE_WINDOW,
+                retry_policy=SLACK_RETRY,
+            )
+            state.card_error = None
+        except ActivityError as err:
+            state.card_error = activity_failure_message(err)
+            workflow.logger.warning("card update failed: %s", state.card_error)
+        self._publish()
+
+    async def close(self) -> None:
+        """Wait for outstanding notes (ephemeral refusals, reminders) before the run ends."""
+        while self._notes:
+            pending, self._notes = self._notes, []
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _card(self) -> CardInput:
+        assert self._request is not None and self.state is not None
+        info = workflow.info()
+        ui = self._request.policy.temporal_ui_url
+        link = (
+            f"{ui.rstrip('/')}/namespaces/{info.namespace}/workflows/{info.workflow_id}"
+            if ui
+            else None
+        )
+        return CardInput(
+            request=self._request,
+            state=self.state.model_copy(update={"attempts": []}),
+            workflow_id=info.workflow_id,
+            card_key=f"{info.workflow_id}/{info.run_id}/{self.state.request_id}",
+            workflow_link=link,
+        )
+
+    def _note(self, note: EphemeralInput | ThreadReplyInput) -> None:
+        """Send a note in the background; a note that cannot be delivered is only logged."""
+
+        async def send() -> None:
+            try:
+                if isinstance(note, EphemeralInput):
+                    await workflow.execute_activity_method(
+                        SlackActivities.post_ephemeral,
+                        note,
+                        start_to_close_timeout=SLACK_CALL_TIMEOUT,
+                        schedule_to_close_timeout=NOTE_WINDOW,
+                        retry_policy=SLACK_RETRY,
+                    )
+                else:
+                    await workflow.execute_activity_method(
+                        SlackActivities.reply_in_thread,
+                        note,
+                        start_to_close_timeout=SLACK_CALL_TIMEOUT,
+                        schedule_to_close_timeout=NOTE_WINDOW,
+                        retry_policy=SLACK_RETRY,
+                    )
+            except ActivityError as err:
+                workflow.logger.warning("note not delivered: %s", activity_failure_message(err))
+
+        self._notes.append(asyncio.ensure_future(send()))
+
+    def _publish(self) -> None:
+        """Mirror the state into memo and search attributes, for ``describe()`` and lists."""
+        state = self.state
+        if state is None:
+            return
+        workflow.upsert_memo({MEMO_KEY: state.model_dump(mode="json", exclude={"attempts"})})
+        updates: list[SearchAttributeUpdate[Any]] = [
+            sa.APPROVAL_STATUS.value_set(state.status.value),
+            sa.APPROVAL_DEADLINE.value_set(state.deadline),
+        ]
+        if state.requester:
+            updates.append(sa.APPROVAL_REQUESTER.value_set(state.requester))
+        if state.decided_by:
+            updates.append(sa.APPROVAL_DECIDED_BY.value_set(state.decided_by))
+        workflow.upsert_search_attributes(updates)
+
+
+class ApprovableWorkflow:
+    """Base of workflows with an approval gate: the ``decide`` signal, the ``approval`` query."""
+
+    def __init__(self) -> None:
+        self.gate = ApprovalGate()
+
+    @workflow.signal
+    def decide(self, decision: DecisionInput) -> None:
+        """A decision from a card click or the command line."""
+        self.gate.on_decision(decision)
+
+    @workflow.query
+    def approval(self) -> ApprovalState | None:
+        """The current (or last) approval request, with every attempt."""
+        return self.gate.state

@@ -1,0 +1,31 @@
+"""Who may decide a request, as one pure function shared by the workflow and the bot.
+
+The bot applies it to the state in a workflow's memo (so a click that cannot win is answered
+at once, even while no worker runs); the workflow applies it again to its live state, which
+is the authority when two clicks race.
+"""
+
+from __future__ import annotations
+
+from bot.cards import mention, refusal_reason_already_decided
+from orchestration.models.approval import ApprovalState, DecisionInput, DecisionSource
+
+
+def refusal_for(state: ApprovalState | None, decision: DecisionInput) -> str | None:
+    """Why ``decision`` cannot be applied to ``state``, or None if it can."""
+    if state is None:
+        return "Nothing is waiting for approval here."
+    if decision.request_id is not None and decision.request_id != state.request_id:
+        return "This card is out of date: a newer request replaced it. Nothing was changed."
+    if state.status.is_terminal:
+        return refusal_reason_already_decided(state)
+    if state.requester is not None and decision.user_id == state.requester:
+        return (
+            f"You requested this {state.kind}, so someone else must decide it. Nothing was changed."
+        )
+    if decision.source is DecisionSource.SLACK and decision.user_id not in state.approvers:
+        if not state.approvers:
+            return "No approvers are configured for this request; nothing was changed."
+        allowed = ", ".join(mention(a) for a in state.approvers)
+        return f"You are not an approver for this request (approvers: {allowed})."
+    return None

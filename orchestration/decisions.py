@@ -1,0 +1,81 @@
+"""Reading a request's approval state and sending decisions: shared by the bot and the CLI.
+
+Everything here works with no worker running: the state comes from ``describe()`` (memo),
+and a signal is durably accepted by the server, to be applied when a worker returns.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.service import RPCError, RPCStatusCode
+
+from orchestration.approval import MEMO_KEY, ApprovableWorkflow
+from orchestration.approval_rules import refusal_for
+from orchestration.models.approval import ApprovalState, DecisionInput
+
+# A person is waiting on the answer: fail fast rather than retry for a minute.
+RPC_TIMEOUT = timedelta(seconds=5)
+
+
+class DecisionRefused(Exception):
+    """A decision that cannot be applied; the message is for the person who tried."""
+
+
+class TemporalUnreachable(Exception):
+    """Temporal did not answer; the message is for the person who tried."""
+
+
+async def load_approval(client: Client, workflow_id: str) -> ApprovalState:
+    """The approval state a workflow last published, from ``describe()``.
+
+    Raises:
+        DecisionRefused: no such workflow, or it has no approval request, or it has ended
+            without recording a decision.
+        TemporalUnreachable: Temporal did not answer.
+    """
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        description = await handle.describe(rpc_timeout=RPC_TIMEOUT)
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise DecisionRefused(f"No workflow {workflow_id}.") from None
+        raise TemporalUnreachable(
+            f"Could not reach Temporal ({err.status.name}); nothing was changed. Try again shortly."
+        ) from None
+    raw = await description.memo_value(MEMO_KEY, None)
+    if raw is None:
+        raise DecisionRefused(f"{workflow_id} has no approval request.")
+    state = ApprovalState.model_validate(raw)
+    if description.status != WorkflowExecutionStatus.RUNNING and not state.status.is_terminal:
+        status = description.status.name.lower() if description.status else "ended"
+        raise DecisionRefused(f"{workflow_id} has {status}; nothing can be decided any more.")
+    return state
+
+
+async def check_decision(
+    client: Client, workflow_id: str, decision: DecisionInput
+) -> ApprovalState:
+    """Load the state and apply the shared rules; raises DecisionRefused with the reason."""
+    state = await load_approval(client, workflow_id)
+    refusal = refusal_for(state, decision)
+    if refusal is not None:
+        raise DecisionRefused(refusal)
+    return state
+
+
+async def send_decision(client: Client, workflow_id: str, decision: DecisionInput) -> None:
+    """Signal the decision; the workflow applies it (first valid decision wins)."""
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        await handle.signal(ApprovableWorkflow.decide, decision, rpc_timeout=RPC_TIMEOUT)
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise DecisionRefused(
+                f"{workflow_id} has already ended; nothing was changed."
+            ) from None
+        raise TemporalUnreachable(
+            f"Could not reach Temporal ({err.status.name}); your decision was NOT recorded. "
+            "Try again shortly."
+        ) from None

@@ -1,0 +1,176 @@
+"""Models of the approval gate: the request, the decision signal, and the gate's state."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+class Verdict(StrEnum):
+    """What a decider chose."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+
+
+class DecisionSource(StrEnum):
+    """Where a decision came from."""
+
+    SLACK = "slack"
+    CLI = "cli"
+
+
+class ApprovalStatus(StrEnum):
+    """Where an approval request stands; everything but PENDING is terminal."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_terminal(self) -> bool:
+        """True once nobody can decide any more."""
+        return self is not ApprovalStatus.PENDING
+
+
+class AttemptResult(StrEnum):
+    """What the gate did with one decision attempt."""
+
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    REFUSED = "refused"
+
+
+class CardField(BaseModel):
+    """One labelled fact shown on a card."""
+
+    label: str
+    value: str
+
+
+class ConfirmText(BaseModel):
+    """A confirm dialog shown before Approve is sent, repeating the key facts."""
+
+    title: str = Field(max_length=100)
+    text: str = Field(max_length=300)
+
+
+class ApprovalPolicy(BaseModel):
+    """Who decides, where, and how long they have; fixed when a workflow starts."""
+
+    approvers: list[str] = Field(default_factory=list)
+    channel: str = "approvals"
+    timeout: timedelta = timedelta(minutes=5)
+    reminder_before: timedelta = timedelta(minutes=1)
+    temporal_ui_url: str | None = None
+
+
+class ApprovalRequest(BaseModel):
+    """What a workflow asks its gate to get decided."""
+
+    kind: str
+    subject_id: str
+    title: str
+    fields: list[CardField] = Field(default_factory=list)
+    requester: str | None = None
+    requester_label: str = "chatops"
+    expiry_effect: str = "auto-cancels"
+    confirm: ConfirmText | None = None
+    policy: ApprovalPolicy = Field(default_factory=ApprovalPolicy)
+
+
+class DecisionInput(BaseModel):
+    """The ``decide`` signal: one click on a card, or one ``chatops approve|reject``."""
+
+    verdict: Verdict
+    user_id: str = Field(min_length=1, max_length=64)
+    reason: str = Field(default="", max_length=2000)
+    source: DecisionSource = DecisionSource.SLACK
+    click_key: str = Field(min_length=1, max_length=200)
+    request_id: str | None = None
+
+
+class DecisionAttempt(BaseModel):
+    """One recorded attempt, applied or not: the audit trail of a request."""
+
+    at: datetime
+    user_id: str
+    verdict: Verdict
+    reason: str
+    source: DecisionSource
+    click_key: str
+    result: AttemptResult
+    refusal: str | None = None
+
+
+class ApprovalState(BaseModel):
+    """The gate's state, returned by the ``approval`` query and kept (minus attempts) in memo."""
+
+    request_id: str
+    kind: str
+    subject_id: str
+    title: str
+    status: ApprovalStatus = ApprovalStatus.PENDING
+    requester: str | None = None
+    approvers: list[str] = Field(default_factory=list)
+    channel: str | None = None
+    message_ts: str | None = None
+    requested_at: datetime
+    deadline: datetime
+    reminded_at: datetime | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    decision_source: DecisionSource | None = None
+    reason: str = ""
+    outcome_note: str = ""
+    card_error: str | None = None
+    attempts: list[DecisionAttempt] = Field(default_factory=list)
+
+
+class CardInput(BaseModel):
+    """Everything needed to draw a card: the request and the state it is in."""
+
+    request: ApprovalRequest
+    state: ApprovalState
+    workflow_id: str
+    card_key: str
+    workflow_link: str | None = None
+
+
+class PostCardResult(BaseModel):
+    """Where a card landed: a channel id and message ts, needed for every later update."""
+
+    channel: str
+    ts: str
+
+
+class ThreadReplyInput(BaseModel):
+    """A message in a card's thread (reminders, results)."""
+
+    channel: str
+    thread_ts: str
+    text: str
+
+
+class EphemeralInput(BaseModel):
+    """A message only one user sees, in the card's channel."""
+
+    channel: str
+    user: str
+    text: str
+
+
+class ResolveApproversInput(BaseModel):
+    """Approver ids as configured: users (``U…``/``W…``) and user groups (``S…``)."""
+
+    ids: list[str]
+
+
+class ResolveApproversResult(BaseModel):
+    """The user ids the configured approvers stand for."""
+
+    user_ids: list[str]

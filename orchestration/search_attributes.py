@@ -1,0 +1,25 @@
+"""Search attributes chatops workflows set, so lists and ``describe()`` work without a worker.
+
+The embedded server registers every key in :data:`ALL`; a cluster operator registers them
+once with ``chatops server --print-search-attributes`` (see the README).
+"""
+
+from __future__ import annotations
+
+from temporalio.common import SearchAttributeKey
+
+KIND = SearchAttributeKey.for_keyword("ChatopsKind")
+STEP = SearchAttributeKey.for_keyword("ChatopsStep")
+APPROVAL_STATUS = SearchAttributeKey.for_keyword("ApprovalStatus")
+APPROVAL_REQUESTER = SearchAttributeKey.for_keyword("ApprovalRequester")
+APPROVAL_DECIDED_BY = SearchAttributeKey.for_keyword("ApprovalDecidedBy")
+APPROVAL_DEADLINE = SearchAttributeKey.for_datetime("ApprovalDeadline")
+
+ALL: tuple[SearchAttributeKey, ...] = (
+    KIND,
+    STEP,
+    APPROVAL_STATUS,
+    APPROVAL_REQUESTER,
+    APPROVAL_DECIDED_BY,
+    APPROVAL_DEADLINE,
+)

@@ -1,0 +1,127 @@
+"""Every setting chatops reads, in one pydantic-settings model.
+
+Loaded only in entry points (CLI, worker, bot); library code receives values as arguments.
+Temporal's own connection settings (``TEMPORAL_ADDRESS`` and friends) are read by
+``temporalio.envconfig`` in :mod:`orchestration.client`, not here.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from slacksim import seed
+
+SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_TASK_QUEUE = "chatops"
+
+# Identities the local Slack stand-in seeds are the defaults when no workspace is set up.
+STANDIN_REQUESTER = seed.REQUESTER_ID
+STANDIN_APPROVERS = (seed.APPROVER_ID, seed.APPROVER2_ID)
+STANDIN_BOT_TOKEN = seed.DEFAULT_BOT_TOKEN
+STANDIN_SIGNING_SECRET = seed.DEFAULT_SIGNING_SECRET
+
+IdList = Annotated[list[str], NoDecode]
+
+
+def split_ids(value: object) -> object:
+    """Accept ``"U1, U2"`` from the environment as well as a real list."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """chatops configuration, from the environment (see the README's table)."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
+    slack_api_url: str | None = Field(default=None, alias="SLACK_API_URL")
+
+    bot_host: str = Field(default="127.0.0.1", alias="CHATOPS_BOT_HOST")
+    bot_port: int = Field(default=3000, alias="CHATOPS_BOT_PORT", ge=0, le=65535)
+    slack_sim_port: int = Field(default=3001, alias="CHATOPS_SLACK_SIM_PORT", ge=0, le=65535)
+    temporal_port: int = Field(default=7233, alias="CHATOPS_TEMPORAL_PORT", ge=1, le=65535)
+    temporal_ui_port: int = Field(default=8233, alias="CHATOPS_TEMPORAL_UI_PORT", ge=1, le=65535)
+    data_dir: Path = Field(default=Path(".chatops"), alias="CHATOPS_DATA_DIR")
+    task_queue: str = Field(default=DEFAULT_TASK_QUEUE, alias="CHATOPS_TASK_QUEUE", min_length=1)
+
+    approvals_channel: str = Field(default="approvals", alias="CHATOPS_APPROVALS_CHANNEL")
+    approvers: IdList = Field(default_factory=list, alias="CHATOPS_APPROVERS")
+    operators: IdList = Field(default_factory=list, alias="CHATOPS_OPERATORS")
+
+    order_approval_threshold: Decimal = Field(
+        default=Decimal("1000"), alias="CHATOPS_ORDER_APPROVAL_THRESHOLD", ge=0
+    )
+    confirm_above: Decimal = Field(default=Decimal("10000"), alias="CHATOPS_CONFIRM_ABOVE", ge=0)
+    approval_timeout: timedelta = Field(
+        default=timedelta(minutes=5), alias="CHATOPS_APPROVAL_TIMEOUT"
+    )
+    reminder_before: timedelta = Field(
+        default=timedelta(minutes=1), alias="CHATOPS_REMINDER_BEFORE"
+    )
+    temporal_ui_url: str | None = Field(default=None, alias="CHATOPS_TEMPORAL_UI_URL")
+
+    _split = field_validator("approvers", "operators", mode="before")(split_ids)
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str | None) -> str | None:
+        # slack_sdk joins method names with urljoin, which drops a last path segment
+        # that has no trailing slash ("http://h/api" + "auth.test" -> "http://h/auth.test").
+        if value is None or value.endswith("/"):
+            return value
+        return value + "/"
+
+    @field_validator("approval_timeout", "reminder_before")
+    @classmethod
+    def _non_negative(cls, value: timedelta) -> timedelta:
+        if value < timedelta(0):
+            raise ValueError("must not be negative")
+        return value
+
+    @property
+    def uses_real_slack(self) -> bool:
+        """True when a Slack workspace is configured (a bot token is set)."""
+        return self.slack_bot_token is not None
+
+    @property
+    def effective_slack_api_url(self) -> str:
+        """SLACK_API_URL if set; else Slack's own with a token, the local stand-in without."""
+        if self.slack_api_url:
+            return self.slack_api_url
+        if self.uses_real_slack:
+            return SLACK_API_URL
+        return f"http://127.0.0.1:{self.slack_sim_port}/api/"
+
+    @property
+    def effective_approvers(self) -> list[str]:
+        """Configured approvers, or the stand-in's approvers when no workspace is set up."""
+        if self.approvers:
+            return list(self.approvers)
+        return [] if self.uses_real_slack else list(STANDIN_APPROVERS)
+
+    @property
+    def effective_operators(self) -> list[str]:
+        """Operators default to the approvers, as the README says."""
+        return list(self.operators) or self.effective_approvers
+
+    def bot_token(self) -> str:
+        """The bot token in force: the configured one, else the stand-in's."""
+        if self.slack_bot_token is not None:
+            return self.slack_bot_token.get_secret_value()
+        return STANDIN_BOT_TOKEN
+
+    def signing_secret(self) -> str:
+        """The signing secret in force: the configured one, else the stand-in's."""
+        if self.slack_signing_secret is not None:
+            return self.slack_signing_secret.get_secret_value()
+        return STANDIN_SIGNING_SECRET

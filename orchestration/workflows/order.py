@@ -1,0 +1,285 @@
+"""OrderWorkflow: validate, approve when large, then pay, reserve, deliver, confirm, as a saga."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
+
+from orchestration.approval import ApprovableWorkflow, activity_failure_message
+
+with workflow.unsafe.imports_passed_through():
+    from activities.orders import OrderServices
+    from orchestration import search_attributes as sa
+    from orchestration.models.approval import (
+        ApprovalRequest,
+        ApprovalStatus,
+        CardField,
+        ConfirmText,
+    )
+    from orchestration.models.order import (
+        DeliveryInput,
+        DeliveryResult,
+        EmailInput,
+        OrderInput,
+        OrderResult,
+        OrderStatus,
+        OrderStep,
+        PaymentInput,
+        RefundInput,
+        ReleaseInput,
+        ReserveInput,
+    )
+
+STATUS_MEMO_KEY = "status"
+STEP_TIMEOUT = timedelta(seconds=30)
+STEP_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=20),
+    maximum_attempts=5,
+)
+# Compensations must eventually succeed: retry without limit, backing off to a minute.
+COMPENSATION_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=1),
+)
+
+
+def money(amount: Decimal, currency: str) -> str:
+    """``$1,899.97`` for USD, ``1,899.97 EUR`` otherwise."""
+    text = f"{amount:,.2f}"
+    return f"${text}" if currency == "USD" else f"{text} {currency}"
+
+
+class OrderFailed(Exception):
+    """A step failed for good; carries the reason people will read."""
+
+
+@workflow.defn
+class OrderWorkflow(ApprovableWorkflow):
+    """One order, from validation to confirmation email, with a human gate above a threshold."""
+
+    @workflow.init
+    def __init__(self, input: OrderInput) -> None:
+        super().__init__()
+        order = input.order
+        self._input = input
+        self._status = OrderStatus(
+            order_id=order.order_id,
+            total=order.total,
+            currency=order.currency,
+            needs_approval=order.total > input.policy.approval_threshold,
+        )
+        self._compensations: list[tuple[str, Callable[[], Awaitable[object]]]] = []
+
+    @workflow.query
+    def status(self) -> OrderStatus:
+        """Where the order is now."""
+        return self._status
+
+    @workflow.run
+    async def run(self, input: OrderInput) -> OrderResult:
+        """Process the order; returns how it ended (completed, cancelled or failed)."""
+        workflow.upsert_search_attributes([sa.KIND.value_set("order")])
+        try:
+            result = await self._process()
+        except asyncio.CancelledError:
+            await self._compensate()
+            self._set_step(OrderStep.CANCELLED)
+            if self.gate.state is not None and self.gate.state.status is ApprovalStatus.APPROVED:
+                await self.gate.finish("Order cancelled; any charge was refunded.")
+            await self.gate.close()
+            raise
+        await self.gate.close()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return result
+
+    async def _process(self) -> OrderResult:
+        order = self._input.order
+        self._set_step(OrderStep.VALIDATING)
+        try:
+            await workflow.execute_activity_method(
+                OrderServices.validate_order,
+                order,
+                start_to_close_timeout=STEP_TIMEOUT,
+                retry_policy=STEP_RETRY,
+            )
+        except ActivityError as err:
+            return self._fail(f"invalid order: {activity_failure_message(err)}")
+
+        if self._status.needs_approval:
+            self._set_step(OrderStep.AWAITING_APPROVAL)
+            try:
+                state = await self.gate.request(self._approval_request())
+            except ActivityError as err:
+                return self._fail(f"approval card not posted: {activity_failure_message(err)}")
+            if state.status is not ApprovalStatus.APPROVED:
+                result = self._cancel(state.status)
+                await self.gate.finish("Order cancelled.")
+                return result
+
+        try:
+            delivery = await self._fulfil()
+        except OrderFailed as failed:
+            await self._compensate()
+            result = self._fail(str(failed))
+            await self.gate.finish(f"Order failed: {failed}. Payment refunded, stock released.")
+            return result
+        self._set_step(OrderStep.COMPLETED)
+        await self.gate.finish(
+            f"Order completed: {delivery.carrier} tracking {delivery.tracking_number}."
+        )
+        return self._result("Order processed successfully", delivery)
+
+    async def _fulfil(self) -> DeliveryResult:
+        """Payment, inventory, delivery, email; each success registers its compensation."""
+        order = self._input.order
+        self._set_step(OrderStep.CHARGING_PAYMENT)
+        payment = await self._step(
+            OrderServices.process_payment,
+            PaymentInput(
+                order_id=order.order_id,
+                amount=order.total,
+                currency=order.currency,
+                customer_email=str(order.customer.email),
+            ),
+        )
+        self._status.transaction_id = payment.transaction_id
+        refund = RefundInput(
+            order_id=order.order_id, transaction_id=payment.transaction_id, amount=payment.amount
+        )
+        self._compensations.append(
+            ("refund payment", lambda: self._undo(OrderServices.refund_payment, refund))
+        )
+
+        self._set_step(OrderStep.RESERVING_INVENTORY)
+        reservation = await self._step(
+            OrderServices.reserve_inventory,
+            ReserveInput(order_id=order.order_id, items=order.items),
+        )
+        self._status.reservation_id = reservation.reservation_id
+        release = ReleaseInput(order_id=order.order_id, reservation_id=reservation.reservation_id)
+        self._compensations.append(
+            ("release stock", lambda: self._undo(OrderServices.release_inventory, release))
+        )
+
+        self._set_step(OrderStep.ARRANGING_DELIVERY)
+        delivery = await self._step(
+            OrderServices.arrange_delivery,
+            DeliveryInput(
+                order_id=order.order_id, address=order.shipping_address, items=order.items
+            ),
+        )
+        self._status.tracking_number = delivery.tracking_number
+
+        self._set_step(OrderStep.SENDING_CONFIRMATION)
+        total = money(order.total, order.currency)
+        await self._step(
+            OrderServices.send_confirmation_email,
+            EmailInput(
+                order_id=order.order_id,
+                to=str(order.customer.email),
+                subject=f"Order {order.order_id} confirmed",
+                body=(
+                    f"Hello {order.customer.name},\n\nYour order {order.order_id} ({total}) is on "
+                    f"its way with {delivery.carrier}, tracking {delivery.tracking_number}, "
+                    f"expected {delivery.estimated_delivery.isoformat()}.\n"
+                ),
+            ),
+        )
+        self._compensations.clear()
+        return delivery
+
+    async def _step(self, method: Callable[..., Awaitable[object]], arg: object) -> Any:
+        try:
+            return await workflow.execute_activity_method(
+                method, arg, start_to_close_timeout=STEP_TIMEOUT, retry_policy=STEP_RETRY
+            )
+        except ActivityError as err:
+            step = self._status.step.value.replace("_", " ")
+            raise OrderFailed(f"{step} failed: {activity_failure_message(err)}") from None
+
+    async def _undo(self, method: Callable[..., Awaitable[object]], arg: object) -> object:
+        return await workflow.execute_activity_method(
+            method, arg, start_to_close_timeout=STEP_TIMEOUT, retry_policy=COMPENSATION_RETRY
+        )
+
+    async def _compensate(self) -> None:
+        """Undo completed steps, newest first."""
+        if not self._compensations:
+            return
+        self._set_step(OrderStep.COMPENSATING)
+        while self._compensations:
+            name, undo = self._compensations.pop()
+            await undo()
+            self._status.compensations.append(name)
+
+    def _approval_request(self) -> ApprovalRequest:
+        order, policy = self._input.order, self._input.policy
+        total = money(order.total, order.currency)
+        address = order.shipping_address
+        items = ", ".join(f"{i.quantity} x {i.name}" for i in order.items[:5])
+        if len(order.items) > 5:
+            items += f" and {len(order.items) - 5} more"
+        confirm = None
+        if order.total > policy.confirm_above:
+            confirm = ConfirmText(
+                title=f"Approve {total}?"[:100],
+                text=f"Charge {order.customer.name} {total} for order {order.order_id}?"[:300],
+            )
+        return ApprovalRequest(
+            kind="order",
+            subject_id=order.order_id,
+            title=f"Order {order.order_id} for {total}",
+            fields=[
+                CardField(
+                    label="Customer", value=f"{order.customer.name} ({order.customer.email})"
+                ),
+                CardField(label="Amount", value=total),
+                CardField(label="Items", value=items),
+                CardField(label="Ship to", value=f"{address.city}, {address.country}"),
+            ],
+            requester=order.requested_by,
+            requester_label=self._input.requester_label,
+            expiry_effect="auto-cancels",
+            confirm=confirm,
+            policy=policy.approval,
+        )
+
+    def _set_step(self, step: OrderStep) -> None:
+        self._status.step = step
+        workflow.upsert_memo({STATUS_MEMO_KEY: self._status.model_dump(mode="json")})
+        workflow.upsert_search_attributes([sa.STEP.value_set(step.value)])
+
+    def _fail(self, reason: str) -> OrderResult:
+        self._status.failure_reason = reason
+        self._set_step(OrderStep.FAILED)
+        workflow.logger.info("order failed: %s", reason)
+        return self._result(f"Order failed: {reason}", None)
+
+    def _cancel(self, status: ApprovalStatus) -> OrderResult:
+        reason = (
+            "approval expired" if status is ApprovalStatus.EXPIRED else f"approval {status.value}"
+        )
+        self._status.failure_reason = reason
+        self._set_step(OrderStep.CANCELLED)
+        return self._result(f"Order cancelled: {reason}", None)
+
+    def _result(self, message: str, delivery: DeliveryResult | None) -> OrderResult:
+        return OrderResult(
+            order_id=self._status.order_id,
+            step=self._status.step,
+            message=message,
+            transaction_id=self._status.transaction_id,
+            reservation_id=self._status.reservation_id,
+            delivery=delivery,
+            approval=self.gate.state,
+        )

@@ -1,0 +1,219 @@
+"""Web API methods: each takes the workspace and the call's parameters and returns the answer.
+
+A handler raises :class:`SlackError` for an ``{"ok": false}`` answer. Error names follow Slack's
+method reference (see ``/work/shared/reference/slack.md`` sections 1.6 and 8.1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slacksim.errors import SlackError
+from slacksim.seed import BOT_ID, BOT_NAME, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID, TEAM_NAME
+from slacksim.state import Workspace
+from slacksim.validation import MAX_MESSAGE_BLOCKS, check_blocks, check_metadata, check_modal
+
+Params = dict[str, Any]
+Result = dict[str, Any]
+Handler = Callable[[Workspace, Params], Result]
+
+METHODS: dict[str, Handler] = {}
+
+
+def method(name: str) -> Callable[[Handler], Handler]:
+    """Register a handler under its Web API method name."""
+
+    def register(handler: Handler) -> Handler:
+        METHODS[name] = handler
+        return handler
+
+    return register
+
+
+def _param(params: Params, key: str, missing: str) -> str:
+    value = params.get(key)
+    if value in (None, ""):
+        raise SlackError(missing)
+    return str(value)
+
+
+def _flag(params: Params, key: str) -> bool:
+    return params.get(key) in (True, 1, "1", "true", "True")
+
+
+def _blocks(params: Params) -> list[dict[str, Any]] | None:
+    raw = params.get("blocks")
+    if raw in (None, ""):
+        return None
+    return check_blocks(raw, limit=MAX_MESSAGE_BLOCKS, error="invalid_blocks")
+
+
+def message_content(params: Params) -> tuple[str, list[dict[str, Any]]]:
+    """Return (text, blocks) of a new message; one of them must be there."""
+    text = str(params.get("text") or "")
+    blocks = _blocks(params) or []
+    if not text and not blocks:
+        raise SlackError("no_text")
+    return text, blocks
+
+
+@method("api.test")
+def api_test(ws: Workspace, params: Params) -> Result:
+    """Echo the arguments back."""
+    return {"ok": True, "args": {k: v for k, v in params.items() if k != "token"}}
+
+
+@method("auth.test")
+def auth_test(ws: Workspace, params: Params) -> Result:
+    """Describe the bot token's identity."""
+    return {
+        "ok": True,
+        "url": f"https://{TEAM_DOMAIN}.slack.com/",
+        "team": TEAM_NAME,
+        "user": BOT_NAME,
+        "team_id": TEAM_ID,
+        "user_id": BOT_USER_ID,
+        "bot_id": BOT_ID,
+        "is_enterprise_install": False,
+    }
+
+
+@method("chat.postMessage")
+def chat_post_message(ws: Workspace, params: Params) -> Result:
+    """Post a message; ``channel`` may be an id or a name."""
+    channel = ws.channel(_param(params, "channel", "channel_not_found"))
+    text, blocks = message_content(params)
+    metadata = check_metadata(params.get("metadata"))
+    thread_ts = str(params.get("thread_ts") or "") or None
+    message = ws.post(channel.id, text, blocks, thread_ts=thread_ts, metadata=metadata)
+    return {"ok": True, "channel": channel.id, "ts": message.ts, "message": message.to_api()}
+
+
+@method("chat.update")
+def chat_update(ws: Workspace, params: Params) -> Result:
+    """Replace a message's text and blocks; ``channel`` must be an id."""
+    channel = ws.channel(_param(params, "channel", "channel_not_found"), ids_only=True)
+    ts = _param(params, "ts", "message_not_found")
+    ws.message(channel.id, ts)
+    text, blocks = str(params.get("text") or ""), _blocks(params)
+    if not text and not blocks:
+        raise SlackError("no_text")
+    metadata = check_metadata(params.get("metadata"))
+    message = ws.update(channel.id, ts, text, blocks)
+    if metadata is not None:
+        message.metadata = metadata
+    answer = message.to_api()
+    return {"ok": True, "channel": channel.id, "ts": ts, "text": text, "message": answer}
+
+
+@method("chat.delete")
+def chat_delete(ws: Workspace, params: Params) -> Result:
+    """Delete a message."""
+    channel = ws.channel(_param(params, "channel", "channel_not_found"), ids_only=True)
+    ts = _param(params, "ts", "message_not_found")
+    ws.delete(channel.id, ts)
+    return {"ok": True, "channel": channel.id, "ts": ts}
+
+
+@method("chat.postEphemeral")
+def chat_post_ephemeral(ws: Workspace, params: Params) -> Result:
+    """Show a message to one member of a channel."""
+    channel = ws.channel(_param(params, "channel", "channel_not_found"))
+    user = _param(params, "user", "user_not_in_channel")
+    text, blocks = message_content(params)
+    ephemeral = ws.post_ephemeral(channel.id, user, text, blocks)
+    return {"ok": True, "message_ts": ephemeral["ts"]}
+
+
+@method("views.open")
+def views_open(ws: Workspace, params: Params) -> Result:
+    """Open a modal for the user behind a fresh trigger_id."""
+    spec = check_modal(params.get("view"))
+    user = ws.exchange_trigger(_param(params, "trigger_id", "invalid_trigger_id"))
+    return {"ok": True, "view": ws.views.open(user, spec).to_api()}
+
+
+@method("views.push")
+def views_push(ws: Workspace, params: Params) -> Result:
+    """Push a modal onto the stack of the user behind a fresh trigger_id."""
+    spec = check_modal(params.get("view"))
+    user = ws.exchange_trigger(_param(params, "trigger_id", "invalid_trigger_id"))
+    return {"ok": True, "view": ws.views.push(user, spec).to_api()}
+
+
+@method("views.update")
+def views_update(ws: Workspace, params: Params) -> Result:
+    """Replace an open view's content, guarded by its ``hash`` when given."""
+    view_id = _param(params, "view_id", "invalid_arguments")
+    spec = check_modal(params.get("view"))
+    view = ws.views.update(view_id, spec, str(params.get("hash") or "") or None)
+    return {"ok": True, "view": view.to_api()}
+
+
+@method("conversations.list")
+def conversations_list(ws: Workspace, params: Params) -> Result:
+    """List channels in one page."""
+    channels = [channel.to_api() for channel in ws.channels.values()]
+    return {"ok": True, "channels": channels, "response_metadata": {"next_cursor": ""}}
+
+
+@method("conversations.info")
+def conversations_info(ws: Workspace, params: Params) -> Result:
+    """Describe one channel by id."""
+    channel = ws.channel(_param(params, "channel", "channel_not_found"), ids_only=True)
+    return {"ok": True, "channel": channel.to_api()}
+
+
+@method("conversations.history")
+def conversations_history(ws: Workspace, params: Params) -> Result:
+    """List top-level messages newest first; metadata only with ``include_all_metadata``."""
+    channel = ws.channel(_param(params, "channel", "channel_not_found"), ids_only=True)
+    try:
+        limit = int(params.get("limit") or 100)
+    except ValueError:
+        raise SlackError("invalid_limit") from None
+    with_metadata = _flag(params, "include_all_metadata")
+    newest_first = list(reversed(ws.top_level(channel.id)))
+    messages = [m.to_api(include_metadata=with_metadata) for m in newest_first[:limit]]
+    return {
+        "ok": True,
+        "messages": messages,
+        "has_more": len(newest_first) > limit,
+        "response_metadata": {"next_cursor": ""},
+    }
+
+
+@method("users.info")
+def users_info(ws: Workspace, params: Params) -> Result:
+    """Describe one user."""
+    return {"ok": True, "user": ws.user(_param(params, "user", "user_not_found")).to_api()}
+
+
+@method("usergroups.users.list")
+def usergroups_users_list(ws: Workspace, params: Params) -> Result:
+    """List the members of a user group."""
+    group = ws.usergroup(_param(params, "usergroup", "no_such_subteam"))
+    return {"ok": True, "users": list(group.users)}
+
+
+def apply_response(ws: Workspace, token: str, payload: Params) -> None:
+    """Apply a JSON body POSTed to a response_url, as Slack does.
+
+    ``delete_original`` and ``replace_original`` act on the message the action came from;
+    otherwise ``response_type`` ``in_channel`` posts a message and anything else (Slack's
+    default) shows an ephemeral one to the user who acted.
+    """
+    hook = ws.use_hook(token)
+    if _flag(payload, "delete_original") and hook.message_ts:
+        ws.delete(hook.channel, hook.message_ts)
+        return
+    text, blocks = message_content(payload)
+    if _flag(payload, "replace_original") and hook.message_ts:
+        ws.update(hook.channel, hook.message_ts, text, blocks)
+    elif payload.get("response_type") == "in_channel":
+        thread_ts = str(payload.get("thread_ts") or "") or None
+        metadata = check_metadata(payload.get("metadata"))
+        ws.post(hook.channel, text, blocks, thread_ts=thread_ts, metadata=metadata)
+    else:
+        ws.post_ephemeral(hook.channel, hook.user, text, blocks)

@@ -1,0 +1,98 @@
+"""Faults on demand: make the next calls of a Web API method fail the ways Slack fails."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal, get_args
+
+FaultKind = Literal["ratelimit", "error", "store_then_error", "latency"]
+FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
+# Matches every method, for "Slack is down" scenarios.
+ANY_METHOD = "*"
+
+
+@dataclass
+class Fault:
+    """One planned fault and how many calls it still applies to.
+
+    Attributes:
+        method: Web API method name, or ``"*"`` for any.
+        kind: ``ratelimit`` answers 429 with ``Retry-After``; ``error`` answers ``status`` with
+            ``internal_error``; ``store_then_error`` lets the call take effect, then answers
+            500 (Slack posted but the answer was lost); ``latency`` waits ``seconds`` first.
+        remaining: Calls still to be hit.
+        retry_after: Seconds for the ``Retry-After`` header (``ratelimit``).
+        status: HTTP status (``error``).
+        seconds: Delay before answering (``latency``).
+    """
+
+    method: str
+    kind: FaultKind
+    remaining: int = 1
+    retry_after: int = 1
+    status: int = 500
+    seconds: float = 0.0
+
+
+class Faults:
+    """The planned faults, consumed in the order they were added."""
+
+    def __init__(self) -> None:
+        self._planned: list[Fault] = []
+
+    def add(
+        self,
+        method: str,
+        kind: FaultKind,
+        count: int = 1,
+        retry_after: int = 1,
+        status: int = 500,
+        seconds: float = 0.0,
+    ) -> Fault:
+        """Make the next ``count`` calls of ``method`` fail in the given way.
+
+        Raises:
+            ValueError: For an unknown kind or a count, delay or status out of range.
+        """
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"kind must be one of {FAULT_KINDS}, not {kind!r}")
+        if count < 1 or retry_after < 0 or seconds < 0 or not 400 <= status <= 599:
+            raise ValueError("need count >= 1, retry_after >= 0, seconds >= 0, 400 <= status < 600")
+        fault = Fault(method, kind, count, int(retry_after), status, float(seconds))
+        self._planned.append(fault)
+        return fault
+
+    def add_from_json(self, data: dict[str, Any]) -> Fault:
+        """Add a fault from the JSON body of ``POST /_sim/faults``.
+
+        Raises:
+            ValueError: For a missing method or any argument :meth:`add` rejects.
+        """
+        if not isinstance(data.get("method"), str):
+            raise ValueError("method must be a string")
+        return self.add(
+            data["method"],
+            data.get("kind", "error"),
+            count=int(data.get("count", 1)),
+            retry_after=int(data.get("retry_after", 1)),
+            status=int(data.get("status", 500)),
+            seconds=float(data.get("seconds", 0.0)),
+        )
+
+    def clear(self) -> None:
+        """Drop every planned fault."""
+        self._planned.clear()
+
+    def take(self, method: str) -> Fault | None:
+        """Return the fault for this call of ``method``, counting it as used, or None."""
+        for fault in self._planned:
+            if fault.method in (method, ANY_METHOD):
+                fault.remaining -= 1
+                if fault.remaining <= 0:
+                    self._planned.remove(fault)
+                return fault
+        return None
+
+    def pending(self) -> list[dict[str, Any]]:
+        """Return the faults not yet used up, as JSON-ready dicts."""
+        return [asdict(fault) for fault in self._planned]

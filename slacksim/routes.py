@@ -1,0 +1,202 @@
+"""HTTP endpoints: ``/api/{method}``, ``/hooks/{token}`` (response_urls) and ``/_sim/*``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from slacksim.api import METHODS, Params, apply_response
+from slacksim.errors import SlackError
+from slacksim.faults import Fault
+from slacksim.seed import BOT_SCOPES
+
+if TYPE_CHECKING:
+    from slacksim.server import SlackSim
+
+# Slack names the granted scopes on every Web API answer.
+SCOPE_HEADERS = {"x-oauth-scopes": ",".join(BOT_SCOPES)}
+# A response_url that is unknown, expired or used up answers 404; other problems 400.
+HOOK_GONE = frozenset({"invalid_token", "expired_url", "used_url"})
+HOOK_METHOD = "response_url"
+
+
+@dataclass
+class CallRecord:
+    """One Web API call (or response_url POST) as the sim answered it.
+
+    Attributes:
+        method: Web API method name, or ``response_url``.
+        params: The parameters, without the token.
+        status: HTTP status answered.
+        ok: The ``ok`` field answered.
+        error: The ``error`` field answered, if any.
+        at: ``time.monotonic()`` when the answer was ready.
+    """
+
+    method: str
+    params: dict[str, Any]
+    status: int
+    ok: bool
+    error: str | None
+    at: float
+
+
+def _failure(error: str, messages: list[str] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"ok": False, "error": error}
+    if messages:
+        body["response_metadata"] = {"messages": messages}
+    return body
+
+
+async def read_params(request: web.Request) -> tuple[Params, str | None]:
+    """Read a call's parameters from the query string and a form or JSON body.
+
+    Returns:
+        The parameters without the token, and the token from ``Authorization: Bearer`` or
+        the ``token`` parameter.
+
+    Raises:
+        SlackError: ``invalid_json`` for a JSON body that is not an object.
+    """
+    params: Params = dict(request.query)
+    if request.can_read_body and request.content_type == "application/json":
+        try:
+            body = await request.json()
+        except json.JSONDecodeError:
+            body = None
+        if not isinstance(body, dict):
+            raise SlackError("invalid_json")
+        params.update(body)
+    elif request.can_read_body:
+        form = await request.post()
+        params.update({k: v for k, v in form.items() if isinstance(v, str)})
+    token = params.pop("token", None)
+    auth = request.headers.get("Authorization", "")
+    if auth.startswith("Bearer "):
+        token = auth.removeprefix("Bearer ").strip()
+    return params, (str(token) if token else None)
+
+
+class Handlers:
+    """The aiohttp handlers, bound to one sim."""
+
+    def __init__(self, sim: SlackSim) -> None:
+        self.sim = sim
+
+    async def api(self, request: web.Request) -> web.Response:
+        """Answer a Web API call and log it."""
+        method = request.match_info["method"]
+        try:
+            params, token = await read_params(request)
+            status, body, headers = await self._answer(method, params, token)
+        except SlackError as exc:
+            params, status, body, headers = {}, 200, _failure(exc.error), {}
+        self._log(method, params, status, body.get("ok") is True, body.get("error"))
+        return web.json_response(body, status=status, headers=headers)
+
+    async def _answer(
+        self, method: str, params: Params, token: str | None
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        handler = METHODS.get(method)
+        if handler is None:
+            return 200, {**_failure("unknown_method"), "req_method": method}, {}
+        if not token:
+            return 200, _failure("not_authed"), {}
+        if token != self.sim.bot_token:
+            return 200, _failure("invalid_auth"), {}
+        fault = self.sim.faults.take(method)
+        early = await self._early_fault(fault)
+        if early is not None:
+            return early
+        try:
+            body = handler(self.sim.workspace, params)
+        except SlackError as exc:
+            body = _failure(exc.error, exc.messages)
+        if fault is not None and fault.kind == "store_then_error":
+            # The effect above is kept: Slack acted, but the answer never arrived intact.
+            return 500, _failure("internal_error"), {}
+        return 200, body, SCOPE_HEADERS
+
+    async def _early_fault(
+        self, fault: Fault | None
+    ) -> tuple[int, dict[str, Any], dict[str, str]] | None:
+        if fault is None:
+            return None
+        if fault.kind == "latency":
+            await asyncio.sleep(fault.seconds)
+        elif fault.kind == "ratelimit":
+            return 429, _failure("ratelimited"), {"Retry-After": str(fault.retry_after)}
+        elif fault.kind == "error":
+            return fault.status, _failure("internal_error"), {}
+        return None
+
+    def _log(self, method: str, params: Params, status: int, ok: bool, error: Any) -> None:
+        error_code = None if error is None else str(error)
+        record = CallRecord(method, params, status, ok, error_code, time.monotonic())
+        self.sim.calls.append(record)
+
+    async def hook(self, request: web.Request) -> web.Response:
+        """Apply a POST to a response_url; answers ``ok`` as text, like Slack."""
+        try:
+            payload = await request.json()
+        except json.JSONDecodeError:
+            payload = None
+        if not isinstance(payload, dict):
+            self._log(HOOK_METHOD, {}, 400, False, "invalid_payload")
+            return web.Response(status=400, text="invalid_payload")
+        try:
+            apply_response(self.sim.workspace, request.match_info["token"], payload)
+        except SlackError as exc:
+            status = 404 if exc.error in HOOK_GONE else 400
+            self._log(HOOK_METHOD, payload, status, False, exc.error)
+            return web.Response(status=status, text=exc.error)
+        self._log(HOOK_METHOD, payload, 200, True, None)
+        return web.Response(text="ok")
+
+    async def calls(self, request: web.Request) -> web.Response:
+        """``GET /_sim/calls``: the call log, oldest first."""
+        return web.json_response([asdict(call) for call in self.sim.calls])
+
+    async def deliveries(self, request: web.Request) -> web.Response:
+        """``GET /_sim/deliveries``: the delivery log, oldest first."""
+        return web.json_response([asdict(d) for d in self.sim.deliveries])
+
+    async def state(self, request: web.Request) -> web.Response:
+        """``GET /_sim/state``: everything, as JSON."""
+        return web.json_response(self.sim.dump())
+
+    async def reset(self, request: web.Request) -> web.Response:
+        """``POST /_sim/reset``: reseed and forget calls, deliveries and faults."""
+        self.sim.reset()
+        return web.json_response({"ok": True})
+
+    async def faults(self, request: web.Request) -> web.Response:
+        """``GET``: pending faults; ``POST`` a fault or a list of them; ``DELETE``: clear."""
+        if request.method == "DELETE":
+            self.sim.faults.clear()
+        elif request.method == "POST":
+            try:
+                body = await request.json()
+                for item in body if isinstance(body, list) else [body]:
+                    self.sim.faults.add_from_json(item)
+            except (json.JSONDecodeError, ValueError, TypeError, AttributeError) as exc:
+                return web.json_response({"ok": False, "error": str(exc)}, status=400)
+        return web.json_response({"ok": True, "faults": self.sim.faults.pending()})
+
+
+def add_routes(app: web.Application, sim: SlackSim) -> None:
+    """Route every endpoint of the sim on ``app``."""
+    handlers = Handlers(sim)
+    app.router.add_route("*", "/api/{method}", handlers.api)
+    app.router.add_post("/hooks/{token}", handlers.hook)
+    app.router.add_get("/_sim/calls", handlers.calls)
+    app.router.add_get("/_sim/deliveries", handlers.deliveries)
+    app.router.add_get("/_sim/state", handlers.state)
+    app.router.add_post("/_sim/reset", handlers.reset)
+    for verb in ("GET", "POST", "DELETE"):
+        app.router.add_route(verb, "/_sim/faults", handlers.faults)

@@ -1,0 +1,234 @@
+"""The simulator: the Web API and inspection endpoints over aiohttp, plus user actions.
+
+The bot talks to it unchanged through ``AsyncWebClient(base_url=sim.api_url)``; tests drive
+users through :meth:`SlackSim.click`, :meth:`SlackSim.submit_view` and :meth:`SlackSim.slash`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import asdict
+from typing import Any
+
+from aiohttp import web
+
+from slacksim.delivery import Deliverer, Delivery
+from slacksim.errors import SlackError
+from slacksim.faults import Faults
+from slacksim.routes import CallRecord, add_routes
+from slacksim.seed import DEFAULT_BOT_TOKEN, DEFAULT_SIGNING_SECRET
+from slacksim.state import Clock, Workspace
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_HOST = "127.0.0.1"
+
+
+class SlackSim:
+    """A stateful stand-in for one Slack workspace and its users' clients.
+
+    Args:
+        bot_token: The only bot token the Web API accepts.
+        signing_secret: Secret used to sign deliveries to the bot.
+        bot_url: Where deliveries go, e.g. ``http://127.0.0.1:3000/slack/events``.
+        clock: Wall clock (epoch seconds) for ts values, triggers and signatures;
+            tests inject a fake one to expire triggers without sleeping.
+    """
+
+    def __init__(
+        self,
+        *,
+        bot_token: str = DEFAULT_BOT_TOKEN,
+        signing_secret: str = DEFAULT_SIGNING_SECRET,
+        bot_url: str | None = None,
+        clock: Clock = time.time,
+    ) -> None:
+        self.bot_token = bot_token
+        self.workspace = Workspace(clock)
+        self.faults = Faults()
+        self.calls: list[CallRecord] = []
+        self.delivery = Deliverer(self.workspace, signing_secret, self.hook_url, bot_url)
+        self.host = DEFAULT_HOST
+        self.port = 0
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def bot_url(self) -> str | None:
+        """Where user actions are delivered."""
+        return self.delivery.bot_url
+
+    @bot_url.setter
+    def bot_url(self, url: str | None) -> None:
+        self.delivery.bot_url = url
+
+    @property
+    def base_url(self) -> str:
+        """``http://<host>:<port>/`` of the running sim."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/"
+
+    @property
+    def api_url(self) -> str:
+        """Web API base URL for ``AsyncWebClient(base_url=...)``; the trailing slash matters."""
+        return f"{self.base_url}api/"
+
+    @property
+    def deliveries(self) -> list[Delivery]:
+        """Every delivery to the bot so far, oldest first."""
+        return self.delivery.log
+
+    def hook_url(self, token: str) -> str:
+        """Return the response_url for a hook token."""
+        return f"{self.base_url}hooks/{token}"
+
+    def make_app(self) -> web.Application:
+        """Build the aiohttp application serving the Web API, hooks and ``/_sim``."""
+        app = web.Application()
+        add_routes(app, self)
+        return app
+
+    async def start(self, host: str = DEFAULT_HOST, port: int = 0) -> None:
+        """Start serving; ``port=0`` picks a free port, then found in :attr:`port`."""
+        self._runner = web.AppRunner(self.make_app(), access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, host, port).start()
+        self.host, self.port = host, int(self._runner.addresses[0][1])
+        logger.info("slacksim listening on %s", self.base_url)
+
+    async def stop(self) -> None:
+        """Stop serving and close the delivery session."""
+        await self.delivery.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    def reset(self) -> None:
+        """Reseed the workspace and forget calls, deliveries and faults."""
+        self.workspace.reset()
+        self.calls.clear()
+        self.delivery.log.clear()
+        self.faults.clear()
+
+    async def click(
+        self, user_id: str, channel: str, ts: str, action_id: str, *, confirm: bool = True
+    ) -> Delivery:
+        """Click a button on a stored message (see :meth:`Deliverer.click`)."""
+        return await self.delivery.click(user_id, channel, ts, action_id, confirm=confirm)
+
+    async def submit_view(
+        self, user_id: str, view_id: str, values: dict[str, dict[str, str]]
+    ) -> Delivery:
+        """Submit an open modal (see :meth:`Deliverer.submit_view`)."""
+        return await self.delivery.submit_view(user_id, view_id, values)
+
+    async def slash(self, user_id: str, channel_id: str, command: str, text: str) -> Delivery:
+        """Run a slash command (see :meth:`Deliverer.slash`)."""
+        return await self.delivery.slash(user_id, channel_id, command, text)
+
+    async def post_signed(
+        self,
+        body: bytes,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        secret: str | None = None,
+    ) -> Delivery:
+        """POST raw signed bytes to the bot (see :meth:`Deliverer.post_signed`)."""
+        return await self.delivery.post_signed(
+            body, content_type, timestamp=timestamp, secret=secret
+        )
+
+    async def redeliver(self, earlier: Delivery) -> Delivery:
+        """Deliver an earlier request's exact bytes again (see :meth:`Deliverer.redeliver`)."""
+        return await self.delivery.redeliver(earlier)
+
+    def messages(self, channel_id: str) -> list[dict[str, Any]]:
+        """Return the channel's top-level messages, oldest first, metadata included."""
+        return [m.to_api() for m in self.workspace.top_level(channel_id)]
+
+    def message(self, channel_id: str, ts: str) -> dict[str, Any]:
+        """Return one message.
+
+        Raises:
+            LookupError: No such message.
+        """
+        found = self.workspace.messages.get(channel_id, {}).get(ts)
+        if found is None:
+            raise LookupError(f"no message {ts} in {channel_id}")
+        return found.to_api()
+
+    def thread(self, channel_id: str, ts: str) -> list[dict[str, Any]]:
+        """Return the replies under the message ``ts``, oldest first.
+
+        Raises:
+            LookupError: No such message.
+        """
+        try:
+            replies = self.workspace.replies(channel_id, ts)
+        except SlackError:
+            raise LookupError(f"no message {ts} in {channel_id}") from None
+        return [m.to_api() for m in replies]
+
+    def ephemerals(self, user_id: str) -> list[dict[str, Any]]:
+        """Return the ephemeral messages shown to a user, oldest first."""
+        return [e for e in self.workspace.ephemerals if e["user"] == user_id]
+
+    def open_views(self, user_id: str) -> list[dict[str, Any]]:
+        """Return the user's open views, root first, with their recorded field errors."""
+        return [
+            {**view.to_api(), "errors": dict(view.errors)}
+            for view in self.workspace.views.stack(user_id)
+        ]
+
+    def calls_to(self, method: str) -> list[CallRecord]:
+        """Return every logged call of a Web API method (``response_url`` for hooks)."""
+        return [call for call in self.calls if call.method == method]
+
+    def dump(self) -> dict[str, Any]:
+        """Return the state, calls, deliveries and pending faults as JSON-ready data."""
+        return {
+            **self.workspace.dump(),
+            "calls": [asdict(call) for call in self.calls],
+            "deliveries": [asdict(delivery) for delivery in self.deliveries],
+            "faults": self.faults.pending(),
+        }
+
+
+@asynccontextmanager
+async def running_sim(
+    host: str = DEFAULT_HOST,
+    port: int = 0,
+    *,
+    bot_token: str = DEFAULT_BOT_TOKEN,
+    signing_secret: str = DEFAULT_SIGNING_SECRET,
+    bot_url: str | None = None,
+    clock: Clock = time.time,
+) -> AsyncIterator[SlackSim]:
+    """Run a :class:`SlackSim` for the duration of the ``async with`` block."""
+    sim = SlackSim(bot_token=bot_token, signing_secret=signing_secret, bot_url=bot_url, clock=clock)
+    await sim.start(host, port)
+    try:
+        yield sim
+    finally:
+        await sim.stop()
+
+
+async def serve_forever(
+    host: str = DEFAULT_HOST,
+    port: int = 0,
+    *,
+    bot_token: str = DEFAULT_BOT_TOKEN,
+    signing_secret: str = DEFAULT_SIGNING_SECRET,
+    bot_url: str | None = None,
+    stop: asyncio.Event,
+) -> None:
+    """Serve until ``stop`` is set; for a CLI entry point."""
+    async with running_sim(
+        host, port, bot_token=bot_token, signing_secret=signing_secret, bot_url=bot_url
+    ) as sim:
+        logger.info("slacksim Web API at %s, delivering to %s", sim.api_url, sim.bot_url)
+        await stop.wait()

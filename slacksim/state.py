@@ -1,0 +1,272 @@
+"""Workspace state: channels, messages, ephemerals, views, triggers and response_urls.
+
+Methods here enforce Slack's state rules (existence, membership, single-use triggers) and raise
+:class:`SlackError` with Slack's error code; input validation lives in ``slacksim.api``.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from slacksim.errors import SlackError
+from slacksim.seed import (
+    APP_ID,
+    BOT_ID,
+    BOT_USER_ID,
+    TEAM_ID,
+    Channel,
+    User,
+    UserGroup,
+    seed_channels,
+    seed_usergroups,
+    seed_users,
+)
+from slacksim.views import ViewStore
+
+Clock = Callable[[], float]
+Blocks = list[dict[str, Any]]
+# https://api.slack.com/docs/triggers: "expire in three seconds" and "may only be used once".
+TRIGGER_TTL_S = 3.0
+# A response_url is good for 5 uses within 30 minutes (see the reference, section 1.6).
+HOOK_MAX_USES = 5
+HOOK_TTL_S = 30 * 60.0
+
+
+@dataclass
+class Message:
+    """A message in a channel, posted by the bot."""
+
+    channel: str
+    ts: str
+    text: str
+    blocks: Blocks
+    thread_ts: str | None = None
+    metadata: dict[str, Any] | None = None
+    edits: int = 0
+    edited_ts: str | None = None
+    replies: list[str] = field(default_factory=list)
+
+    def to_api(self, *, include_metadata: bool = True) -> dict[str, Any]:
+        """Return the message as the Web API and payloads show it."""
+        data: dict[str, Any] = {
+            "type": "message",
+            "user": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "app_id": APP_ID,
+            "team": TEAM_ID,
+            "ts": self.ts,
+            "text": self.text,
+        }
+        if self.blocks:
+            data["blocks"] = self.blocks
+        if self.thread_ts:
+            data["thread_ts"] = self.thread_ts
+        if self.replies:
+            data.update(reply_count=len(self.replies), latest_reply=self.replies[-1])
+        if self.edited_ts:
+            data["edited"] = {"user": BOT_USER_ID, "ts": self.edited_ts}
+        if include_metadata and self.metadata:
+            data["metadata"] = self.metadata
+        return data
+
+
+@dataclass
+class Trigger:
+    """A trigger_id handed to the bot with a user action."""
+
+    user: str
+    created: float
+    used: bool = False
+
+
+@dataclass
+class Hook:
+    """A response_url: where it answers and how often it was used."""
+
+    channel: str
+    user: str
+    message_ts: str | None
+    created: float
+    uses: int = 0
+
+
+class Workspace:
+    """All mutable state of the simulated workspace, reseeded by :meth:`reset`."""
+
+    def __init__(self, clock: Clock = time.time) -> None:
+        self.clock = clock
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything and reload the seed."""
+        self.users: dict[str, User] = seed_users()
+        self.channels: dict[str, Channel] = seed_channels()
+        self.usergroups: dict[str, UserGroup] = seed_usergroups()
+        self.messages: dict[str, dict[str, Message]] = {cid: {} for cid in self.channels}
+        self.ephemerals: list[dict[str, Any]] = []
+        self.views = ViewStore(self.clock)
+        self.triggers: dict[str, Trigger] = {}
+        self.hooks: dict[str, Hook] = {}
+        self._last_ts_us = 0
+
+    def next_ts(self) -> str:
+        """Return a fresh ``"<epoch>.<6 digits>"`` ts, strictly above every earlier one."""
+        now_us = max(int(self.clock() * 1_000_000), self._last_ts_us + 1)
+        self._last_ts_us = now_us
+        return f"{now_us // 1_000_000}.{now_us % 1_000_000:06d}"
+
+    def channel(self, ref: str, *, ids_only: bool = False) -> Channel:
+        """Find a channel by id, or also by name (``#name`` or ``name``) unless ``ids_only``."""
+        if ref in self.channels:
+            return self.channels[ref]
+        name = ref.removeprefix("#")
+        by_name = [c for c in self.channels.values() if c.name == name and not ids_only]
+        if by_name:
+            return by_name[0]
+        raise SlackError("channel_not_found")
+
+    def user(self, user_id: str) -> User:
+        """Find a user by id."""
+        if user_id not in self.users:
+            raise SlackError("user_not_found")
+        return self.users[user_id]
+
+    def usergroup(self, group_id: str) -> UserGroup:
+        """Find a user group by id."""
+        if group_id not in self.usergroups:
+            raise SlackError("no_such_subteam")
+        return self.usergroups[group_id]
+
+    def message(self, channel_id: str, ts: str) -> Message:
+        """Find a message, top-level or reply."""
+        found = self.messages.get(channel_id, {}).get(ts)
+        if found is None:
+            raise SlackError("message_not_found")
+        return found
+
+    def post(
+        self,
+        channel_id: str,
+        text: str,
+        blocks: Blocks,
+        *,
+        thread_ts: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> Message:
+        """Store a new bot message; a reply joins the thread of the message it names."""
+        parent = None
+        if thread_ts:
+            try:
+                parent = self.message(channel_id, thread_ts)
+            except SlackError:
+                raise SlackError("thread_not_found") from None
+            # Replying to a reply lands in the same thread, as in Slack.
+            parent = self.message(channel_id, parent.thread_ts or parent.ts)
+        message = Message(channel_id, self.next_ts(), text, blocks, metadata=metadata)
+        if parent is not None:
+            message.thread_ts = parent.thread_ts = parent.ts
+            parent.replies.append(message.ts)
+        self.messages[channel_id][message.ts] = message
+        return message
+
+    def update(self, channel_id: str, ts: str, text: str | None, blocks: Blocks | None) -> Message:
+        """Replace a message's content; text without blocks drops the blocks, as Slack does."""
+        message = self.message(channel_id, ts)
+        message.text = text if text is not None else message.text
+        message.blocks = blocks if blocks is not None else []
+        message.edits += 1
+        message.edited_ts = self.next_ts()
+        return message
+
+    def delete(self, channel_id: str, ts: str) -> None:
+        """Remove a message (and forget it as a reply of its parent)."""
+        message = self.messages.get(channel_id, {}).pop(ts, None)
+        if message is None:
+            raise SlackError("message_not_found")
+        parent = self.messages[channel_id].get(message.thread_ts or "")
+        if parent is not None and ts in parent.replies:
+            parent.replies.remove(ts)
+
+    def top_level(self, channel_id: str) -> list[Message]:
+        """Return the channel's messages that are not replies, oldest first."""
+        stored = self.messages.get(channel_id, {}).values()
+        return [m for m in stored if m.thread_ts in (None, m.ts)]
+
+    def replies(self, channel_id: str, ts: str) -> list[Message]:
+        """Return the replies in the thread under ``ts``, oldest first."""
+        parent = self.message(channel_id, ts)
+        return [self.message(channel_id, reply) for reply in parent.replies]
+
+    def post_ephemeral(
+        self, channel_id: str, user_id: str, text: str, blocks: Blocks
+    ) -> dict[str, Any]:
+        """Store a message that only ``user_id`` sees; it never shows up in history."""
+        if user_id not in self.channels[channel_id].members:
+            raise SlackError("user_not_in_channel")
+        ephemeral: dict[str, Any] = {
+            "type": "message",
+            "subtype": "ephemeral",
+            "channel": channel_id,
+            "user": user_id,
+            "bot_id": BOT_ID,
+            "ts": self.next_ts(),
+            "text": text,
+        }
+        if blocks:
+            ephemeral["blocks"] = blocks
+        self.ephemerals.append(ephemeral)
+        return ephemeral
+
+    def new_trigger(self, user_id: str) -> str:
+        """Register a fresh trigger_id for a user action."""
+        trigger_id = f"{int(self.clock())}.{secrets.randbelow(10**9)}.{secrets.token_hex(16)}"
+        self.triggers[trigger_id] = Trigger(user_id, self.clock())
+        return trigger_id
+
+    def exchange_trigger(self, trigger_id: str) -> str:
+        """Use a trigger once and return its user; it must be known, unused and fresh."""
+        trigger = self.triggers.get(trigger_id)
+        if trigger is None:
+            raise SlackError("invalid_trigger_id")
+        if trigger.used:
+            raise SlackError("exchanged_trigger_id")
+        if self.clock() - trigger.created > TRIGGER_TTL_S:
+            raise SlackError("expired_trigger_id")
+        trigger.used = True
+        return trigger.user
+
+    def new_hook(self, channel_id: str, user_id: str, message_ts: str | None) -> str:
+        """Register a response_url and return its token."""
+        token = secrets.token_urlsafe(18)
+        self.hooks[token] = Hook(channel_id, user_id, message_ts, self.clock())
+        return token
+
+    def use_hook(self, token: str) -> Hook:
+        """Count one use of a response_url, enforcing Slack's use limit and lifetime."""
+        hook = self.hooks.get(token)
+        if hook is None:
+            raise SlackError("invalid_token")
+        if self.clock() - hook.created > HOOK_TTL_S:
+            raise SlackError("expired_url")
+        if hook.uses >= HOOK_MAX_USES:
+            raise SlackError("used_url")
+        hook.uses += 1
+        return hook
+
+    def dump(self) -> dict[str, Any]:
+        """Return the whole state as JSON-ready data (for ``GET /_sim/state``)."""
+        return {
+            "team_id": TEAM_ID,
+            "users": [user.to_api() for user in self.users.values()],
+            "channels": [channel.to_api() for channel in self.channels.values()],
+            "usergroups": [vars(group) for group in self.usergroups.values()],
+            "messages": {
+                cid: [m.to_api() for m in stored.values()] for cid, stored in self.messages.items()
+            },
+            "ephemerals": self.ephemerals,
+            "views": self.views.dump(),
+        }

@@ -1,0 +1,161 @@
+"""Card and modal builders: valid Block Kit within Slack's limits, with the right words."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+from bot.cards import (
+    APPROVE_ACTION,
+    MAX_MESSAGE_BLOCKS,
+    REJECT_ACTION,
+    approval_card,
+    decision_value,
+    escape,
+    parse_decision_value,
+    reject_modal,
+    reminder_text,
+)
+from orchestration.models.approval import (
+    ApprovalRequest,
+    ApprovalState,
+    ApprovalStatus,
+    CardField,
+    CardInput,
+    ConfirmText,
+    DecisionSource,
+)
+
+NOW = datetime(2026, 11, 21, 14, 0, tzinfo=UTC)
+
+
+def card(status: ApprovalStatus = ApprovalStatus.PENDING, **state: Any) -> CardInput:
+    request = ApprovalRequest(
+        kind="order",
+        subject_id="ORD-1",
+        title="Order ORD-1 for $1,899.97",
+        fields=[CardField(label="Customer", value="Alice <alice@example.com> & co")],
+        requester="U0REQUEST1",
+        confirm=state.pop("confirm", None),
+    )
+    approval = ApprovalState(
+        request_id="1",
+        kind="order",
+        subject_id="ORD-1",
+        title=request.title,
+        status=status,
+        requester="U0REQUEST1",
+        approvers=["U0APPROVE1", "U0APPROVE2"],
+        requested_at=NOW,
+        deadline=NOW + timedelta(minutes=5),
+        **state,
+    )
+    return CardInput(request=request, state=approval, workflow_id="order-ORD-1", card_key="k")
+
+
+def assert_valid_blocks(blocks: list[dict[str, Any]]) -> None:
+    assert 0 < len(blocks) <= MAX_MESSAGE_BLOCKS
+    for block in blocks:
+        parsed = Block.parse(block)
+        assert parsed is not None, block
+        assert parsed.to_dict() == block  # to_dict validates every nested limit
+
+
+def buttons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
+
+
+def test_pending_card_has_buttons_and_says_what_expiry_does() -> None:
+    message = approval_card(card())
+    assert_valid_blocks(message.blocks)
+    ids = [b["action_id"] for b in buttons(message.blocks)]
+    assert ids == [APPROVE_ACTION, REJECT_ACTION]
+    assert {b["value"] for b in buttons(message.blocks)} == {"order-ORD-1|1"}
+    context = " ".join(
+        e["text"] for b in message.blocks if b["type"] == "context" for e in b["elements"]
+    )
+    assert "Auto-cancels at 14:05 UTC if nobody decides" in context
+    assert "<@U0REQUEST1>" in context
+    assert message.text == "Order ORD-1 for $1,899.97 needs approval (auto-cancels at 14:05 UTC)."
+
+
+def test_user_text_is_escaped() -> None:
+    message = approval_card(card())
+    fields = message.blocks[1]["fields"]
+    assert fields[0]["text"] == "*Customer*\nAlice &lt;alice@example.com&gt; &amp; co"
+
+
+def test_confirm_dialog_only_when_asked() -> None:
+    plain = buttons(approval_card(card()).blocks)[0]
+    assert "confirm" not in plain
+    confirm = ConfirmText(title="Approve $12,500.00?", text="Charge Alice $12,500.00?")
+    risky = buttons(approval_card(card(confirm=confirm)).blocks)[0]
+    assert risky["confirm"]["title"]["text"] == "Approve $12,500.00?"
+    assert_valid_blocks(approval_card(card(confirm=confirm)).blocks)
+
+
+@pytest.mark.parametrize(
+    ("status", "extra", "expected"),
+    [
+        (
+            ApprovalStatus.APPROVED,
+            {"decided_by": "U0APPROVE1", "decided_at": NOW + timedelta(minutes=3)},
+            "*Approved* by <@U0APPROVE1> at 14:03 UTC",
+        ),
+        (
+            ApprovalStatus.REJECTED,
+            {
+                "decided_by": "U0APPROVE2",
+                "decided_at": NOW + timedelta(minutes=1),
+                "reason": "card flagged",
+            },
+            "*Rejected* by <@U0APPROVE2> at 14:01 UTC\n*Reason:* card flagged",
+        ),
+        (
+            ApprovalStatus.APPROVED,
+            {
+                "decided_by": "cli:ops",
+                "decided_at": NOW,
+                "decision_source": DecisionSource.CLI,
+            },
+            "*Approved* by cli:ops at 14:00 UTC (from the command line)",
+        ),
+        (ApprovalStatus.EXPIRED, {}, "*Expired* at 14:05 UTC: nobody decided in time."),
+        (ApprovalStatus.CANCELLED, {"decided_at": NOW}, "*Cancelled* at 14:00 UTC."),
+    ],
+)
+def test_terminal_cards_have_no_buttons_and_say_who_when_why(
+    status: ApprovalStatus, extra: dict[str, Any], expected: str
+) -> None:
+    message = approval_card(card(status, outcome_note="Order completed.", **extra))
+    assert_valid_blocks(message.blocks)
+    assert buttons(message.blocks) == []
+    sections = [b["text"]["text"] for b in message.blocks if b["type"] == "section" and "text" in b]
+    assert sections == [expected]
+    assert message.text.endswith("Order completed.")
+
+
+def test_reject_modal_is_a_valid_view_with_a_required_reason() -> None:
+    view = reject_modal('{"workflow_id": "order-ORD-1"}', "Order ORD-1")
+    parsed = View(**view)
+    assert parsed.to_dict()["callback_id"] == "approval_reject_reason"
+    input_block = view["blocks"][1]
+    assert input_block["type"] == "input"
+    assert input_block.get("optional", False) is False
+    assert len(view["title"]["text"]) <= 24
+
+
+def test_values_round_trip_and_escape() -> None:
+    assert parse_decision_value(decision_value("order-ORD-1", "2")) == ("order-ORD-1", "2")
+    assert parse_decision_value("order-ORD-1") == ("order-ORD-1", None)
+    assert escape("a<b>&c") == "a&lt;b&gt;&amp;c"
+
+
+def test_reminder_mentions_approvers_and_deadline() -> None:
+    text = reminder_text(card().state)
+    assert "<@U0APPROVE1>, <@U0APPROVE2>" in text
+    assert "14:05 UTC" in text

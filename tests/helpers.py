@@ -1,0 +1,98 @@
+"""Test helpers: unique ids, polling with a deadline, workers wired to a Slack stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.orders import OrderServices
+from activities.slack import new_slack_client
+from orchestration.models.approval import ApprovalPolicy
+from orchestration.models.order import Order, OrderInput, OrderPolicy
+from orchestration.worker import build_worker
+
+T = TypeVar("T")
+DEFAULT_TIMEOUT = 20.0
+
+
+def unique(prefix: str) -> str:
+    """A fresh id, so tests never share task queues or workflow ids."""
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+async def assert_eventually(
+    probe: Callable[[], Awaitable[T]],
+    check: Callable[[T], bool],
+    *,
+    within: float = DEFAULT_TIMEOUT,
+    interval: float = 0.05,
+    what: str = "condition",
+) -> T:
+    """Poll ``probe`` until ``check`` holds for its value; fail with the last value otherwise."""
+    deadline = time.monotonic() + within
+    last: T | None = None
+    while True:
+        last = await probe()
+        if check(last):
+            return last
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not reached within {within}s; last value: {last!r}")
+        await asyncio.sleep(interval)
+
+
+def new_worker(
+    client: Client,
+    task_queue: str,
+    api_url: str,
+    outbox: Path,
+    *,
+    token: str = "xoxb-chatops-standin",
+    services: OrderServices | None = None,
+    extra_activities: list[Callable[..., Any]] | None = None,
+    slack_timeout: int = 15,
+) -> Worker:
+    """A real chatops worker whose Slack calls go to ``api_url``."""
+    slack = new_slack_client(token, api_url, timeout=slack_timeout)
+    return build_worker(
+        client,
+        task_queue,
+        slack,
+        services or OrderServices(outbox=outbox),
+        extra_activities=extra_activities or [],
+    )
+
+
+def order_input(
+    order: Order,
+    *,
+    approvers: list[str],
+    channel: str = "approvals",
+    timeout: float = 300,
+    reminder_before: float = 60,
+    threshold: str = "1000",
+    confirm_above: str = "10000",
+) -> OrderInput:
+    """An OrderInput with an explicit policy."""
+    return OrderInput(
+        order=order,
+        policy=OrderPolicy(
+            approval_threshold=Decimal(threshold),
+            confirm_above=Decimal(confirm_above),
+            approval=ApprovalPolicy(
+                approvers=approvers,
+                channel=channel,
+                timeout=timedelta(seconds=timeout),
+                reminder_before=timedelta(seconds=reminder_before),
+            ),
+        ),
+        requester_label="tests",
+    )

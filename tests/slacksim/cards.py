@@ -1,0 +1,62 @@
+"""Block Kit used by the slacksim tests: a small approval card and a reason modal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+APPROVE = "approve"
+REJECT = "reject"
+REASON_BLOCK = "reason"
+REASON_INPUT = "reason_input"
+
+
+def card_blocks(workflow_id: str = "wf-1") -> list[dict[str, Any]]:
+    """A section plus Approve (with a confirm) and Reject buttons."""
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"Approve *{workflow_id}*?"}},
+        {
+            "type": "actions",
+            "block_id": "decide",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": APPROVE,
+                    "text": {"type": "plain_text", "text": "Approve"},
+                    "value": workflow_id,
+                    "style": "primary",
+                    "confirm": {
+                        "title": {"type": "plain_text", "text": "Approve?"},
+                        "text": {"type": "mrkdwn", "text": "Really?"},
+                        "confirm": {"type": "plain_text", "text": "Approve"},
+                        "deny": {"type": "plain_text", "text": "Cancel"},
+                    },
+                },
+                {
+                    "type": "button",
+                    "action_id": REJECT,
+                    "text": {"type": "plain_text", "text": "Reject"},
+                    "value": workflow_id,
+                },
+            ],
+        },
+    ]
+
+
+def reason_modal(title: str = "Reject") -> dict[str, Any]:
+    """A modal asking for a rejection reason."""
+    return {
+        "type": "modal",
+        "callback_id": "reject_reason",
+        "title": {"type": "plain_text", "text": title},
+        "submit": {"type": "plain_text", "text": "Reject"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": '{"wf": "wf-1"}',
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": REASON_BLOCK,
+                "label": {"type": "plain_text", "text": "Reason"},
+                "element": {"type": "plain_text_input", "action_id": REASON_INPUT},
+            }
+        ],
+    }

@@ -1,0 +1,110 @@
+"""A whole chatops stack in one test process: Slack stand-in, bot over real HTTP, worker.
+
+Every part talks to the others as in production: the bot serves ``/slack/events`` on a
+real port and the stand-in delivers signed requests there; the worker's activities and the
+bot call the stand-in's Web API over HTTP; Temporal is the session's dev server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest_asyncio
+from aiohttp import web
+from slack_sdk.web.async_client import AsyncWebClient
+from temporalio.client import Client, WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.orders import OrderServices
+from bot.app import EVENTS_PATH, build_app, build_web_app
+from cli.examples import example_order
+from orchestration.models.order import Order, OrderResult
+from orchestration.workflows.order import OrderWorkflow
+from slacksim import (
+    APPROVALS_CHANNEL_ID,
+    APPROVER2_ID,
+    APPROVER_ID,
+    DEFAULT_BOT_TOKEN,
+    DEFAULT_SIGNING_SECRET,
+    REQUESTER_ID,
+    SlackSim,
+    running_sim,
+)
+from tests.helpers import assert_eventually, new_worker, order_input, unique
+
+
+@dataclass
+class Stack:
+    """Handles on every part of a running stack."""
+
+    client: Client
+    sim: SlackSim
+    task_queue: str
+    services: OrderServices
+    worker: Worker | None
+    outbox: Path
+
+    async def start_order(
+        self, order: Order, *, expires_in: float = 300, reminder_before: float = 60, **policy: str
+    ) -> WorkflowHandle[OrderWorkflow, OrderResult]:
+        """Start an order whose approvers are the stand-in's two approvers."""
+        return await self.client.start_workflow(
+            OrderWorkflow.run,
+            order_input(
+                order,
+                approvers=[APPROVER_ID, APPROVER2_ID],
+                timeout=expires_in,
+                reminder_before=reminder_before,
+                **policy,
+            ),
+            id=order.workflow_id,
+            task_queue=self.task_queue,
+        )
+
+    async def card(self) -> dict:
+        """The one card in #approvals (waits for it)."""
+        messages = await assert_eventually(
+            self.messages, lambda m: len(m) >= 1, what="a card in #approvals"
+        )
+        assert len(messages) == 1, messages
+        return messages[0]
+
+    async def messages(self) -> list[dict]:
+        return self.sim.messages(APPROVALS_CHANNEL_ID)
+
+    async def card_text(self) -> str:
+        return str((await self.card())["text"])
+
+
+def large_order() -> Order:
+    return example_order("large", requested_by=REQUESTER_ID)
+
+
+async def start_bot(client: Client, sim: SlackSim) -> web.AppRunner:
+    web_client = AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=sim.api_url)
+    app = build_app(web_client, DEFAULT_SIGNING_SECRET, client)
+    runner = web.AppRunner(build_web_app(app), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    sim.bot_url = f"http://127.0.0.1:{port}{EVENTS_PATH}"
+    return runner
+
+
+@pytest_asyncio.fixture
+async def stack(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Stack]:
+    """Stand-in + bot + worker on a fresh task queue."""
+    async with running_sim() as sim:
+        runner = await start_bot(env.client, sim)
+        queue = unique("tq")
+        services = OrderServices(outbox=tmp_path / "outbox")
+        worker = new_worker(env.client, queue, sim.api_url, tmp_path, services=services)
+        try:
+            async with worker:
+                yield Stack(env.client, sim, queue, services, worker, tmp_path / "outbox")
+        finally:
+            await runner.cleanup()
