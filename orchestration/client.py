@@ -37,7 +37,9 @@ async def connect(settings: Settings, **overrides: Any) -> Client:
     try:
         return await Client.connect(**config, data_converter=pydantic_data_converter)
     except RuntimeError as err:
+        detail = "connection refused" if "Connection refused" in str(err) else str(err)
         raise TemporalUnavailable(
             f"cannot reach Temporal at {config['target_host']} "
-            f"(namespace {config.get('namespace', 'default')}): {err}"
+            f"(namespace {config.get('namespace', 'default')}): {detail}. Is it running "
+            "(./chatops up, or chatops server)? Elsewhere: set TEMPORAL_ADDRESS."
         ) from None

@@ -1,7 +1,7 @@
 """Search attributes chatops workflows set, so lists and ``describe()`` work without a worker.
 
-The embedded server registers every key in :data:`ALL`; a cluster operator registers them
-once with ``chatops server --print-search-attributes`` (see the README).
+The embedded server registers every key in :data:`ALL`; against another cluster the worker
+registers missing ones at start-up, or names them if it lacks the permission (see the README).
 """
 
 from __future__ import annotations

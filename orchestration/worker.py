@@ -10,11 +10,14 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client
+from temporalio.service import RPCError
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.orders import OrderServices
 from activities.slack import SlackActivities, new_slack_client
+from orchestration import search_attributes as sa
+from orchestration.devserver import EmbeddedServerError, ensure_search_attributes
 from orchestration.settings import Settings
 from orchestration.workflows.order import OrderWorkflow
 
@@ -57,8 +60,28 @@ def build_worker(
     )
 
 
+async def check_search_attributes(client: Client, namespace: str) -> None:
+    """Register missing search attributes, or say exactly which ones an operator must add.
+
+    Workflows upsert these; on a cluster without them every such workflow task would fail.
+    """
+    try:
+        await ensure_search_attributes(client, namespace=namespace)
+    except (RPCError, EmbeddedServerError) as err:
+        wanted = ", ".join(f"{k.name} ({k.indexed_value_type.name.title()})" for k in sa.ALL)
+        log.error(
+            "could not check or register search attributes in namespace %s (%s). Workflows "
+            "need: %s; create them with `temporal operator search-attribute create` or your "
+            "cloud console.",
+            namespace,
+            err,
+            wanted,
+        )
+
+
 async def run_worker(settings: Settings, client: Client, stop: asyncio.Event) -> None:
     """Run until ``stop`` is set, then shut down gracefully."""
+    await check_search_attributes(client, client.namespace)
     slack = new_slack_client(settings.bot_token(), settings.effective_slack_api_url)
     services = OrderServices(outbox=settings.data_dir / "outbox")
     worker = build_worker(client, settings.task_queue, slack, services)

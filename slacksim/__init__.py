@@ -2,7 +2,9 @@
 
 It serves the Web API over real HTTP so the bot's unchanged ``AsyncWebClient`` can talk to it
 (``base_url=sim.api_url``), and it delivers clicks, modal submissions and slash commands to the
-bot signed with Slack's real signature scheme. Typical use::
+bot signed with Slack's real signature scheme, or over Socket Mode while the bot holds a
+connection (``AsyncSocketModeHandler(app, DEFAULT_APP_TOKEN)`` with ``app.client`` on the sim).
+Typical use::
 
     async with running_sim(bot_url="http://127.0.0.1:3000/slack/events") as sim:
         client = AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=sim.api_url)
@@ -10,7 +12,7 @@ bot signed with Slack's real signature scheme. Typical use::
         await sim.click(APPROVER_ID, APPROVALS_CHANNEL_ID, posted["ts"], "approve")
 """
 
-from slacksim.delivery import Delivery
+from slacksim.delivery import Delivery, Transport
 from slacksim.errors import SlackError
 from slacksim.faults import Fault, FaultKind, Faults
 from slacksim.routes import CallRecord
@@ -25,6 +27,7 @@ from slacksim.seed import (
     BOT_ID,
     BOT_NAME,
     BOT_USER_ID,
+    DEFAULT_APP_TOKEN,
     DEFAULT_BOT_TOKEN,
     DEFAULT_SIGNING_SECRET,
     GENERAL_CHANNEL_ID,
@@ -37,6 +40,7 @@ from slacksim.seed import (
     TEAM_NAME,
 )
 from slacksim.server import SlackSim, running_sim, serve_forever
+from slacksim.socket_mode import SocketModeHub
 from slacksim.state import TRIGGER_TTL_S, Workspace
 
 __all__ = [
@@ -50,6 +54,7 @@ __all__ = [
     "BOT_ID",
     "BOT_NAME",
     "BOT_USER_ID",
+    "DEFAULT_APP_TOKEN",
     "DEFAULT_BOT_TOKEN",
     "DEFAULT_SIGNING_SECRET",
     "GENERAL_CHANNEL_ID",
@@ -68,6 +73,8 @@ __all__ = [
     "Faults",
     "SlackError",
     "SlackSim",
+    "SocketModeHub",
+    "Transport",
     "Workspace",
     "running_sim",
     "serve_forever",

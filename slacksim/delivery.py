@@ -1,33 +1,37 @@
-"""Delivering user actions to the bot: build the payload, sign it, POST it, read the ack.
+"""Delivering user actions to the bot: build the payload, send it, read the ack.
 
-Slack gives an app 3 seconds to acknowledge; a slower or failing answer is what the user
-sees as ``operation_timeout`` or ``dispatch_failed``. Interactions are never retried.
+Two transports carry the same payloads. Over HTTP the request is signed and POSTed to
+``bot_url``; while the bot holds a Socket Mode connection, the payload goes over the socket in
+an envelope instead. Either way Slack gives the app 3 seconds to acknowledge; a slower or
+failing answer is what the user sees as ``operation_timeout`` or ``dispatch_failed``.
+Interactions are never retried.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TypeVar
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlencode
 
 import aiohttp
 from slack_sdk.signature import SignatureVerifier
 
-from slacksim import payloads
-from slacksim.api import message_content
+from slacksim import acks, payloads
 from slacksim.errors import SlackError
 from slacksim.seed import Channel, User
+from slacksim.socket_mode import Envelope, EnvelopeType, SocketModeHub, new_envelope
 from slacksim.state import Message, Workspace
-from slacksim.validation import check_modal
 from slacksim.views import View
 
 logger = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
+Transport = Literal["http", "socket"]
 FORM = "application/x-www-form-urlencoded"
 ACK_TIMEOUT_S = 3.0
 
@@ -37,14 +41,19 @@ class Delivery:
     """What happened to one request sent to the bot.
 
     Attributes:
-        status: The bot's HTTP status, or None if no answer came (or nothing was sent).
-        body: The bot's answer body (the ack).
+        status: The bot's HTTP status, or None if no answer came, nothing was sent, or it
+            went over Socket Mode (which has no status).
+        body: The bot's answer (the ack): the HTTP body, or over Socket Mode the ack's
+            ``payload`` as JSON text ("" when the ack had none).
         elapsed_ms: Time until the answer, in milliseconds.
         error: ``operation_timeout`` or ``dispatch_failed`` as the user would see it, or a
             problem applying the ack; None when all went well.
         errors: Field errors from a ``response_action: errors`` ack, by block_id.
         cancelled: The user cancelled a confirm dialog, so nothing was sent.
         kind: ``block_actions``, ``view_submission``, ``slash_command`` or ``raw``.
+        request: The HTTP body and Content-Type sent (HTTP only).
+        transport: ``http`` (signed POST to ``bot_url``) or ``socket`` (Socket Mode).
+        envelope: The Socket Mode envelope sent (socket only).
     """
 
     status: int | None = None
@@ -55,30 +64,56 @@ class Delivery:
     cancelled: bool = False
     kind: str = "raw"
     request: tuple[bytes, str] | None = None
+    transport: Transport = "http"
+    envelope: Envelope | None = None
 
     @property
     def ok(self) -> bool:
-        """True when the bot answered 2xx and the ack applied cleanly."""
-        return self.error is None and not self.cancelled and self.status is not None
+        """True when the bot acked (2xx over HTTP) and the ack applied cleanly."""
+        answered = self.status is not None or self.envelope is not None
+        return self.error is None and not self.cancelled and answered
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the delivery as JSON-ready data, the request body decoded."""
+        data = asdict(self)
+        if self.request is not None:
+            body, content_type = self.request
+            data["request"] = [body.decode(errors="replace"), content_type]
+        return data
 
 
 class Deliverer:
-    """Sends signed requests to ``bot_url`` and keeps a log of every delivery."""
+    """Sends user actions to the bot over Socket Mode or HTTP and logs every delivery.
+
+    Args:
+        workspace: The state the actions act on.
+        signing_secret: Secret used to sign HTTP deliveries.
+        hook_url: Builds the response_url for a hook token.
+        socket_mode: The Socket Mode connections; while one is open, actions go there.
+        bot_url: Where HTTP deliveries go.
+    """
 
     def __init__(
         self,
         workspace: Workspace,
         signing_secret: str,
         hook_url: Callable[[str], str],
+        socket_mode: SocketModeHub,
         bot_url: str | None = None,
     ) -> None:
         self.workspace = workspace
         self.signing_secret = signing_secret
+        self.socket_mode = socket_mode
         self.bot_url = bot_url
         self.timeout = ACK_TIMEOUT_S
         self.log: list[Delivery] = []
         self._hook_url = hook_url
         self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def transport(self) -> Transport:
+        """The transport the next user action will use."""
+        return "socket" if self.socket_mode.connected else "http"
 
     async def close(self) -> None:
         """Close the HTTP session, if one was opened."""
@@ -95,7 +130,7 @@ class Deliverer:
         secret: str | None = None,
         kind: str = "raw",
     ) -> Delivery:
-        """POST ``body`` to the bot, signed over exactly these bytes.
+        """POST ``body`` to the bot over HTTP, signed over exactly these bytes.
 
         Args:
             body: The raw request body.
@@ -116,28 +151,56 @@ class Deliverer:
         delivery = Delivery(kind=kind, request=(body, content_type))
         started = time.perf_counter()
         try:
-            await self._send(body, headers, delivery)
+            await self._post(body, headers, delivery)
         except TimeoutError:
             delivery.error = "operation_timeout"
         except aiohttp.ClientError as exc:
             logger.warning("delivery to %s failed: %s", self.bot_url, exc)
             delivery.error = "dispatch_failed"
-        delivery.elapsed_ms = (time.perf_counter() - started) * 1000
-        self.log.append(delivery)
-        return delivery
+        return self._logged(delivery, started)
+
+    async def send_envelope(self, envelope: Envelope, *, kind: str) -> Delivery:
+        """Send a Socket Mode envelope on an open connection and wait for its ack.
+
+        Raises:
+            RuntimeError: No Socket Mode connection is open.
+        """
+        if not self.socket_mode.connected:
+            raise RuntimeError("no Socket Mode connection is open")
+        delivery = Delivery(kind=kind, transport="socket", envelope=envelope)
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(self.timeout):
+                ack = await self.socket_mode.request(envelope)
+            delivery.body = "" if ack is None else json.dumps(ack)
+        except TimeoutError:
+            delivery.error = "operation_timeout"
+        except ConnectionResetError as exc:
+            logger.warning("socket delivery failed: %s", exc)
+            delivery.error = "dispatch_failed"
+        return self._logged(delivery, started)
 
     async def redeliver(self, earlier: Delivery) -> Delivery:
-        """Send the exact bytes of an earlier delivery again, freshly signed.
+        """Send an earlier delivery again, on the transport it went by.
 
         Models a duplicate delivery (a double submit or a network retry): same payload,
-        same ``action_ts``.
+        same ``action_ts``. Over HTTP the exact bytes are freshly signed; over Socket Mode
+        the payload goes in a new envelope.
         """
+        if earlier.envelope is not None:
+            envelope = new_envelope(earlier.envelope["type"], earlier.envelope["payload"])
+            return await self.send_envelope(envelope, kind=earlier.kind)
         if earlier.request is None:
             raise ValueError("that delivery sent nothing")
         body, content_type = earlier.request
         return await self.post_signed(body, content_type, kind=earlier.kind)
 
-    async def _send(self, body: bytes, headers: dict[str, str], delivery: Delivery) -> None:
+    def _logged(self, delivery: Delivery, started: float) -> Delivery:
+        delivery.elapsed_ms = (time.perf_counter() - started) * 1000
+        self.log.append(delivery)
+        return delivery
+
+    async def _post(self, body: bytes, headers: dict[str, str], delivery: Delivery) -> None:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession()
         timeout = aiohttp.ClientTimeout(total=self.timeout)
@@ -150,10 +213,15 @@ class Deliverer:
         if not 200 <= response.status < 300:
             delivery.error = "dispatch_failed"
 
-    async def _post_payload(self, payload: payloads.Payload) -> Delivery:
-        # Interactions arrive form-encoded as payload=<JSON>, as Slack sends them.
-        body = urlencode({"payload": json.dumps(payload)}).encode()
-        return await self.post_signed(body, FORM, kind=str(payload["type"]))
+    async def _deliver(
+        self, envelope_type: EnvelopeType, data: dict[str, Any], kind: str
+    ) -> Delivery:
+        if self.socket_mode.connected:
+            return await self.send_envelope(new_envelope(envelope_type, data), kind=kind)
+        # Over HTTP, interactions arrive form-encoded as payload=<JSON>; commands as plain
+        # form fields, as Slack sends them.
+        fields = {"payload": json.dumps(data)} if envelope_type == "interactive" else data
+        return await self.post_signed(urlencode(fields).encode(), FORM, kind=kind)
 
     async def click(
         self, user_id: str, channel: str, ts: str, action_id: str, *, confirm: bool = True
@@ -168,7 +236,7 @@ class Deliverer:
         block_id, button = payloads.find_button(message, action_id)
         if "confirm" in button and not confirm:
             # The client shows the confirm dialog; cancelling it sends nothing to the app.
-            cancelled = Delivery(cancelled=True, kind="block_actions")
+            cancelled = Delivery(cancelled=True, kind="block_actions", transport=self.transport)
             self.log.append(cancelled)
             return cancelled
         payload = payloads.block_actions(
@@ -181,7 +249,7 @@ class Deliverer:
             response_url=self._hook_url(self.workspace.new_hook(chan.id, user.id, message.ts)),
             action_ts=self.workspace.next_ts(),
         )
-        return await self._post_payload(payload)
+        return await self._deliver("interactive", payload, "block_actions")
 
     async def submit_view(
         self, user_id: str, view_id: str, values: dict[str, dict[str, str]]
@@ -197,43 +265,13 @@ class Deliverer:
         view.values = payloads.state_values(view, values)
         trigger_id = self.workspace.new_trigger(user.id)
         payload = payloads.view_submission(user=user, view=view, trigger_id=trigger_id)
-        delivery = await self._post_payload(payload)
+        delivery = await self._deliver("interactive", payload, "view_submission")
         if delivery.error is None:
-            self._apply_view_ack(view, delivery)
+            try:
+                delivery.errors = acks.apply_view_ack(self.workspace, view, delivery.body)
+            except SlackError as exc:
+                delivery.error = exc.error
         return delivery
-
-    def _apply_view_ack(self, view: View, delivery: Delivery) -> None:
-        views = self.workspace.views
-        if not delivery.body.strip():
-            views.close(view.id)
-            return
-        try:
-            ack = json.loads(delivery.body)
-            action = ack.get("response_action")
-            if action == "errors":
-                self._record_errors(view, ack.get("errors") or {}, delivery)
-            elif action == "update":
-                views.update(view.id, check_modal(ack.get("view")))
-            elif action == "push":
-                views.push(view.user, check_modal(ack.get("view")))
-            elif action == "clear":
-                views.clear(view.id)
-            else:
-                views.close(view.id)
-        except (json.JSONDecodeError, AttributeError):
-            delivery.error = "invalid_ack"
-        except SlackError as exc:
-            delivery.error = exc.error
-
-    def _record_errors(self, view: View, errors: dict[str, str], delivery: Delivery) -> None:
-        # Slack rejects errors for block_ids that are not inputs of the view; the name of
-        # this error is the sim's own (Slack's client only shows a generic failure).
-        unknown = set(errors) - set(payloads.view_inputs(view))
-        if unknown:
-            delivery.error = "invalid_errors_block_id"
-            return
-        view.errors = {str(k): str(v) for k, v in errors.items()}
-        delivery.errors = dict(view.errors)
 
     async def slash(self, user_id: str, channel_id: str, command: str, text: str) -> Delivery:
         """Run a slash command; a text or JSON ack becomes a message for the user.
@@ -250,27 +288,13 @@ class Deliverer:
             response_url=self._hook_url(self.workspace.new_hook(channel.id, user.id, None)),
             trigger_id=self.workspace.new_trigger(user.id),
         )
-        delivery = await self.post_signed(urlencode(fields).encode(), FORM, kind="slash_command")
+        delivery = await self._deliver("slash_commands", fields, "slash_command")
         if delivery.error is None and delivery.body.strip():
-            self._apply_command_ack(channel, user, delivery)
+            try:
+                acks.apply_command_ack(self.workspace, channel, user, delivery.body)
+            except SlackError as exc:
+                delivery.error = exc.error
         return delivery
-
-    def _apply_command_ack(self, channel: Channel, user: User, delivery: Delivery) -> None:
-        try:
-            ack = json.loads(delivery.body)
-        except json.JSONDecodeError:
-            ack = None
-        if not isinstance(ack, dict):
-            # Bolt's ack("text") answers text/plain; Slack shows it to the user alone.
-            ack = {"text": delivery.body}
-        try:
-            text, blocks = message_content(ack)
-            if ack.get("response_type") == "in_channel":
-                self.workspace.post(channel.id, text, blocks)
-            else:
-                self.workspace.post_ephemeral(channel.id, user.id, text, blocks)
-        except SlackError as exc:
-            delivery.error = exc.error
 
     def _user(self, user_id: str) -> User:
         return _found(lambda: self.workspace.user(user_id), f"user {user_id}")

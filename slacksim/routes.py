@@ -1,4 +1,5 @@
-"""HTTP endpoints: ``/api/{method}``, ``/hooks/{token}`` (response_urls) and ``/_sim/*``."""
+"""HTTP endpoints: ``/api/{method}``, ``/hooks/{token}`` (response_urls), ``/link/`` (Socket
+Mode websockets) and ``/_sim/*``."""
 
 from __future__ import annotations
 
@@ -10,16 +11,20 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from slacksim.api import METHODS, Params, apply_response
+from slacksim.api import METHODS, Handler, Params, Result, apply_response
 from slacksim.errors import SlackError
 from slacksim.faults import Fault
 from slacksim.seed import BOT_SCOPES
+from slacksim.state import Workspace
 
 if TYPE_CHECKING:
     from slacksim.server import SlackSim
 
 # Slack names the granted scopes on every Web API answer.
 SCOPE_HEADERS = {"x-oauth-scopes": ",".join(BOT_SCOPES)}
+APP_SCOPE_HEADERS = {"x-oauth-scopes": "connections:write"}
+# Methods that take the app-level (xapp-) token; every other method takes the bot token.
+APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 # A response_url that is unknown, expired or used up answers 404; other problems 400.
 HOOK_GONE = frozenset({"invalid_token", "expired_url", "used_url"})
 HOOK_METHOD = "response_url"
@@ -87,6 +92,21 @@ class Handlers:
 
     def __init__(self, sim: SlackSim) -> None:
         self.sim = sim
+        self.methods: dict[str, Handler] = {
+            **METHODS,
+            "apps.connections.open": self._connections_open,
+        }
+
+    def _connections_open(self, ws: Workspace, params: Params) -> Result:
+        return self.sim.socket_mode.open_connection()
+
+    def _token_error(self, method: str, token: str) -> str | None:
+        expected = self.sim.app_token if method in APP_TOKEN_METHODS else self.sim.bot_token
+        if token == expected:
+            return None
+        if token in (self.sim.app_token, self.sim.bot_token):
+            return "not_allowed_token_type"
+        return "invalid_auth"
 
     async def api(self, request: web.Request) -> web.Response:
         """Answer a Web API call and log it."""
@@ -102,13 +122,14 @@ class Handlers:
     async def _answer(
         self, method: str, params: Params, token: str | None
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
-        handler = METHODS.get(method)
+        handler = self.methods.get(method)
         if handler is None:
             return 200, {**_failure("unknown_method"), "req_method": method}, {}
         if not token:
             return 200, _failure("not_authed"), {}
-        if token != self.sim.bot_token:
-            return 200, _failure("invalid_auth"), {}
+        token_error = self._token_error(method, token)
+        if token_error is not None:
+            return 200, _failure(token_error), {}
         fault = self.sim.faults.take(method)
         early = await self._early_fault(fault)
         if early is not None:
@@ -120,7 +141,7 @@ class Handlers:
         if fault is not None and fault.kind == "store_then_error":
             # The effect above is kept: Slack acted, but the answer never arrived intact.
             return 500, _failure("internal_error"), {}
-        return 200, body, SCOPE_HEADERS
+        return 200, body, APP_SCOPE_HEADERS if method in APP_TOKEN_METHODS else SCOPE_HEADERS
 
     async def _early_fault(
         self, fault: Fault | None
@@ -164,7 +185,7 @@ class Handlers:
 
     async def deliveries(self, request: web.Request) -> web.Response:
         """``GET /_sim/deliveries``: the delivery log, oldest first."""
-        return web.json_response([asdict(d) for d in self.sim.deliveries])
+        return web.json_response([d.to_json() for d in self.sim.deliveries])
 
     async def state(self, request: web.Request) -> web.Response:
         """``GET /_sim/state``: everything, as JSON."""
@@ -194,6 +215,7 @@ def add_routes(app: web.Application, sim: SlackSim) -> None:
     handlers = Handlers(sim)
     app.router.add_route("*", "/api/{method}", handlers.api)
     app.router.add_post("/hooks/{token}", handlers.hook)
+    app.router.add_get("/link/", sim.socket_mode.handle)
     app.router.add_get("/_sim/calls", handlers.calls)
     app.router.add_get("/_sim/deliveries", handlers.deliveries)
     app.router.add_get("/_sim/state", handlers.state)

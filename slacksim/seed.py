@@ -28,6 +28,8 @@ APPROVERS_GROUP_ID = "S0APPROVER"
 APPROVERS_GROUP_HANDLE = "approvers"
 
 DEFAULT_BOT_TOKEN = "xoxb-chatops-standin"
+# The app-level token for Socket Mode; only apps.connections.open accepts it.
+DEFAULT_APP_TOKEN = "xapp-chatops-standin"
 DEFAULT_SIGNING_SECRET = "chatops-standin-signing-secret"
 # Slack still sends the deprecated verification token in payloads; Bolt ignores it.
 VERIFICATION_TOKEN = "chatops-standin-verification-token"

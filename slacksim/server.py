@@ -1,7 +1,8 @@
 """The simulator: the Web API and inspection endpoints over aiohttp, plus user actions.
 
-The bot talks to it unchanged through ``AsyncWebClient(base_url=sim.api_url)``; tests drive
-users through :meth:`SlackSim.click`, :meth:`SlackSim.submit_view` and :meth:`SlackSim.slash`.
+The bot talks to it unchanged through ``AsyncWebClient(base_url=sim.api_url)``, and may also
+connect over Socket Mode; tests drive users through :meth:`SlackSim.click`,
+:meth:`SlackSim.submit_view` and :meth:`SlackSim.slash`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from slacksim.delivery import Deliverer, Delivery
 from slacksim.errors import SlackError
 from slacksim.faults import Faults
 from slacksim.routes import CallRecord, add_routes
-from slacksim.seed import DEFAULT_BOT_TOKEN, DEFAULT_SIGNING_SECRET
+from slacksim.seed import DEFAULT_APP_TOKEN, DEFAULT_BOT_TOKEN, DEFAULT_SIGNING_SECRET
+from slacksim.socket_mode import SocketModeHub
 from slacksim.state import Clock, Workspace
 
 logger = logging.getLogger(__name__)
@@ -33,8 +35,9 @@ class SlackSim:
 
     Args:
         bot_token: The only bot token the Web API accepts.
-        signing_secret: Secret used to sign deliveries to the bot.
-        bot_url: Where deliveries go, e.g. ``http://127.0.0.1:3000/slack/events``.
+        signing_secret: Secret used to sign HTTP deliveries to the bot.
+        bot_url: Where HTTP deliveries go, e.g. ``http://127.0.0.1:3000/slack/events``.
+        app_token: The only app-level token ``apps.connections.open`` accepts.
         clock: Wall clock (epoch seconds) for ts values, triggers and signatures;
             tests inject a fake one to expire triggers without sleeping.
     """
@@ -46,12 +49,17 @@ class SlackSim:
         signing_secret: str = DEFAULT_SIGNING_SECRET,
         bot_url: str | None = None,
         clock: Clock = time.time,
+        app_token: str = DEFAULT_APP_TOKEN,
     ) -> None:
         self.bot_token = bot_token
+        self.app_token = app_token
         self.workspace = Workspace(clock)
         self.faults = Faults()
         self.calls: list[CallRecord] = []
-        self.delivery = Deliverer(self.workspace, signing_secret, self.hook_url, bot_url)
+        self.socket_mode = SocketModeHub(self.link_url)
+        self.delivery = Deliverer(
+            self.workspace, signing_secret, self.hook_url, self.socket_mode, bot_url
+        )
         self.host = DEFAULT_HOST
         self.port = 0
         self._runner: web.AppRunner | None = None
@@ -81,9 +89,18 @@ class SlackSim:
         """Every delivery to the bot so far, oldest first."""
         return self.delivery.log
 
+    @property
+    def socket_connections(self) -> int:
+        """How many Socket Mode connections are open; with any, user actions go there."""
+        return len(self.socket_mode.connections)
+
     def hook_url(self, token: str) -> str:
         """Return the response_url for a hook token."""
         return f"{self.base_url}hooks/{token}"
+
+    def link_url(self, ticket: str) -> str:
+        """Return the Socket Mode websocket URL for a ticket."""
+        return f"ws{self.base_url.removeprefix('http')}link/?ticket={ticket}"
 
     def make_app(self) -> web.Application:
         """Build the aiohttp application serving the Web API, hooks and ``/_sim``."""
@@ -100,7 +117,8 @@ class SlackSim:
         logger.info("slacksim listening on %s", self.base_url)
 
     async def stop(self) -> None:
-        """Stop serving and close the delivery session."""
+        """Stop serving: close Socket Mode connections and the delivery session."""
+        await self.socket_mode.close()
         await self.delivery.close()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -129,6 +147,10 @@ class SlackSim:
         """Run a slash command (see :meth:`Deliverer.slash`)."""
         return await self.delivery.slash(user_id, channel_id, command, text)
 
+    async def disconnect_all(self, reason: str = "refresh_requested") -> int:
+        """Send ``disconnect`` on every Socket Mode connection (see :class:`SocketModeHub`)."""
+        return await self.socket_mode.disconnect_all(reason)
+
     async def post_signed(
         self,
         body: bytes,
@@ -137,7 +159,7 @@ class SlackSim:
         timestamp: int | None = None,
         secret: str | None = None,
     ) -> Delivery:
-        """POST raw signed bytes to the bot (see :meth:`Deliverer.post_signed`)."""
+        """POST raw signed bytes to the bot over HTTP (see :meth:`Deliverer.post_signed`)."""
         return await self.delivery.post_signed(
             body, content_type, timestamp=timestamp, secret=secret
         )
@@ -189,12 +211,13 @@ class SlackSim:
         return [call for call in self.calls if call.method == method]
 
     def dump(self) -> dict[str, Any]:
-        """Return the state, calls, deliveries and pending faults as JSON-ready data."""
+        """Return the state, calls, deliveries, faults and sockets as JSON-ready data."""
         return {
             **self.workspace.dump(),
             "calls": [asdict(call) for call in self.calls],
-            "deliveries": [asdict(delivery) for delivery in self.deliveries],
+            "deliveries": [delivery.to_json() for delivery in self.deliveries],
             "faults": self.faults.pending(),
+            "socket_mode": self.socket_mode.dump(),
         }
 
 
@@ -207,9 +230,16 @@ async def running_sim(
     signing_secret: str = DEFAULT_SIGNING_SECRET,
     bot_url: str | None = None,
     clock: Clock = time.time,
+    app_token: str = DEFAULT_APP_TOKEN,
 ) -> AsyncIterator[SlackSim]:
     """Run a :class:`SlackSim` for the duration of the ``async with`` block."""
-    sim = SlackSim(bot_token=bot_token, signing_secret=signing_secret, bot_url=bot_url, clock=clock)
+    sim = SlackSim(
+        bot_token=bot_token,
+        signing_secret=signing_secret,
+        bot_url=bot_url,
+        clock=clock,
+        app_token=app_token,
+    )
     await sim.start(host, port)
     try:
         yield sim
@@ -224,11 +254,17 @@ async def serve_forever(
     bot_token: str = DEFAULT_BOT_TOKEN,
     signing_secret: str = DEFAULT_SIGNING_SECRET,
     bot_url: str | None = None,
+    app_token: str = DEFAULT_APP_TOKEN,
     stop: asyncio.Event,
 ) -> None:
     """Serve until ``stop`` is set; for a CLI entry point."""
     async with running_sim(
-        host, port, bot_token=bot_token, signing_secret=signing_secret, bot_url=bot_url
+        host,
+        port,
+        bot_token=bot_token,
+        signing_secret=signing_secret,
+        bot_url=bot_url,
+        app_token=app_token,
     ) as sim:
         logger.info("slacksim Web API at %s, delivering to %s", sim.api_url, sim.bot_url)
         await stop.wait()

@@ -15,6 +15,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from orchestration import search_attributes as sa
+from tests.stack import Stack, running_stack
 
 BIN_DIR = Path(sys.executable).parent
 
@@ -54,3 +55,10 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
 def client(env: WorkflowEnvironment) -> Client:
     """A client of the dev server."""
     return env.client
+
+
+@pytest_asyncio.fixture
+async def stack(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Stack]:
+    """A Slack stand-in, a bot on a real port and a worker on a fresh task queue."""
+    async with running_stack(env, tmp_path) as running:
+        yield running

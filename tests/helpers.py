@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
+import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -24,24 +26,55 @@ T = TypeVar("T")
 DEFAULT_TIMEOUT = 20.0
 
 
+def free_port() -> int:
+    """A port that was free on 127.0.0.1 a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
 def unique(prefix: str) -> str:
     """A fresh id, so tests never share task queues or workflow ids."""
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
+@overload
 async def assert_eventually(
     probe: Callable[[], Awaitable[T]],
+    check: Callable[[T], bool],
+    *,
+    within: float = ...,
+    interval: float = ...,
+    what: str = ...,
+) -> T: ...
+
+
+@overload
+async def assert_eventually(
+    probe: Callable[[], T],
+    check: Callable[[T], bool],
+    *,
+    within: float = ...,
+    interval: float = ...,
+    what: str = ...,
+) -> T: ...
+
+
+async def assert_eventually(
+    probe: Callable[[], Any],
     check: Callable[[T], bool],
     *,
     within: float = DEFAULT_TIMEOUT,
     interval: float = 0.05,
     what: str = "condition",
 ) -> T:
-    """Poll ``probe`` until ``check`` holds for its value; fail with the last value otherwise."""
+    """Poll ``probe`` (sync or async) until ``check`` holds; fail with the last value otherwise."""
     deadline = time.monotonic() + within
-    last: T | None = None
+    last: Any = None
     while True:
-        last = await probe()
+        value = probe()
+        last = await value if inspect.isawaitable(value) else value
         if check(last):
             return last
         if time.monotonic() > deadline:

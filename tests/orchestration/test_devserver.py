@@ -25,16 +25,10 @@ from orchestration.devserver import (
     server_args,
 )
 from orchestration.search_attributes import ALL, APPROVAL_STATUS, KIND
+from tests.helpers import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEADLINE = 15.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def pid_alive(pid: int) -> bool:

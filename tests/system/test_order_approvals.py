@@ -29,7 +29,7 @@ from slacksim import (
     REQUESTER_ID,
 )
 from tests.helpers import assert_eventually, new_worker, order_input, unique
-from tests.system.conftest import Stack, large_order
+from tests.stack import Stack, large_order
 
 
 def section_texts(message: dict[str, Any]) -> list[str]:
@@ -99,7 +99,7 @@ async def test_reject_asks_for_a_reason_then_cancels(stack: Stack) -> None:
 
     await stack.sim.click(APPROVER2_ID, APPROVALS_CHANNEL_ID, card["ts"], REJECT_ACTION)
     views = await assert_eventually(
-        lambda: _async(stack.sim.open_views(APPROVER2_ID)), bool, what="reject modal open"
+        lambda: stack.sim.open_views(APPROVER2_ID), bool, what="reject modal open"
     )
     view_id = views[0]["id"]
     empty = await stack.sim.submit_view(APPROVER2_ID, view_id, {REASON_BLOCK: {REASON_INPUT: " "}})
@@ -149,10 +149,10 @@ async def test_outsider_and_requester_clicks_change_nothing_and_are_told_why(
     await stack.sim.click(OUTSIDER_ID, APPROVALS_CHANNEL_ID, card["ts"], APPROVE_ACTION)
     await stack.sim.click(REQUESTER_ID, APPROVALS_CHANNEL_ID, card["ts"], APPROVE_ACTION)
     outsider = await assert_eventually(
-        lambda: _async(stack.sim.ephemerals(OUTSIDER_ID)), bool, what="outsider told"
+        lambda: stack.sim.ephemerals(OUTSIDER_ID), bool, what="outsider told"
     )
     requester = await assert_eventually(
-        lambda: _async(stack.sim.ephemerals(REQUESTER_ID)), bool, what="requester told"
+        lambda: stack.sim.ephemerals(REQUESTER_ID), bool, what="requester told"
     )
     assert "You are not an approver for this request" in outsider[0]["text"]
     assert "You requested this order, so someone else must decide it" in requester[0]["text"]
@@ -169,9 +169,7 @@ async def test_outsider_and_requester_clicks_change_nothing_and_are_told_why(
     )
     assert approval is not None and approval.status is ApprovalStatus.PENDING
     assert approval.attempts[0].result is AttemptResult.REFUSED
-    await assert_eventually(
-        lambda: _async(stack.sim.ephemerals(OUTSIDER_ID)), lambda e: len(e) == 2
-    )
+    await assert_eventually(lambda: stack.sim.ephemerals(OUTSIDER_ID), lambda e: len(e) == 2)
     assert (await handle.query(OrderWorkflow.status)).step is OrderStep.AWAITING_APPROVAL
     assert has_buttons(await stack.card())
 
@@ -204,9 +202,7 @@ async def test_two_approvers_at_once_one_wins_and_the_other_is_told(stack: Stack
     loser = APPROVER2_ID if winner == APPROVER_ID else APPROVER_ID
     applied = [a for a in result.approval.attempts if a.result is AttemptResult.APPLIED]
     assert [a.user_id for a in applied] == [winner]
-    told = await assert_eventually(
-        lambda: _async(stack.sim.ephemerals(loser)), bool, what="loser told"
-    )
+    told = await assert_eventually(lambda: stack.sim.ephemerals(loser), bool, what="loser told")
     assert f"Already approved by <@{winner}>" in told[0]["text"]
     assert stack.sim.ephemerals(winner) == []
 
@@ -285,7 +281,3 @@ async def test_post_whose_answer_was_lost_leaves_one_card(stack: Stack) -> None:
     assert [c.status for c in posts] == [500]
     messages = stack.sim.messages(APPROVALS_CHANNEL_ID)
     assert [m["ts"] for m in messages] == [approval.message_ts]
-
-
-async def _async(value: Any) -> Any:
-    return value

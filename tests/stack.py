@@ -8,10 +8,10 @@ bot call the stand-in's Web API over HTTP; Temporal is the session's dev server.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest_asyncio
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client, WorkflowHandle
@@ -95,8 +95,8 @@ async def start_bot(client: Client, sim: SlackSim) -> web.AppRunner:
     return runner
 
 
-@pytest_asyncio.fixture
-async def stack(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Stack]:
+@asynccontextmanager
+async def running_stack(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Stack]:
     """Stand-in + bot + worker on a fresh task queue."""
     async with running_sim() as sim:
         runner = await start_bot(env.client, sim)

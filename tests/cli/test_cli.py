@@ -1,0 +1,174 @@
+"""The ``chatops`` command line, run as a real process against the session's Temporal."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from orchestration.approval import ApprovableWorkflow
+from orchestration.models.approval import ApprovalStatus, DecisionSource
+from orchestration.models.order import OrderStep
+from orchestration.workflows.order import OrderWorkflow
+from slacksim import APPROVALS_CHANNEL_ID, APPROVER_ID
+from tests.helpers import assert_eventually, free_port
+from tests.stack import Stack, large_order
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+async def chatops(*args: str, env: dict[str, str]) -> Run:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "cli.main",
+        *args,
+        cwd=ROOT,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    run = Run(process.returncode or 0, out.decode(), err.decode())
+    assert "Traceback" not in run.err, run.err
+    return run
+
+
+@pytest.fixture
+def cli_env(env: WorkflowEnvironment, stack: Stack, tmp_path: Path) -> dict[str, str]:
+    """The environment a user would set: Temporal's address, the stack's task queue."""
+    target = env.client.service_client.config.target_host
+    variables = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CHATOPS_"))}
+    variables.update(
+        TEMPORAL_ADDRESS=target,
+        CHATOPS_TASK_QUEUE=stack.task_queue,
+        CHATOPS_DATA_DIR=str(tmp_path / "data"),
+        CHATOPS_APPROVERS=f"{APPROVER_ID}",
+    )
+    return variables
+
+
+async def test_start_order_prints_the_workflow_id_and_posts_a_card(
+    stack: Stack, cli_env: dict[str, str]
+) -> None:
+    run = await chatops("start", "order", "--example", "large", env=cli_env)
+    assert run.code == 0, run.err
+    workflow_id = run.out.strip()
+    assert workflow_id.startswith("order-ORD-")
+    assert "needs approval" in run.err
+    card = await stack.card()
+    assert workflow_id in str(card["blocks"])
+    small = await chatops("start", "order", "--example", "small", env=cli_env)
+    result = await stack.client.get_workflow_handle_for(
+        OrderWorkflow.run, small.out.strip()
+    ).result()
+    assert result.step is OrderStep.COMPLETED
+
+
+async def test_cli_approve_is_recorded_with_source_cli(
+    stack: Stack, cli_env: dict[str, str]
+) -> None:
+    handle = await stack.start_order(large_order())
+    await stack.card()
+    run = await chatops("approve", handle.id, "--reason", "known customer", env=cli_env)
+    assert run.code == 0, run.err
+    assert run.out.strip().startswith(f"{handle.id}: approved as cli:")
+    result = await handle.result()
+    assert result.step is OrderStep.COMPLETED
+    assert result.approval is not None
+    attempt = result.approval.attempts[0]
+    assert attempt.source is DecisionSource.CLI and attempt.reason == "known customer"
+    final = await assert_eventually(stack.card, lambda m: "Order completed" in m["text"])
+    assert "(from the command line)" in str(final["blocks"])
+
+    again = await chatops("reject", handle.id, env=cli_env)
+    assert again.code == 1
+    assert again.err.startswith("error: Already approved by cli:")
+
+
+async def test_cli_reject_with_reason_cancels(stack: Stack, cli_env: dict[str, str]) -> None:
+    handle = await stack.start_order(large_order())
+    await stack.card()
+    run = await chatops(
+        "reject", handle.id, "--reason", "duplicate order", "--as", APPROVER_ID, env=cli_env
+    )
+    assert run.code == 0, run.err
+    result = await handle.result()
+    assert result.step is OrderStep.CANCELLED
+    approval = await handle.query(ApprovableWorkflow.approval)
+    assert approval is not None and approval.status is ApprovalStatus.REJECTED
+    assert approval.decided_by == APPROVER_ID and approval.reason == "duplicate order"
+    assert approval.attempts[0].source is DecisionSource.CLI
+    assert len(stack.sim.messages(APPROVALS_CHANNEL_ID)) == 1
+
+
+async def test_unknown_workflow_is_a_clear_error(cli_env: dict[str, str]) -> None:
+    run = await chatops("approve", "order-NOPE", env=cli_env)
+    assert (run.code, run.err.strip()) == (1, "error: No workflow order-NOPE.")
+
+
+async def test_bad_order_files_are_clear_errors(cli_env: dict[str, str], tmp_path: Path) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"order_id": "ORD-1",\n  "items": [}\n')
+    run = await chatops("start", "order", "--file", str(broken), env=cli_env)
+    assert run.code == 1
+    assert run.err.startswith(f"error: {broken} is not valid JSON: ")
+    assert "line 2 column" in run.err
+
+    invalid = tmp_path / "invalid.json"
+    invalid.write_text(
+        json.dumps(
+            {
+                "order_id": "ORD-1",
+                "customer": {"name": "A", "email": "not-an-email"},
+                "shipping_address": {"line1": "x", "city": "y", "country": "usa"},
+                "items": [{"sku": "A-1", "name": "a", "quantity": 0, "unit_price": "1.00"}],
+            }
+        )
+    )
+    run = await chatops("start", "order", "--file", str(invalid), env=cli_env)
+    assert run.code == 1
+    assert f"error: {invalid} is not a valid order:" in run.err
+    for field in ("customer.email", "shipping_address.country", "items.0.quantity"):
+        assert f"  {field}: " in run.err
+
+    missing = await chatops("start", "order", "--file", str(tmp_path / "nope.json"), env=cli_env)
+    assert missing.code == 1 and "cannot read" in missing.err
+
+
+async def test_unreachable_temporal_is_a_clear_error(cli_env: dict[str, str]) -> None:
+    port = free_port()
+    run = await chatops(
+        "start",
+        "order",
+        "--example",
+        "small",
+        env=cli_env | {"TEMPORAL_ADDRESS": f"127.0.0.1:{port}"},
+    )
+    assert run.code == 1
+    assert run.err.startswith(f"error: cannot reach Temporal at 127.0.0.1:{port}")
+
+
+async def test_usage_errors_and_bad_settings(cli_env: dict[str, str]) -> None:
+    run = await chatops("start", "order", env=cli_env)
+    assert run.code == 2 and "one of the arguments --example --file is required" in run.err
+    run = await chatops(
+        "start", "order", "--example", "huge", env=cli_env | {"CHATOPS_BOT_PORT": "x"}
+    )
+    assert run.code == 2 and "CHATOPS_BOT_PORT" in run.err
+    helped = await chatops("--help", env=cli_env)
+    assert helped.code == 0 and "chatops up" in helped.out

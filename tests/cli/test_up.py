@@ -1,0 +1,96 @@
+"""``chatops up``: the whole stack from one command, and Ctrl-C stops all of it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from slacksim import APPROVALS_CHANNEL_ID, DEFAULT_BOT_TOKEN
+from tests.cli.test_cli import ROOT, chatops
+from tests.helpers import assert_eventually, free_port
+
+UP_TIMEOUT = 90
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+async def history(api_url: str) -> list[dict[str, Any]]:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(
+            f"{api_url}conversations.history",
+            params={"channel": APPROVALS_CHANNEL_ID},
+            headers={"Authorization": f"Bearer {DEFAULT_BOT_TOKEN}"},
+        ) as response,
+    ):
+        body = await response.json()
+    return list(body["messages"])
+
+
+async def test_up_runs_everything_and_ctrl_c_stops_it(tmp_path: Path) -> None:
+    ports = {
+        "CHATOPS_TEMPORAL_PORT": free_port(),
+        "CHATOPS_TEMPORAL_UI_PORT": free_port(),
+        "CHATOPS_BOT_PORT": free_port(),
+        "CHATOPS_SLACK_SIM_PORT": free_port(),
+    }
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CHATOPS_", "TEMPORAL_"))
+    }
+    env.update({k: str(v) for k, v in ports.items()})
+    env["CHATOPS_DATA_DIR"] = str(tmp_path / "data")
+    up = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "cli.main",
+        "up",
+        cwd=ROOT,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert up.stdout is not None and up.stderr is not None
+    try:
+        first = await asyncio.wait_for(up.stdout.readline(), UP_TIMEOUT)
+        assert first.decode().startswith("chatops is up:"), first
+        banner = (await asyncio.wait_for(up.stdout.readuntil(b"Ctrl-C\n"), 10)).decode()
+        sim_port = ports["CHATOPS_SLACK_SIM_PORT"]
+        assert f"Slack stand-in http://127.0.0.1:{sim_port}/" in banner
+        assert f"http://127.0.0.1:{ports['CHATOPS_TEMPORAL_UI_PORT']}" in banner
+
+        started = await chatops("start", "order", "--example", "large", env=env)
+        assert started.code == 0, started.err
+        workflow_id = started.out.strip()
+        api_url = f"http://127.0.0.1:{sim_port}/api/"
+        messages = await assert_eventually(
+            lambda: history(api_url), lambda m: len(m) == 1, what="card on the stand-in"
+        )
+        assert workflow_id in str(messages[0]["blocks"])
+
+        approved = await chatops("approve", workflow_id, env=env)
+        assert approved.code == 0, approved.err
+        await assert_eventually(
+            lambda: history(api_url),
+            lambda m: "Order completed" in m[0]["text"],
+            what="card updated",
+        )
+    finally:
+        if up.returncode is None:
+            up.send_signal(signal.SIGINT)
+        out, err = await asyncio.wait_for(up.communicate(), 60)
+    assert up.returncode == 0, err.decode()[-2000:]
+    assert out.decode().rstrip().endswith("chatops stopped.")
+    assert "Traceback" not in err.decode()
+    for port in ports.values():
+        assert not port_open(port), f"port {port} still open after Ctrl-C"

@@ -1,0 +1,118 @@
+"""manifest.yml is a valid Slack app manifest for exactly what the code uses."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Web API methods -> the bot scopes they need (any one of the listed sets suffices).
+METHOD_SCOPES: dict[str, set[str]] = {
+    "chat.postMessage": {"chat:write"},
+    "chat.update": {"chat:write"},
+    "chat.postEphemeral": {"chat:write"},
+    "conversations.list": {"channels:read", "groups:read"},
+    "conversations.history": {"channels:history", "groups:history"},
+    "usergroups.users.list": {"usergroups:read"},
+    "views.open": set(),
+    "auth.test": set(),
+}
+Url = Annotated[str, StringConstraints(pattern=r"^https?://", max_length=3000)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DisplayInformation(Strict):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=35)]
+    description: Annotated[str, StringConstraints(max_length=140)] | None = None
+    long_description: Annotated[str, StringConstraints(min_length=175, max_length=4000)] | None = (
+        None
+    )
+    background_color: Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")] | None = None
+
+
+class BotUser(Strict):
+    display_name: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    always_online: bool = False
+
+
+class Features(Strict):
+    bot_user: BotUser
+
+
+class Scopes(Strict):
+    bot: list[str] = Field(max_length=255)
+
+
+class OAuthConfig(Strict):
+    scopes: Scopes
+
+
+class Interactivity(Strict):
+    is_enabled: bool
+    request_url: Url | None = None
+
+
+class AppSettings(Strict):
+    interactivity: Interactivity
+    org_deploy_enabled: bool = False
+    socket_mode_enabled: bool = False
+    token_rotation_enabled: bool = False
+
+
+class Manifest(Strict):
+    metadata: dict[str, int] = Field(alias="_metadata")
+    display_information: DisplayInformation
+    features: Features
+    oauth_config: OAuthConfig
+    settings: AppSettings
+
+
+def load() -> Manifest:
+    raw: Any = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    return Manifest.model_validate(raw)
+
+
+def methods_called() -> set[str]:
+    """Every Web API method the bot and the activities call."""
+    found: set[str] = set()
+    for path in [*ROOT.glob("activities/*.py"), *ROOT.glob("bot/**/*.py")]:
+        text = path.read_text()
+        found |= set(re.findall(r"_(?:call|get)\(\s*\"([a-z]+\.[a-zA-Z.]+)\"", text))
+        for group, method in re.findall(r"client\.([a-z]+)_([a-zA-Z]+)\(", text):
+            if (group, method) != ("api", "call"):
+                found.add(f"{group}.{method}")
+    return found
+
+
+def test_manifest_is_valid() -> None:
+    manifest = load()
+    assert manifest.metadata["major_version"] == 1
+    assert manifest.settings.interactivity.is_enabled is True
+    assert manifest.settings.interactivity.request_url is not None
+    assert manifest.settings.interactivity.request_url.endswith("/slack/events")
+
+
+def test_every_called_method_is_known_and_its_scope_granted() -> None:
+    scopes = set(load().oauth_config.scopes.bot)
+    called = methods_called()
+    assert {"chat.postMessage", "chat.update", "chat.postEphemeral", "views.open"} <= called
+    unknown = called - METHOD_SCOPES.keys()
+    assert not unknown, f"add these methods to METHOD_SCOPES: {unknown}"
+    for method in called:
+        needed = METHOD_SCOPES[method]
+        assert not needed or needed & scopes, f"{method} needs one of {needed}"
+
+
+def test_no_scope_is_granted_that_nothing_uses() -> None:
+    scopes = set(load().oauth_config.scopes.bot)
+    used = set().union(*(METHOD_SCOPES[m] for m in methods_called()))
+    used.add("chat:write.public")  # lets chat.postMessage reach public channels uninvited
+    assert scopes <= used, f"unused scopes: {scopes - used}"
