@@ -27,6 +27,14 @@ WORKFLOWS: Sequence[type] = (OrderWorkflow,)
 GRACEFUL_SHUTDOWN = timedelta(seconds=20)
 
 
+def sandbox_runner() -> SandboxedWorkflowRunner:
+    """The workflow sandbox, passing through what pydantic imports lazily (e-mail checks);
+    importing those inside the sandbox on every run would be slow, and warns."""
+    return SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules("email_validator", "idna")
+    )
+
+
 def build_worker(
     client: Client,
     task_queue: str,
@@ -50,13 +58,7 @@ def build_worker(
             *extra_activities,
         ],
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
-        workflow_runner=SandboxedWorkflowRunner(
-            # pydantic imports these lazily while validating e-mail addresses; importing
-            # them inside the sandbox on every run would be slow and warns.
-            restrictions=SandboxRestrictions.default.with_passthrough_modules(
-                "email_validator", "idna"
-            )
-        ),
+        workflow_runner=sandbox_runner(),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections.abc import AsyncIterator
@@ -15,9 +16,10 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from orchestration import search_attributes as sa
-from tests.stack import Stack, running_stack
+from tests.stack import Stack, record_histories, running_stack
 
 BIN_DIR = Path(sys.executable).parent
+HISTORIES = Path(__file__).parent / "histories"
 
 
 def venv_binary(name: str) -> str:
@@ -58,7 +60,16 @@ def client(env: WorkflowEnvironment) -> Client:
 
 
 @pytest_asyncio.fixture
-async def stack(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Stack]:
-    """A Slack stand-in, a bot on a real port and a worker on a fresh task queue."""
+async def stack(
+    env: WorkflowEnvironment, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Stack]:
+    """A Slack stand-in, a bot on a real port and a worker on a fresh task queue.
+
+    With CHATOPS_RECORD_HISTORIES=1, the histories of the orders a system test finished are
+    saved under tests/histories/ for the replay tests.
+    """
     async with running_stack(env, tmp_path) as running:
         yield running
+        if os.environ.get("CHATOPS_RECORD_HISTORIES") and "system" in request.node.nodeid:
+            name = request.node.name.removeprefix("test_")
+            await record_histories(running, name, HISTORIES)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiohttp import web
@@ -46,12 +46,13 @@ class Stack:
     services: OrderServices
     worker: Worker | None
     outbox: Path
+    started: list[WorkflowHandle[OrderWorkflow, OrderResult]] = field(default_factory=list)
 
     async def start_order(
         self, order: Order, *, expires_in: float = 300, reminder_before: float = 60, **policy: str
     ) -> WorkflowHandle[OrderWorkflow, OrderResult]:
         """Start an order whose approvers are the stand-in's two approvers."""
-        return await self.client.start_workflow(
+        handle = await self.client.start_workflow(
             OrderWorkflow.run,
             order_input(
                 order,
@@ -63,6 +64,8 @@ class Stack:
             id=order.workflow_id,
             task_queue=self.task_queue,
         )
+        self.started.append(handle)
+        return handle
 
     async def card(self) -> dict:
         """The one card in #approvals (waits for it)."""
@@ -108,3 +111,19 @@ async def running_stack(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterat
                 yield Stack(env.client, sim, queue, services, worker, tmp_path / "outbox")
         finally:
             await runner.cleanup()
+
+
+async def record_histories(stack: Stack, name: str, directory: Path) -> None:
+    """Save the histories of the stack's finished orders, for the replay tests."""
+    for index, handle in enumerate(stack.started):
+        description = await handle.describe()
+        if description.close_time is None:
+            continue
+        history = await handle.fetch_history()
+        suffix = f"-{index}" if len(stack.started) > 1 else ""
+        save_text(directory / f"{name}{suffix}.json", history.to_json() + "\n")
+
+
+def save_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)

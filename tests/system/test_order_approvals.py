@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from temporalio.client import WorkflowHandle
+import pytest
+from temporalio.client import WorkflowFailureError, WorkflowHandle
+from temporalio.exceptions import CancelledError
 
 from activities.orders import DEFAULT_STOCK
 from bot.cards import APPROVE_ACTION, REASON_BLOCK, REASON_INPUT, REJECT_ACTION
@@ -281,3 +283,17 @@ async def test_post_whose_answer_was_lost_leaves_one_card(stack: Stack) -> None:
     assert [c.status for c in posts] == [500]
     messages = stack.sim.messages(APPROVALS_CHANNEL_ID)
     assert [m["ts"] for m in messages] == [approval.message_ts]
+
+
+async def test_cancelling_a_waiting_order_marks_the_card_cancelled(stack: Stack) -> None:
+    handle = await stack.start_order(large_order())
+    await pending_card(stack)
+    await handle.cancel()
+    with pytest.raises(WorkflowFailureError) as raised:
+        await handle.result()
+    assert isinstance(raised.value.cause, CancelledError)
+    final = await assert_eventually(stack.card, lambda m: not has_buttons(m), what="card updated")
+    assert section_texts(final)[0].startswith("*Cancelled* at")
+    status = await handle.query(OrderWorkflow.status)
+    assert status.step is OrderStep.CANCELLED
+    assert stack.services.charges == {}

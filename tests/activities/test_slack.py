@@ -1,0 +1,98 @@
+"""Slack errors map onto Temporal's retry semantics; a real client against the stand-in."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from slack_sdk.errors import SlackApiError
+from temporalio.exceptions import ApplicationError
+
+from activities.slack import SlackActivities, new_slack_client, to_application_error
+from orchestration.models.approval import EphemeralInput, ResolveApproversInput
+from slacksim import (
+    APPROVER2_ID,
+    APPROVER_ID,
+    APPROVERS_GROUP_ID,
+    DEFAULT_BOT_TOKEN,
+    OUTSIDER_ID,
+    SlackSim,
+    running_sim,
+)
+
+
+async def slack_error(
+    sim: SlackSim, method: str, token: str = DEFAULT_BOT_TOKEN, **args: str
+) -> SlackApiError:
+    client = new_slack_client(token, sim.api_url)
+    with pytest.raises(SlackApiError) as raised:
+        await client.api_call(method, json=args)
+    return raised.value
+
+
+async def test_rate_limit_becomes_a_retry_after_delay() -> None:
+    async with running_sim() as sim:
+        sim.faults.add("chat.postMessage", "ratelimit", retry_after=7)
+        err = to_application_error(
+            "chat.postMessage",
+            await slack_error(sim, "chat.postMessage", channel="approvals", text="x"),
+        )
+    assert err.type == "SlackRateLimited" and not err.non_retryable
+    assert err.next_retry_delay == timedelta(seconds=7)
+
+
+@pytest.mark.parametrize(
+    ("method", "token", "args", "code"),
+    [
+        (
+            "chat.postMessage",
+            DEFAULT_BOT_TOKEN,
+            {"channel": "nowhere", "text": "x"},
+            "channel_not_found",
+        ),
+        ("chat.postMessage", "xoxb-wrong", {"channel": "approvals", "text": "x"}, "invalid_auth"),
+        (
+            "chat.update",
+            DEFAULT_BOT_TOKEN,
+            {"channel": "C0APPROVAL", "ts": "1.2", "text": "x"},
+            "message_not_found",
+        ),
+    ],
+)
+async def test_permanent_errors_are_not_retried(
+    method: str, token: str, args: dict[str, str], code: str
+) -> None:
+    async with running_sim() as sim:
+        err = to_application_error(method, await slack_error(sim, method, token, **args))
+    assert err.non_retryable and err.type == "SlackPermanentError"
+    assert err.message == f"Slack refused {method}: {code}"
+
+
+async def test_server_errors_are_retried() -> None:
+    async with running_sim() as sim:
+        sim.faults.add("chat.postMessage", "error", status=503)
+        err = to_application_error(
+            "chat.postMessage",
+            await slack_error(sim, "chat.postMessage", channel="approvals", text="x"),
+        )
+    assert not err.non_retryable and err.type == "SlackError"
+
+
+async def test_user_groups_expand_to_members() -> None:
+    async with running_sim() as sim:
+        slack = SlackActivities(new_slack_client(DEFAULT_BOT_TOKEN, sim.api_url))
+        result = await slack.resolve_approvers(
+            ResolveApproversInput(ids=[OUTSIDER_ID, APPROVERS_GROUP_ID, APPROVER_ID])
+        )
+    assert result.user_ids == [OUTSIDER_ID, APPROVER_ID, APPROVER2_ID]
+
+
+async def test_ephemeral_to_someone_outside_the_channel_is_permanent() -> None:
+    async with running_sim() as sim:
+        sim.workspace.channels["C0APPROVAL"].members.discard(OUTSIDER_ID)
+        slack = SlackActivities(new_slack_client(DEFAULT_BOT_TOKEN, sim.api_url))
+        with pytest.raises(ApplicationError) as raised:
+            await slack.post_ephemeral(
+                EphemeralInput(channel="C0APPROVAL", user=OUTSIDER_ID, text="hi")
+            )
+    assert raised.value.non_retryable

@@ -1,0 +1,47 @@
+"""Determinism guard: recorded histories must replay against today's workflow code.
+
+Histories are recorded from the system tests (CHATOPS_RECORD_HISTORIES=1, see the README);
+a change that would break running workflows fails here, and needs ``workflow.patched``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from orchestration.worker import WORKFLOWS, sandbox_runner
+
+HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
+
+
+def test_there_are_histories_to_replay() -> None:
+    names = {path.stem for path in HISTORIES}
+    assert {
+        "small_order_completes_without_a_card",
+        "large_order_waits_then_approve_completes_it",
+        "reject_asks_for_a_reason_then_cancels",
+        "no_decision_expires_distinct_from_rejection_with_a_reminder",
+        "delivery_failure_after_payment_refunds_and_releases",
+        "cancelling_a_waiting_order_marks_the_card_cancelled",
+    } <= names
+
+
+def load_history(path: Path) -> WorkflowHistory:
+    return WorkflowHistory.from_json(path.stem, json.loads(path.read_text()))
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+async def test_history_replays(path: Path) -> None:
+    history = load_history(path)
+    replayer = Replayer(
+        workflows=list(WORKFLOWS),
+        data_converter=pydantic_data_converter,
+        workflow_runner=sandbox_runner(),
+    )
+    result = await replayer.replay_workflow(history)
+    assert result.replay_failure is None
