@@ -91,21 +91,19 @@ class SlackActivities:
         self._channel_ids: dict[str, str] = {}
 
     async def _call(self, method: str, **kwargs: Any) -> Any:
-        try:
-            return await self._client.api_call(method, json=kwargs)
-        except SlackApiError as err:
-            raise to_application_error(method, err) from None
-        except (TimeoutError, aiohttp.ClientError) as err:
-            raise ApplicationError(
-                f"Slack {method} unreachable: {type(err).__name__}", type="SlackUnreachable"
-            ) from None
+        """POST a JSON body; Slack's failures become Temporal's ApplicationErrors."""
+        return await self._request(method, json=kwargs)
 
     async def _get(self, method: str, **params: Any) -> Any:
+        """GET with a query string (Slack's read methods)."""
+        return await self._request(method, http_verb="GET", params=params)
+
+    async def _request(self, method: str, **request: Any) -> Any:
         try:
-            return await self._client.api_call(method, http_verb="GET", params=params)
+            return await self._client.api_call(method, **request)
         except SlackApiError as err:
             raise to_application_error(method, err) from None
-        except (TimeoutError, aiohttp.ClientError) as err:
+        except (aiohttp.ClientError, TimeoutError) as err:
             raise ApplicationError(
                 f"Slack {method} unreachable: {type(err).__name__}", type="SlackUnreachable"
             ) from None
