@@ -11,7 +11,6 @@ import time
 from contextlib import AsyncExitStack
 
 import aiohttp
-from slacksim.server import running_sim
 
 from bot.app import EVENTS_PATH
 from bot.main import run_bot
@@ -20,6 +19,7 @@ from orchestration.client import connect, uses_embedded_server
 from orchestration.devserver import EmbeddedTemporal
 from orchestration.settings import Settings
 from orchestration.worker import run_worker
+from slacksim.server import running_sim
 
 log = logging.getLogger("chatops")
 CHILD_STOP_TIMEOUT = 30.0
