@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
 from typing import Any
 
 from orchestration.models.order import Order
@@ -65,8 +64,3 @@ def example_order(name: str, requested_by: str | None = None) -> Order:
             "requested_by": requested_by,
         }
     )
-
-
-def example_total(name: str) -> Decimal:
-    """The example's total, for help text and tests."""
-    return example_order(name).total

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -96,7 +97,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``chatops`` console script; returns the exit code."""
+    """Run one command line; returns the exit code."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
@@ -112,10 +113,27 @@ def main(argv: list[str] | None = None) -> int:
     except (CliError, TemporalUnavailable, EmbeddedServerError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    except OSError as err:  # e.g. a port taken by something else
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     return 0
 
 
+def entry() -> None:
+    """The console script: run, flush, and leave without interpreter finalization.
+
+    Temporal's client keeps native threads that can crash CPython's finalization
+    ("PyGILState_Release: thread state ... must be current", temporalio/sdk-python#300),
+    turning a finished command into an abort. Everything is done and flushed by then.
+    """
+    code = main()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -11,7 +11,7 @@ import uuid
 from pathlib import Path
 
 from pydantic import ValidationError
-from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
@@ -156,7 +156,10 @@ async def cmd_decide(
     past = "approved" if verdict is Verdict.APPROVE else "rejected"
     deadline = time.monotonic() + CONFIRM_WAIT
     while time.monotonic() < deadline:
-        state = await load_approval(client, workflow_id)
+        try:
+            state = await load_approval(client, workflow_id)
+        except (DecisionRefused, TemporalUnreachable):
+            break  # the signal was accepted; only the confirmation is unavailable
         if state.status is not ApprovalStatus.PENDING:
             if state.decided_by == user and state.status.value == past:
                 print(f"{workflow_id}: {past} as {user}.")
@@ -165,9 +168,7 @@ async def cmd_decide(
                 f"{workflow_id} was decided otherwise: {state.status.value} by {state.decided_by}."
             )
         await asyncio.sleep(0.2)
-    description = await client.get_workflow_handle(workflow_id).describe()
-    if description.status == WorkflowExecutionStatus.RUNNING:
-        print(
-            f"{workflow_id}: decision sent ({verdict.value} as {user}); it is applied as soon "
-            "as a worker picks it up."
-        )
+    print(
+        f"{workflow_id}: decision sent ({verdict.value} as {user}); it applies as soon as a "
+        "worker picks it up."
+    )

@@ -16,7 +16,7 @@ from bot.app import EVENTS_PATH
 from bot.main import run_bot
 from cli.errors import CliError
 from orchestration.client import connect, uses_embedded_server
-from orchestration.devserver import EmbeddedTemporal
+from orchestration.devserver import EmbeddedTemporal, check_port_free
 from orchestration.settings import Settings
 from orchestration.worker import run_worker
 from slacksim.server import running_sim
@@ -142,6 +142,9 @@ async def cmd_up(settings: Settings) -> None:
     """The whole stack: embedded Temporal (unless TEMPORAL_ADDRESS), stand-in (unless a Slack
     token is set), worker and bot; Ctrl-C stops them all, bot and worker first."""
     check_bot_settings(settings)
+    check_port_free(settings.bot_port, "CHATOPS_BOT_PORT", role="bot")
+    if not settings.uses_real_slack:
+        check_port_free(settings.slack_sim_port, "CHATOPS_SLACK_SIM_PORT", role="Slack stand-in")
     stop = stop_on_signals()
     env = dict(os.environ)
     lines: list[str] = []

@@ -211,9 +211,9 @@ class EmbeddedTemporal:
 
     async def __aenter__(self) -> EmbeddedTemporal:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        _check_port_free(self.port, "CHATOPS_TEMPORAL_PORT or TEMPORAL_ADDRESS")
+        check_port_free(self.port, "CHATOPS_TEMPORAL_PORT or TEMPORAL_ADDRESS")
         if self.ui_port is not None:
-            _check_port_free(self.ui_port, "CHATOPS_TEMPORAL_UI_PORT", role="Temporal UI")
+            check_port_free(self.ui_port, "CHATOPS_TEMPORAL_UI_PORT", role="Temporal UI")
         loop = asyncio.get_running_loop()
         started = loop.time()
         try:
@@ -339,7 +339,8 @@ class EmbeddedTemporal:
         return f"; last lines of {self.log_path}:\n" + "\n".join(lines)
 
 
-def _check_port_free(port: int, setting: str, *, role: str | None = None) -> None:
+def check_port_free(port: int, setting: str, *, role: str | None = None) -> None:
+    """Raise EmbeddedServerError naming ``setting`` if ``port`` is taken on 127.0.0.1."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         # As the server's own listener does, so a closed socket in TIME_WAIT is no conflict.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -17,7 +17,7 @@ from orchestration.models.approval import ApprovalStatus, DecisionSource
 from orchestration.models.order import OrderStep
 from orchestration.workflows.order import OrderWorkflow
 from slacksim import APPROVALS_CHANNEL_ID, APPROVER_ID
-from tests.helpers import assert_eventually, free_port
+from tests.helpers import assert_eventually, free_port, new_worker, order_input, unique
 from tests.stack import Stack, large_order
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -172,3 +172,26 @@ async def test_usage_errors_and_bad_settings(cli_env: dict[str, str]) -> None:
     assert run.code == 2 and "CHATOPS_BOT_PORT" in run.err
     helped = await chatops("--help", env=cli_env)
     assert helped.code == 0 and "chatops up" in helped.out
+
+
+async def test_cli_decision_with_no_worker_is_sent_and_applied_later(
+    stack: Stack, cli_env: dict[str, str]
+) -> None:
+    queue = unique("tq-offline")
+    order = large_order()
+    async with new_worker(stack.client, queue, stack.sim.api_url, stack.outbox.parent):
+        handle = await stack.client.start_workflow(
+            OrderWorkflow.run,
+            order_input(order, approvers=[APPROVER_ID]),
+            id=order.workflow_id,
+            task_queue=queue,
+        )
+        await stack.card()
+    run = await chatops("approve", handle.id, env=cli_env)
+    assert run.code == 0, run.err
+    assert run.out.strip().endswith("it applies as soon as a worker picks it up.")
+    async with new_worker(stack.client, queue, stack.sim.api_url, stack.outbox.parent):
+        result = await handle.result()
+    assert result.step is OrderStep.COMPLETED
+    assert result.approval is not None
+    assert (result.approval.decided_by or "").startswith("cli:")

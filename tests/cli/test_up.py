@@ -94,3 +94,22 @@ async def test_up_runs_everything_and_ctrl_c_stops_it(tmp_path: Path) -> None:
     assert "Traceback" not in err.decode()
     for port in ports.values():
         assert not port_open(port), f"port {port} still open after Ctrl-C"
+
+
+async def test_up_refuses_a_taken_bot_port(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CHATOPS_"))}
+        env.update(
+            CHATOPS_BOT_PORT=str(port),
+            CHATOPS_TEMPORAL_PORT=str(free_port()),
+            CHATOPS_DATA_DIR=str(tmp_path),
+        )
+        run = await chatops("up", env=env)
+    assert run.code == 1
+    assert run.err.strip() == (
+        f"error: port {port} (bot) is already in use; is another Temporal or chatops running? "
+        "set CHATOPS_BOT_PORT"
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import aiohttp
 import pytest
 from temporalio.client import WorkflowFailureError, WorkflowHandle
 from temporalio.exceptions import CancelledError
@@ -297,3 +298,38 @@ async def test_cancelling_a_waiting_order_marks_the_card_cancelled(stack: Stack)
     status = await handle.query(OrderWorkflow.status)
     assert status.step is OrderStep.CANCELLED
     assert stack.services.charges == {}
+
+
+async def test_approving_above_the_confirm_threshold_needs_the_dialog(stack: Stack) -> None:
+    order = example_order("huge", requested_by=REQUESTER_ID)
+    handle = await stack.start_order(order)
+    card = await pending_card(stack)
+    approve = next(e for b in card["blocks"] if b["type"] == "actions" for e in b["elements"])
+    assert approve["confirm"]["title"]["text"] == "Approve $12,500.00?"
+
+    dismissed = await stack.sim.click(
+        APPROVER_ID, APPROVALS_CHANNEL_ID, card["ts"], APPROVE_ACTION, confirm=False
+    )
+    assert dismissed.cancelled and dismissed.status is None
+    assert (await handle.query(OrderWorkflow.status)).step is OrderStep.AWAITING_APPROVAL
+
+    await stack.sim.click(APPROVER_ID, APPROVALS_CHANNEL_ID, card["ts"], APPROVE_ACTION)
+    assert (await handle.result()).step is OrderStep.COMPLETED
+
+
+async def test_bot_health_and_metrics_endpoints(stack: Stack) -> None:
+    handle = await stack.start_order(large_order())
+    card = await pending_card(stack)
+    await stack.sim.click(OUTSIDER_ID, APPROVALS_CHANNEL_ID, card["ts"], APPROVE_ACTION)
+    await stack.sim.click(APPROVER_ID, APPROVALS_CHANNEL_ID, card["ts"], APPROVE_ACTION)
+    await handle.result()
+    base = str(stack.sim.bot_url).removesuffix("/slack/events")
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{base}/healthz") as health:
+            assert (health.status, await health.json()) == (200, {"ok": True})
+        async with session.get(f"{base}/metrics") as metrics:
+            text = await metrics.text()
+    assert metrics.status == 200
+    assert 'chatops_decisions_total{result="refused",verdict="approve"}' in text
+    assert 'chatops_decisions_total{result="sent",verdict="approve"}' in text
+    assert "chatops_slack_request_seconds_count" in text
