@@ -73,9 +73,8 @@ async def test_start_order_prints_the_workflow_id_and_posts_a_card(
     card = await stack.card()
     assert workflow_id in str(card["blocks"])
     small = await chatops("start", "order", "--example", "small", env=cli_env)
-    result = await stack.client.get_workflow_handle_for(
-        OrderWorkflow.run, small.out.strip()
-    ).result()
+    small_handle = stack.client.get_workflow_handle(small.out.strip(), result_type=OrderResult)
+    result = await small_handle.result()
     assert result.step is OrderStep.COMPLETED
 
 
