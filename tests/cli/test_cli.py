@@ -14,7 +14,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from orchestration.approval import ApprovableWorkflow
 from orchestration.models.approval import ApprovalStatus, DecisionSource
-from orchestration.models.order import OrderStep
+from orchestration.models.order import OrderResult, OrderStep
 from orchestration.workflows.order import OrderWorkflow
 from slacksim import APPROVALS_CHANNEL_ID, APPROVER_ID
 from tests.helpers import assert_eventually, free_port, new_worker, order_input, unique
