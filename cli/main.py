@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     up = commands.add_parser("up", help="run the whole stack: Temporal, stand-in, worker, bot")
+    up.add_argument(
+        "--demo", action="store_true", help="also start a few example orders that need approval"
+    )
     up.set_defaults(role="up")
     for role, text in (
         ("server", "run the embedded Temporal server (data in CHATOPS_DATA_DIR)"),
@@ -78,7 +81,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
 
     role = args.role
     if role == "up":
-        await processes.cmd_up(settings)
+        await processes.cmd_up(settings, demo=args.demo)
     elif role == "server":
         await processes.cmd_server(settings)
     elif role == "worker":

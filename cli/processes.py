@@ -15,6 +15,8 @@ import aiohttp
 from bot.app import EVENTS_PATH
 from bot.main import run_bot
 from cli.errors import CliError
+from cli.examples import example_order
+from cli.orders import start_order
 from orchestration.client import connect, uses_embedded_server
 from orchestration.devserver import EmbeddedTemporal, check_port_free
 from orchestration.settings import Settings
@@ -138,9 +140,24 @@ async def _stop_children(children: dict[str, asyncio.subprocess.Process]) -> Non
             await child.wait()
 
 
-async def cmd_up(settings: Settings) -> None:
+DEMO_EXAMPLES = ("large", "huge", "undeliverable")
+
+
+async def start_demo(settings: Settings) -> list[str]:
+    """A few example requests, so a newcomer sees cards at once."""
+    client = await connect(settings)
+    ids = []
+    for name in DEMO_EXAMPLES:
+        ids.append(
+            await start_order(client, settings, example_order(name), ui_url=ui_url(settings))
+        )
+    return ids
+
+
+async def cmd_up(settings: Settings, *, demo: bool = False) -> None:
     """The whole stack: embedded Temporal (unless TEMPORAL_ADDRESS), stand-in (unless a Slack
-    token is set), worker and bot; Ctrl-C stops them all, bot and worker first."""
+    token is set), worker and bot; Ctrl-C stops them all, bot and worker first. With ``demo``,
+    a few example orders are started once everything answers."""
     check_bot_settings(settings)
     check_port_free(settings.bot_port, "CHATOPS_BOT_PORT", role="bot")
     if not settings.uses_real_slack:
@@ -168,13 +185,16 @@ async def cmd_up(settings: Settings) -> None:
                     bot_url=bot_events_url(settings),
                 )
             )
-            lines.append(f"Slack stand-in {sim.base_url}  (Web API {sim.api_url})")
+            lines.append(f"Slack stand-in {sim.base_url}  (open this page; Web API {sim.api_url})")
         children = {"worker": await _spawn("worker", env), "bot": await _spawn("bot", env)}
         try:
             health = f"http://127.0.0.1:{settings.bot_port}/healthz"
             await _wait_healthy(health, children["bot"])
             lines.append(f"Bot           {bot_events_url(settings)}  (health {health})")
             print("chatops is up:\n  " + "\n  ".join(lines), flush=True)
+            if demo:
+                started = await start_demo(settings)
+                print(f"Demo orders waiting for approval: {', '.join(started)}", flush=True)
             print("Try: ./chatops start order --example large    Stop: Ctrl-C", flush=True)
             waiters = [asyncio.ensure_future(c.wait()) for c in children.values()]
             stopper = asyncio.ensure_future(stop.wait())

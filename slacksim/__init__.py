@@ -15,6 +15,7 @@ Typical use::
 from slacksim.delivery import Delivery, Transport
 from slacksim.errors import SlackError
 from slacksim.faults import Fault, FaultKind, Faults
+from slacksim.manifest import Manifest, load_manifest
 from slacksim.routes import CallRecord
 from slacksim.seed import (
     APP_ID,
@@ -71,11 +72,13 @@ __all__ = [
     "Fault",
     "FaultKind",
     "Faults",
+    "Manifest",
     "SlackError",
     "SlackSim",
     "SocketModeHub",
     "Transport",
     "Workspace",
+    "load_manifest",
     "running_sim",
     "serve_forever",
 ]

@@ -1,18 +1,29 @@
 """Web API methods: each takes the workspace and the call's parameters and returns the answer.
 
 A handler raises :class:`SlackError` for an ``{"ok": false}`` answer. Error names follow Slack's
-method reference (see ``/work/shared/reference/slack.md`` sections 1.6 and 8.1).
+method reference (see ``/work/shared/reference/slack.md`` sections 1.6 and 8.1). Every method
+first checks the manifest's scopes: without one, Slack answers ``missing_scope`` (with
+``needed`` and ``provided``) before looking at the arguments.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
 from slacksim.errors import SlackError
-from slacksim.seed import BOT_ID, BOT_NAME, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID, TEAM_NAME
+from slacksim.manifest import EMAIL_SCOPE, METHOD_SCOPES, PUBLIC_POST_SCOPE
+from slacksim.seed import BOT_ID, BOT_NAME, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID, TEAM_NAME, Channel
 from slacksim.state import Workspace
-from slacksim.validation import MAX_MESSAGE_BLOCKS, check_blocks, check_metadata, check_modal
+from slacksim.validation import (
+    MAX_MESSAGE_BLOCKS,
+    check_blocks,
+    check_home,
+    check_metadata,
+    check_modal,
+    check_text,
+)
 
 Params = dict[str, Any]
 Result = dict[str, Any]
@@ -22,10 +33,21 @@ METHODS: dict[str, Handler] = {}
 
 
 def method(name: str) -> Callable[[Handler], Handler]:
-    """Register a handler under its Web API method name."""
+    """Register a handler under its Web API method name, behind the manifest's scope check.
+
+    Raises:
+        KeyError: The method has no entry in ``METHOD_SCOPES`` (so none can be forgotten).
+    """
+    if name not in METHOD_SCOPES:
+        raise KeyError(f"add {name} to slacksim.manifest.METHOD_SCOPES")
 
     def register(handler: Handler) -> Handler:
-        METHODS[name] = handler
+        @functools.wraps(handler)
+        def checked(ws: Workspace, params: Params) -> Result:
+            refusal = ws.manifest.refusal(name)
+            return refusal if refusal is not None else handler(ws, params)
+
+        METHODS[name] = checked
         return handler
 
     return register
@@ -51,11 +73,28 @@ def _blocks(params: Params) -> list[dict[str, Any]] | None:
 
 def message_content(params: Params) -> tuple[str, list[dict[str, Any]]]:
     """Return (text, blocks) of a new message; one of them must be there."""
-    text = str(params.get("text") or "")
+    text = check_text(str(params.get("text") or ""))
     blocks = _blocks(params) or []
     if not text and not blocks:
         raise SlackError("no_text")
     return text, blocks
+
+
+def _channel(ws: Workspace, params: Params, *, ids_only: bool = False) -> Channel:
+    """Find the ``channel`` parameter's channel; a private one the bot is not in stays hidden."""
+    channel = ws.channel(_param(params, "channel", "channel_not_found"), ids_only=ids_only)
+    if channel.is_private and BOT_USER_ID not in channel.members:
+        raise SlackError("channel_not_found")
+    return channel
+
+
+def _postable(ws: Workspace, channel: Channel) -> Channel:
+    """Check that the bot may post here: not archived, and a member unless it may post publicly."""
+    if channel.is_archived:
+        raise SlackError("is_archived")
+    if BOT_USER_ID not in channel.members and not ws.manifest.grants(PUBLIC_POST_SCOPE):
+        raise SlackError("not_in_channel")
+    return channel
 
 
 @method("api.test")
@@ -82,7 +121,7 @@ def auth_test(ws: Workspace, params: Params) -> Result:
 @method("chat.postMessage")
 def chat_post_message(ws: Workspace, params: Params) -> Result:
     """Post a message; ``channel`` may be an id or a name."""
-    channel = ws.channel(_param(params, "channel", "channel_not_found"))
+    channel = _postable(ws, _channel(ws, params))
     text, blocks = message_content(params)
     metadata = check_metadata(params.get("metadata"))
     thread_ts = str(params.get("thread_ts") or "") or None
@@ -92,11 +131,14 @@ def chat_post_message(ws: Workspace, params: Params) -> Result:
 
 @method("chat.update")
 def chat_update(ws: Workspace, params: Params) -> Result:
-    """Replace a message's text and blocks; ``channel`` must be an id."""
-    channel = ws.channel(_param(params, "channel", "channel_not_found"), ids_only=True)
+    """Replace the bot's own message's text and blocks; ``channel`` must be an id."""
+    channel = _channel(ws, params, ids_only=True)
     ts = _param(params, "ts", "message_not_found")
-    ws.message(channel.id, ts)
-    text, blocks = str(params.get("text") or ""), _blocks(params)
+    if not ws.message(channel.id, ts).by_bot:
+        raise SlackError("cant_update_message")
+    if channel.is_archived:
+        raise SlackError("is_archived")
+    text, blocks = check_text(str(params.get("text") or "")), _blocks(params)
     if not text and not blocks:
         raise SlackError("no_text")
     metadata = check_metadata(params.get("metadata"))
@@ -109,9 +151,11 @@ def chat_update(ws: Workspace, params: Params) -> Result:
 
 @method("chat.delete")
 def chat_delete(ws: Workspace, params: Params) -> Result:
-    """Delete a message."""
-    channel = ws.channel(_param(params, "channel", "channel_not_found"), ids_only=True)
+    """Delete one of the bot's own messages."""
+    channel = _channel(ws, params, ids_only=True)
     ts = _param(params, "ts", "message_not_found")
+    if not ws.message(channel.id, ts).by_bot:
+        raise SlackError("cant_delete_message")
     ws.delete(channel.id, ts)
     return {"ok": True, "channel": channel.id, "ts": ts}
 
@@ -119,7 +163,9 @@ def chat_delete(ws: Workspace, params: Params) -> Result:
 @method("chat.postEphemeral")
 def chat_post_ephemeral(ws: Workspace, params: Params) -> Result:
     """Show a message to one member of a channel."""
-    channel = ws.channel(_param(params, "channel", "channel_not_found"))
+    channel = _channel(ws, params)
+    if channel.is_archived:
+        raise SlackError("is_archived")
     user = _param(params, "user", "user_not_in_channel")
     text, blocks = message_content(params)
     ephemeral = ws.post_ephemeral(channel.id, user, text, blocks)
@@ -151,24 +197,49 @@ def views_update(ws: Workspace, params: Params) -> Result:
     return {"ok": True, "view": view.to_api()}
 
 
+@method("views.publish")
+def views_publish(ws: Workspace, params: Params) -> Result:
+    """Set a user's Home tab, which the manifest must enable."""
+    if not ws.manifest.home_tab_enabled:
+        # Our choice of name: the reference does not say what Slack answers here.
+        raise SlackError("not_enabled", "[ERROR] the app manifest does not enable the Home tab")
+    user = _param(params, "user_id", "invalid_arguments")
+    spec = check_home(params.get("view"))
+    view = ws.publish_home(user, spec, str(params.get("hash") or "") or None)
+    return {"ok": True, "view": view.to_api()}
+
+
 @method("conversations.list")
 def conversations_list(ws: Workspace, params: Params) -> Result:
-    """List channels in one page."""
-    channels = [channel.to_api() for channel in ws.channels.values()]
+    """List the channels the bot can see, in one page, filtered by ``types``."""
+    types = str(params.get("types") or "public_channel").split(",")
+    wanted = {"private_channel": True, "public_channel": False}
+    private = {wanted[kind] for kind in types if kind in wanted}
+    skip_archived = _flag(params, "exclude_archived")
+    channels = [
+        channel.to_api()
+        for channel in ws.channels.values()
+        if channel.is_private in private
+        and not (skip_archived and channel.is_archived)
+        and not (channel.is_private and BOT_USER_ID not in channel.members)
+    ]
     return {"ok": True, "channels": channels, "response_metadata": {"next_cursor": ""}}
 
 
 @method("conversations.info")
 def conversations_info(ws: Workspace, params: Params) -> Result:
-    """Describe one channel by id."""
-    channel = ws.channel(_param(params, "channel", "channel_not_found"), ids_only=True)
-    return {"ok": True, "channel": channel.to_api()}
+    """Describe one channel by id; ``num_members`` only on request, as in Slack."""
+    channel = _channel(ws, params, ids_only=True)
+    with_count = _flag(params, "include_num_members")
+    return {"ok": True, "channel": channel.to_api(include_num_members=with_count)}
 
 
 @method("conversations.history")
 def conversations_history(ws: Workspace, params: Params) -> Result:
     """List top-level messages newest first; metadata only with ``include_all_metadata``."""
-    channel = ws.channel(_param(params, "channel", "channel_not_found"), ids_only=True)
+    channel = _channel(ws, params, ids_only=True)
+    if BOT_USER_ID not in channel.members:
+        raise SlackError("not_in_channel")
     try:
         limit = int(params.get("limit") or 100)
     except ValueError:
@@ -186,8 +257,9 @@ def conversations_history(ws: Workspace, params: Params) -> Result:
 
 @method("users.info")
 def users_info(ws: Workspace, params: Params) -> Result:
-    """Describe one user."""
-    return {"ok": True, "user": ws.user(_param(params, "user", "user_not_found")).to_api()}
+    """Describe one user; the profile's email needs ``users:read.email``."""
+    user = ws.user(_param(params, "user", "user_not_found"))
+    return {"ok": True, "user": user.to_api(with_email=ws.manifest.grants(EMAIL_SCOPE))}
 
 
 @method("usergroups.users.list")

@@ -276,10 +276,20 @@ class Deliverer:
     async def slash(self, user_id: str, channel_id: str, command: str, text: str) -> Delivery:
         """Run a slash command; a text or JSON ack becomes a message for the user.
 
+        A command the manifest does not declare never reaches the app: Slack's client answers
+        "/x is not a valid command", logged here as the error ``not_a_valid_command``.
+
         Raises:
             LookupError: Unknown user or channel.
         """
         user, channel = self._user(user_id), self._channel(channel_id)
+        if not self.workspace.manifest.declares(command):
+            # The error name is ours: Slack's client only shows that sentence.
+            refused = Delivery(
+                error="not_a_valid_command", kind="slash_command", transport=self.transport
+            )
+            self.log.append(refused)
+            return refused
         fields = payloads.slash_command(
             user=user,
             channel=channel,

@@ -14,14 +14,12 @@ from aiohttp import web
 from slacksim.api import METHODS, Handler, Params, Result, apply_response
 from slacksim.errors import SlackError
 from slacksim.faults import Fault
-from slacksim.seed import BOT_SCOPES
 from slacksim.state import Workspace
 
 if TYPE_CHECKING:
     from slacksim.server import SlackSim
 
 # Slack names the granted scopes on every Web API answer.
-SCOPE_HEADERS = {"x-oauth-scopes": ",".join(BOT_SCOPES)}
 APP_SCOPE_HEADERS = {"x-oauth-scopes": "connections:write"}
 # Methods that take the app-level (xapp-) token; every other method takes the bot token.
 APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
@@ -141,7 +139,8 @@ class Handlers:
         if fault is not None and fault.kind == "store_then_error":
             # The effect above is kept: Slack acted, but the answer never arrived intact.
             return 500, _failure("internal_error"), {}
-        return 200, body, APP_SCOPE_HEADERS if method in APP_TOKEN_METHODS else SCOPE_HEADERS
+        scopes = {"x-oauth-scopes": self.sim.workspace.manifest.scope_header}
+        return 200, body, APP_SCOPE_HEADERS if method in APP_TOKEN_METHODS else scopes
 
     async def _early_fault(
         self, fault: Fault | None

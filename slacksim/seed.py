@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 TEAM_ID = "T0CHATOPS"
 TEAM_DOMAIN = "chatops-local"
@@ -33,20 +33,43 @@ DEFAULT_APP_TOKEN = "xapp-chatops-standin"
 DEFAULT_SIGNING_SECRET = "chatops-standin-signing-secret"
 # Slack still sends the deprecated verification token in payloads; Bolt ignores it.
 VERIFICATION_TOKEN = "chatops-standin-verification-token"
-# Sent as the x-oauth-scopes header, as Slack does on every Web API answer.
+# Every bot scope the sim knows; granted when no manifest is found (see slacksim.manifest).
 BOT_SCOPES = (
     "chat:write",
+    "chat:write.public",
     "commands",
     "channels:read",
+    "groups:read",
     "channels:history",
+    "groups:history",
     "users:read",
     "usergroups:read",
 )
+# users.info shows when a profile last changed; any fixed past epoch will do.
+UPDATED = 1_700_000_000
+AVATAR_SIZES = (24, 32, 48, 72, 192, 512)
+
+
+class Zone(NamedTuple):
+    """A user's time zone as ``users.info`` shows it."""
+
+    tz: str
+    label: str
+    offset: int
+
+
+# Slack's default zone, which bot users keep.
+PACIFIC = Zone("America/Los_Angeles", "Pacific Standard Time", -28800)
+BERLIN = Zone("Europe/Berlin", "Central European Time", 3600)
+NEW_YORK = Zone("America/New_York", "Eastern Standard Time", -18000)
 
 
 @dataclass
 class User:
-    """A workspace member as ``users.info`` describes it."""
+    """A workspace member as ``users.info`` describes it.
+
+    ``zone`` has a fixed offset (no daylight saving): the sim has no calendar.
+    """
 
     id: str
     name: str
@@ -54,31 +77,68 @@ class User:
     is_bot: bool = False
     deleted: bool = False
     is_restricted: bool = False
+    is_admin: bool = False
+    display_name: str = ""
+    zone: Zone = PACIFIC
 
-    def to_api(self) -> dict[str, Any]:
-        """Return the ``user`` object of ``users.info``."""
+    def to_api(self, *, with_email: bool = False) -> dict[str, Any]:
+        """Return the ``user`` object of ``users.info``; ``profile.email`` needs a scope."""
         return {
             "id": self.id,
             "team_id": TEAM_ID,
             "name": self.name,
-            "real_name": self.real_name,
             "deleted": self.deleted,
-            "is_bot": self.is_bot,
-            "is_app_user": False,
+            "color": "9f69e7",
+            "real_name": self.real_name,
+            "tz": self.zone.tz,
+            "tz_label": self.zone.label,
+            "tz_offset": self.zone.offset,
+            "profile": self._profile(with_email),
+            "is_admin": self.is_admin,
+            "is_owner": False,
+            "is_primary_owner": False,
             "is_restricted": self.is_restricted,
             "is_ultra_restricted": False,
-            "tz": "UTC",
-            "profile": {
-                "real_name": self.real_name,
-                "display_name": self.real_name.split()[0],
-                "team": TEAM_ID,
-            },
+            "is_bot": self.is_bot,
+            "is_app_user": False,
+            "updated": UPDATED,
+            "is_email_confirmed": not self.is_bot,
         }
+
+    def _profile(self, with_email: bool) -> dict[str, Any]:
+        first, _, last = self.real_name.partition(" ")
+        profile: dict[str, Any] = {
+            "title": "",
+            "phone": "",
+            "skype": "",
+            "real_name": self.real_name,
+            "real_name_normalized": self.real_name,
+            "display_name": self.display_name,
+            "display_name_normalized": self.display_name,
+            "status_text": "",
+            "status_emoji": "",
+            "status_expiration": 0,
+            "avatar_hash": f"g{self.id[-6:].lower()}",
+            "first_name": first,
+            "last_name": last,
+            "team": TEAM_ID,
+        }
+        for size in AVATAR_SIZES:
+            profile[f"image_{size}"] = f"https://a.slack-edge.com/avatars/{self.id}_{size}.png"
+        if self.is_bot:
+            profile.update(bot_id=BOT_ID, api_app_id=APP_ID, always_active=True)
+        elif with_email:
+            profile["email"] = f"{self.name}@{TEAM_DOMAIN}.example.com"
+        return profile
 
 
 @dataclass
 class Channel:
-    """A conversation with its members; the bot's membership decides ``is_member``."""
+    """A conversation with its members; the bot's membership decides ``is_member``.
+
+    Every seeded channel has a ``C`` id: Slack marks those ``is_channel`` even when private
+    (only private channels from before 2021, with ``G`` ids, are ``is_group``).
+    """
 
     id: str
     name: str
@@ -86,26 +146,42 @@ class Channel:
     is_private: bool = False
     is_archived: bool = False
     created: int = 1_700_000_000
+    topic: str = ""
+    purpose: str = ""
 
-    def to_api(self) -> dict[str, Any]:
-        """Return the ``channel`` object of ``conversations.info``."""
-        return {
+    def to_api(self, *, include_num_members: bool = True) -> dict[str, Any]:
+        """Return the ``channel`` object of ``conversations.info`` and ``.list``."""
+        data: dict[str, Any] = {
             "id": self.id,
             "name": self.name,
-            "is_channel": not self.is_private,
-            "is_group": False,
+            "name_normalized": self.name,
+            "is_channel": not self.id.startswith("G"),
+            "is_group": self.id.startswith("G"),
             "is_im": False,
+            "is_mpim": False,
             "is_private": self.is_private,
             "is_archived": self.is_archived,
             "is_general": self.name == GENERAL_CHANNEL_NAME,
             "is_member": BOT_USER_ID in self.members,
-            "created": self.created,
-            "creator": OPERATOR_ID,
-            "num_members": len(self.members),
+            "is_shared": False,
+            "is_ext_shared": False,
+            "is_org_shared": False,
+            "is_pending_ext_shared": False,
+            "pending_shared": [],
+            "shared_team_ids": [TEAM_ID],
             "context_team_id": TEAM_ID,
-            "topic": {"value": "", "creator": "", "last_set": 0},
-            "purpose": {"value": "", "creator": "", "last_set": 0},
+            "parent_conversation": None,
+            "unlinked": 0,
+            "created": self.created,
+            "updated": self.created * 1000,
+            "creator": OPERATOR_ID,
+            "topic": {"value": self.topic, "creator": "", "last_set": 0},
+            "purpose": {"value": self.purpose, "creator": "", "last_set": 0},
+            "previous_names": [],
         }
+        if include_num_members:
+            data["num_members"] = len(self.members)
+        return data
 
 
 @dataclass
@@ -121,11 +197,13 @@ def seed_users() -> dict[str, User]:
     """Return the seeded users, the bot included, by id."""
     users = [
         User(BOT_USER_ID, BOT_NAME, "ChatOps", is_bot=True),
-        User(REQUESTER_ID, "riley.requester", "Riley Requester"),
-        User(APPROVER_ID, "alex.approver", "Alex Approver"),
-        User(APPROVER2_ID, "sam.approver", "Sam Approver"),
-        User(OUTSIDER_ID, "olive.outsider", "Olive Outsider"),
-        User(OPERATOR_ID, "ola.operator", "Ola Operator"),
+        User(
+            REQUESTER_ID, "riley.requester", "Riley Requester", display_name="riley", zone=NEW_YORK
+        ),
+        User(APPROVER_ID, "alex.approver", "Alex Approver", display_name="alex", zone=BERLIN),
+        User(APPROVER2_ID, "sam.approver", "Sam Approver", display_name="sam"),
+        User(OUTSIDER_ID, "olive.outsider", "Olive Outsider", display_name="olive"),
+        User(OPERATOR_ID, "ola.operator", "Ola Operator", display_name="ola", is_admin=True),
     ]
     return {user.id: user for user in users}
 
@@ -134,8 +212,13 @@ def seed_channels() -> dict[str, Channel]:
     """Return the seeded channels by id; every seeded user and the bot is in both."""
     everyone = set(seed_users())
     channels = [
-        Channel(APPROVALS_CHANNEL_ID, APPROVALS_CHANNEL_NAME, set(everyone)),
-        Channel(GENERAL_CHANNEL_ID, GENERAL_CHANNEL_NAME, set(everyone)),
+        Channel(
+            APPROVALS_CHANNEL_ID,
+            APPROVALS_CHANNEL_NAME,
+            set(everyone),
+            purpose="Approval requests from chatops",
+        ),
+        Channel(GENERAL_CHANNEL_ID, GENERAL_CHANNEL_NAME, set(everyone), topic="Company-wide"),
     ]
     return {channel.id: channel for channel in channels}
 

@@ -20,10 +20,12 @@ from aiohttp import web
 from slacksim.delivery import Deliverer, Delivery
 from slacksim.errors import SlackError
 from slacksim.faults import Faults
+from slacksim.manifest import Manifest
 from slacksim.routes import CallRecord, add_routes
 from slacksim.seed import DEFAULT_APP_TOKEN, DEFAULT_BOT_TOKEN, DEFAULT_SIGNING_SECRET
 from slacksim.socket_mode import SocketModeHub
 from slacksim.state import Clock, Workspace
+from slacksim.ui import add_ui_routes
 
 logger = logging.getLogger(__name__)
 
@@ -50,10 +52,12 @@ class SlackSim:
         bot_url: str | None = None,
         clock: Clock = time.time,
         app_token: str = DEFAULT_APP_TOKEN,
+        manifest: Manifest | None = None,
     ) -> None:
         self.bot_token = bot_token
         self.app_token = app_token
-        self.workspace = Workspace(clock)
+        # The app manifest to enforce; None reads the project's manifest.yml.
+        self.workspace = Workspace(clock, manifest)
         self.faults = Faults()
         self.calls: list[CallRecord] = []
         self.socket_mode = SocketModeHub(self.link_url)
@@ -63,6 +67,10 @@ class SlackSim:
         self.host = DEFAULT_HOST
         self.port = 0
         self._runner: web.AppRunner | None = None
+
+    def home_view(self, user_id: str) -> dict[str, Any] | None:
+        """Return the user's Home tab as last published, or None."""
+        return self.workspace.home_view(user_id)
 
     @property
     def bot_url(self) -> str | None:
@@ -103,9 +111,10 @@ class SlackSim:
         return f"ws{self.base_url.removeprefix('http')}link/?ticket={ticket}"
 
     def make_app(self) -> web.Application:
-        """Build the aiohttp application serving the Web API, hooks and ``/_sim``."""
+        """Build the aiohttp application: the Web API, hooks, ``/_sim`` and the web page."""
         app = web.Application()
         add_routes(app, self)
+        add_ui_routes(app, self)
         return app
 
     async def start(self, host: str = DEFAULT_HOST, port: int = 0) -> None:
@@ -231,6 +240,7 @@ async def running_sim(
     bot_url: str | None = None,
     clock: Clock = time.time,
     app_token: str = DEFAULT_APP_TOKEN,
+    manifest: Manifest | None = None,
 ) -> AsyncIterator[SlackSim]:
     """Run a :class:`SlackSim` for the duration of the ``async with`` block."""
     sim = SlackSim(
@@ -239,6 +249,7 @@ async def running_sim(
         bot_url=bot_url,
         clock=clock,
         app_token=app_token,
+        manifest=manifest,
     )
     await sim.start(host, port)
     try:

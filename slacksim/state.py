@@ -1,4 +1,4 @@
-"""Workspace state: channels, messages, ephemerals, views, triggers and response_urls.
+"""Workspace state: channels, messages, ephemerals, views, home tabs, triggers, response_urls.
 
 Methods here enforce Slack's state rules (existence, membership, single-use triggers) and raise
 :class:`SlackError` with Slack's error code; input validation lives in ``slacksim.api``.
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from slacksim.errors import SlackError
+from slacksim.manifest import Manifest, load_manifest
 from slacksim.seed import (
     APP_ID,
     BOT_ID,
@@ -25,7 +26,7 @@ from slacksim.seed import (
     seed_usergroups,
     seed_users,
 )
-from slacksim.views import ViewStore
+from slacksim.views import View, ViewStore
 
 Clock = Callable[[], float]
 Blocks = list[dict[str, Any]]
@@ -38,7 +39,7 @@ HOOK_TTL_S = 30 * 60.0
 
 @dataclass
 class Message:
-    """A message in a channel, posted by the bot."""
+    """A message in a channel, posted by the bot unless ``user`` names a person."""
 
     channel: str
     ts: str
@@ -49,18 +50,19 @@ class Message:
     edits: int = 0
     edited_ts: str | None = None
     replies: list[str] = field(default_factory=list)
+    user: str = BOT_USER_ID
+
+    @property
+    def by_bot(self) -> bool:
+        """True for the bot's own messages, the only ones it may update or delete."""
+        return self.user == BOT_USER_ID
 
     def to_api(self, *, include_metadata: bool = True) -> dict[str, Any]:
         """Return the message as the Web API and payloads show it."""
-        data: dict[str, Any] = {
-            "type": "message",
-            "user": BOT_USER_ID,
-            "bot_id": BOT_ID,
-            "app_id": APP_ID,
-            "team": TEAM_ID,
-            "ts": self.ts,
-            "text": self.text,
-        }
+        data: dict[str, Any] = {"type": "message", "user": self.user}
+        if self.by_bot:
+            data.update(bot_id=BOT_ID, app_id=APP_ID)
+        data.update(team=TEAM_ID, ts=self.ts, text=self.text)
         if self.blocks:
             data["blocks"] = self.blocks
         if self.thread_ts:
@@ -68,7 +70,7 @@ class Message:
         if self.replies:
             data.update(reply_count=len(self.replies), latest_reply=self.replies[-1])
         if self.edited_ts:
-            data["edited"] = {"user": BOT_USER_ID, "ts": self.edited_ts}
+            data["edited"] = {"user": self.user, "ts": self.edited_ts}
         if include_metadata and self.metadata:
             data["metadata"] = self.metadata
         return data
@@ -95,10 +97,17 @@ class Hook:
 
 
 class Workspace:
-    """All mutable state of the simulated workspace, reseeded by :meth:`reset`."""
+    """All mutable state of the simulated workspace, reseeded by :meth:`reset`.
 
-    def __init__(self, clock: Clock = time.time) -> None:
+    Args:
+        clock: Wall clock (epoch seconds).
+        manifest: The app manifest the Web API enforces; the repo's ``manifest.yml`` when
+            None. It is configuration, so :meth:`reset` keeps it.
+    """
+
+    def __init__(self, clock: Clock = time.time, manifest: Manifest | None = None) -> None:
         self.clock = clock
+        self.manifest = load_manifest() if manifest is None else manifest
         self.reset()
 
     def reset(self) -> None:
@@ -109,6 +118,7 @@ class Workspace:
         self.messages: dict[str, dict[str, Message]] = {cid: {} for cid in self.channels}
         self.ephemerals: list[dict[str, Any]] = []
         self.views = ViewStore(self.clock)
+        self.homes: dict[str, View] = {}
         self.triggers: dict[str, Trigger] = {}
         self.hooks: dict[str, Hook] = {}
         self._last_ts_us = 0
@@ -156,8 +166,12 @@ class Workspace:
         *,
         thread_ts: str | None = None,
         metadata: dict[str, Any] | None = None,
+        user: str = BOT_USER_ID,
     ) -> Message:
-        """Store a new bot message; a reply joins the thread of the message it names."""
+        """Store a new message (the bot's unless ``user`` says otherwise).
+
+        A reply joins the thread of the message it names.
+        """
         parent = None
         if thread_ts:
             try:
@@ -166,7 +180,7 @@ class Workspace:
                 raise SlackError("thread_not_found") from None
             # Replying to a reply lands in the same thread, as in Slack.
             parent = self.message(channel_id, parent.thread_ts or parent.ts)
-        message = Message(channel_id, self.next_ts(), text, blocks, metadata=metadata)
+        message = Message(channel_id, self.next_ts(), text, blocks, metadata=metadata, user=user)
         if parent is not None:
             message.thread_ts = parent.thread_ts = parent.ts
             parent.replies.append(message.ts)
@@ -257,6 +271,22 @@ class Workspace:
         hook.uses += 1
         return hook
 
+    def publish_home(self, user_id: str, spec: dict[str, Any], hash_: str | None = None) -> View:
+        """Set a user's Home tab; it keeps its view id, and a stale ``hash`` is refused."""
+        self.user(user_id)
+        current = self.homes.get(user_id)
+        if current is not None and hash_ and hash_ != current.hash:
+            raise SlackError("hash_conflict")
+        view_id = current.id if current else f"V0HOME{secrets.token_hex(3).upper()}"
+        view_hash = f"{int(self.clock())}.{secrets.token_hex(4)}"
+        self.homes[user_id] = View(view_id, user_id, spec, view_hash, view_id)
+        return self.homes[user_id]
+
+    def home_view(self, user_id: str) -> dict[str, Any] | None:
+        """Return the Home tab last published for a user, or None."""
+        home = self.homes.get(user_id)
+        return None if home is None else home.to_api()
+
     def dump(self) -> dict[str, Any]:
         """Return the whole state as JSON-ready data (for ``GET /_sim/state``)."""
         return {
@@ -269,4 +299,5 @@ class Workspace:
             },
             "ephemerals": self.ephemerals,
             "views": self.views.dump(),
+            "home_views": {user: home.to_api() for user, home in self.homes.items()},
         }

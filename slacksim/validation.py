@@ -16,6 +16,13 @@ from slacksim.errors import SlackError
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
 MAX_VIEW_TEXT = 24
+# chat.postMessage: Slack truncates text after 40,000 characters; the sim refuses it instead,
+# with the msg_too_long error that Slack documents for overlong messages.
+MAX_MESSAGE_TEXT = 40_000
+# A section's fields hold up to 2000 characters each; slack_sdk checks only their count.
+MAX_FIELD_TEXT = 2000
+MAX_PRIVATE_METADATA = 3000
+MAX_CALLBACK_ID = 255
 
 
 def decode_json(value: Any, error: str) -> Any:
@@ -26,6 +33,13 @@ def decode_json(value: Any, error: str) -> Any:
         return json.loads(value)
     except json.JSONDecodeError as exc:
         raise SlackError(error, f"[ERROR] invalid JSON: {exc}") from None
+
+
+def check_text(text: str) -> str:
+    """Refuse message text over Slack's limit with ``msg_too_long``."""
+    if len(text) > MAX_MESSAGE_TEXT:
+        raise SlackError("msg_too_long")
+    return text
 
 
 def check_blocks(raw: Any, *, limit: int, error: str) -> list[dict[str, Any]]:
@@ -54,27 +68,49 @@ def _parse_block(block: dict[str, Any], index: int, error: str) -> None:
         if parsed is None:
             raise SlackError(error, f"[ERROR] unsupported type [json-pointer:/{index}/type]")
         parsed.to_dict()
+        for field_no, item in enumerate(block.get("fields") or []):
+            if len(_text_of(item)) > MAX_FIELD_TEXT:
+                pointer = f"[json-pointer:/{index}/fields/{field_no}/text]"
+                message = f"[ERROR] must be less than {MAX_FIELD_TEXT + 1} characters"
+                raise SlackError(error, f"{message} {pointer}")
     except (SlackObjectFormationError, TypeError, KeyError, ValueError, AttributeError) as exc:
         raise SlackError(error, f"[ERROR] {exc} [json-pointer:/{index}]") from None
 
 
 def check_modal(raw: Any) -> dict[str, Any]:
     """Validate a modal for ``views.open|push|update``; every failure is ``invalid_arguments``."""
-    view = decode_json(raw, "invalid_arguments")
-    if not isinstance(view, dict) or view.get("type") != "modal":
-        raise SlackError("invalid_arguments", "[ERROR] view must be an object of type modal")
+    view = _view_of_type(raw, "modal")
     if "title" not in view:
         raise SlackError("invalid_arguments", "[ERROR] missing required field: title")
     for key in ("title", "submit", "close"):
-        text = _text_of(view.get(key))
-        if len(text) > MAX_VIEW_TEXT:
-            message = f"[ERROR] must be less than {MAX_VIEW_TEXT + 1} characters"
-            raise SlackError("invalid_arguments", f"{message} [json-pointer:/view/{key}/text]")
+        _check_length(_text_of(view.get(key)), MAX_VIEW_TEXT, f"/view/{key}/text")
+    return view
+
+
+def check_home(raw: Any) -> dict[str, Any]:
+    """Validate a Home tab for ``views.publish``; every failure is ``invalid_arguments``."""
+    return _view_of_type(raw, "home")
+
+
+def _view_of_type(raw: Any, kind: str) -> dict[str, Any]:
+    view = decode_json(raw, "invalid_arguments")
+    if not isinstance(view, dict) or view.get("type") != kind:
+        raise SlackError("invalid_arguments", f"[ERROR] view must be an object of type {kind}")
+    _check_length(
+        str(view.get("private_metadata", "")), MAX_PRIVATE_METADATA, "/view/private_metadata"
+    )
+    _check_length(str(view.get("callback_id", "")), MAX_CALLBACK_ID, "/view/callback_id")
     view = copy.deepcopy(view)
     view["blocks"] = check_blocks(
         view.get("blocks", []), limit=MAX_VIEW_BLOCKS, error="invalid_arguments"
     )
     return view
+
+
+def _check_length(text: str, limit: int, pointer: str) -> None:
+    if len(text) > limit:
+        message = f"[ERROR] must be less than {limit + 1} characters"
+        raise SlackError("invalid_arguments", f"{message} [json-pointer:{pointer}]")
 
 
 def _text_of(obj: Any) -> str:

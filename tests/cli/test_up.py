@@ -54,6 +54,7 @@ async def test_up_runs_everything_and_ctrl_c_stops_it(tmp_path: Path) -> None:
         "-m",
         "cli.main",
         "up",
+        "--demo",
         cwd=ROOT,
         env=env,
         stdin=asyncio.subprocess.DEVNULL,
@@ -68,21 +69,25 @@ async def test_up_runs_everything_and_ctrl_c_stops_it(tmp_path: Path) -> None:
         sim_port = ports["CHATOPS_SLACK_SIM_PORT"]
         assert f"Slack stand-in http://127.0.0.1:{sim_port}/" in banner
         assert f"http://127.0.0.1:{ports['CHATOPS_TEMPORAL_UI_PORT']}" in banner
+        demo_line = next(line for line in banner.splitlines() if line.startswith("Demo orders"))
+        demo_ids = demo_line.split(": ", 1)[1].split(", ")
+        assert len(demo_ids) == 3
 
         started = await chatops("start", "order", "--example", "large", env=env)
         assert started.code == 0, started.err
         workflow_id = started.out.strip()
         api_url = f"http://127.0.0.1:{sim_port}/api/"
         messages = await assert_eventually(
-            lambda: history(api_url), lambda m: len(m) == 1, what="card on the stand-in"
+            lambda: history(api_url), lambda m: len(m) == 4, what="four cards on the stand-in"
         )
-        assert workflow_id in str(messages[0]["blocks"])
+        for expected in [*demo_ids, workflow_id]:
+            assert sum(expected in str(m["blocks"]) for m in messages) == 1
 
         approved = await chatops("approve", workflow_id, env=env)
         assert approved.code == 0, approved.err
         await assert_eventually(
             lambda: history(api_url),
-            lambda m: "Order completed" in m[0]["text"],
+            lambda m: any(workflow_id in str(c) and "Order completed" in c["text"] for c in m),
             what="card updated",
         )
     finally:
@@ -113,3 +118,37 @@ async def test_up_refuses_a_taken_bot_port(tmp_path: Path) -> None:
         f"error: port {port} (bot) is already in use; is another Temporal or chatops running? "
         "set CHATOPS_BOT_PORT"
     )
+
+
+async def test_up_with_real_slack_credentials_starts_no_stand_in(tmp_path: Path) -> None:
+    ports = {
+        "CHATOPS_TEMPORAL_PORT": free_port(),
+        "CHATOPS_TEMPORAL_UI_PORT": free_port(),
+        "CHATOPS_BOT_PORT": free_port(),
+        "CHATOPS_SLACK_SIM_PORT": free_port(),
+    }
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CHATOPS_", "TEMPORAL_"))
+    }
+    env.update({k: str(v) for k, v in ports.items()})
+    env.update(
+        CHATOPS_DATA_DIR=str(tmp_path),
+        SLACK_BOT_TOKEN="xoxb-a-real-workspace",
+        SLACK_SIGNING_SECRET="a-real-secret",
+        SLACK_API_URL="http://127.0.0.1:9/api/",  # never called: nothing is posted here
+    )
+    up = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "cli.main", "up", cwd=ROOT, env=env,
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert up.stdout is not None
+    try:
+        banner = (await asyncio.wait_for(up.stdout.readuntil(b"Ctrl-C\n"), UP_TIMEOUT)).decode()
+        assert "Slack stand-in" not in banner
+        assert not port_open(ports["CHATOPS_SLACK_SIM_PORT"])
+        assert f"Bot           http://127.0.0.1:{ports['CHATOPS_BOT_PORT']}/slack/events" in banner
+    finally:
+        up.send_signal(signal.SIGINT)
+        _, err = await asyncio.wait_for(up.communicate(), 60)
+    assert up.returncode == 0, err.decode()[-2000:]

@@ -75,10 +75,19 @@ class FakeBot:
         )
 
 
+# The sim's own tests run a slash command and call users.info, which the project's manifest
+# does not declare; the `sim` fixture grants them on top of it.
+SIM_TEST_SCOPES = ("users:read",)
+SIM_TEST_COMMANDS = ("/workflow",)
+
+
 @pytest.fixture
 async def sim() -> AsyncIterator[SlackSim]:
-    """A running sim on a free 127.0.0.1 port."""
+    """A running sim on a free 127.0.0.1 port: the project's manifest plus the test extras."""
     async with running_sim() as running:
+        running.workspace.manifest = running.workspace.manifest.extended(
+            scopes=SIM_TEST_SCOPES, commands=SIM_TEST_COMMANDS
+        )
         yield running
 
 

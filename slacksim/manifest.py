@@ -1,0 +1,162 @@
+"""The app manifest as Slack enforces it: granted scopes, slash commands, App Home, transport.
+
+The sim reads the project's ``manifest.yml`` so that a Web API call without its scope, an
+undeclared slash command or a Home tab the manifest leaves off fails in tests as it would in
+Slack (see ``/work/shared/reference/slack.md`` sections 3 and 8.4).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from slacksim.seed import BOT_SCOPES
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MANIFEST_PATH = Path(__file__).resolve().parent.parent / "manifest.yml"
+
+# Web API method -> the bot scopes that allow it (any one suffices; none: no scope needed).
+# apps.connections.open is not here: it takes the app-level token (connections:write), which
+# the token check in routes.py already enforces.
+METHOD_SCOPES: dict[str, tuple[str, ...]] = {
+    "api.test": (),
+    "auth.test": (),
+    "chat.postMessage": ("chat:write",),
+    "chat.update": ("chat:write",),
+    "chat.postEphemeral": ("chat:write",),
+    "chat.delete": ("chat:write",),
+    "conversations.list": ("channels:read", "groups:read"),
+    "conversations.info": ("channels:read", "groups:read"),
+    "conversations.history": ("channels:history", "groups:history"),
+    "users.info": ("users:read",),
+    "usergroups.users.list": ("usergroups:read",),
+    "views.open": (),
+    "views.push": (),
+    "views.update": (),
+    "views.publish": (),
+}
+# Lets chat.postMessage post in a public channel the bot was never invited to.
+PUBLIC_POST_SCOPE = "chat:write.public"
+# Adds ``profile.email`` to users.info answers.
+EMAIL_SCOPE = "users:read.email"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What the sim enforces from an app manifest; the defaults grant everything.
+
+    Attributes:
+        bot_scopes: ``oauth_config.scopes.bot``, in manifest order.
+        slash_commands: ``features.slash_commands[].command``; None accepts any command
+            (no manifest was found).
+        home_tab_enabled: ``features.app_home.home_tab_enabled``.
+        interactivity_enabled: ``settings.interactivity.is_enabled``.
+        socket_mode_enabled: ``settings.socket_mode_enabled``.
+        path: The file it came from, or None for the grant-everything default.
+    """
+
+    bot_scopes: tuple[str, ...] = BOT_SCOPES
+    slash_commands: frozenset[str] | None = None
+    home_tab_enabled: bool = True
+    interactivity_enabled: bool = True
+    socket_mode_enabled: bool = False
+    path: Path | None = None
+
+    @property
+    def scope_header(self) -> str:
+        """The ``x-oauth-scopes`` header value: the granted bot scopes, comma-separated."""
+        return ",".join(self.bot_scopes)
+
+    def grants(self, scope: str) -> bool:
+        """True when the bot token holds ``scope``."""
+        return scope in self.bot_scopes
+
+    def declares(self, command: str) -> bool:
+        """True when the slash command is declared (always, without a manifest)."""
+        return self.slash_commands is None or command in self.slash_commands
+
+    def refusal(self, method: str) -> dict[str, Any] | None:
+        """Slack's ``missing_scope`` answer when ``method`` needs a scope not granted, else None.
+
+        Raises:
+            KeyError: ``method`` is not in :data:`METHOD_SCOPES`.
+        """
+        needed = METHOD_SCOPES[method]
+        if not needed or any(self.grants(scope) for scope in needed):
+            return None
+        return {
+            "ok": False,
+            "error": "missing_scope",
+            "needed": ",".join(needed),
+            "provided": self.scope_header,
+        }
+
+    def extended(self, *, scopes: tuple[str, ...] = (), commands: tuple[str, ...] = ()) -> Manifest:
+        """Return a copy that also grants ``scopes`` and declares ``commands``."""
+        added = tuple(scope for scope in scopes if scope not in self.bot_scopes)
+        declared = None if self.slash_commands is None else self.slash_commands | set(commands)
+        return dataclasses.replace(
+            self, bot_scopes=self.bot_scopes + added, slash_commands=declared
+        )
+
+
+def load_manifest(path: Path | None = None) -> Manifest:
+    """Read a manifest file; without one, grant every scope and command (and log that).
+
+    Args:
+        path: The YAML file; :data:`DEFAULT_MANIFEST_PATH` (the repo's) when None.
+
+    Raises:
+        ValueError: The file is not a manifest the sim can read.
+    """
+    path = DEFAULT_MANIFEST_PATH if path is None else path
+    if not path.is_file():
+        logger.warning("no app manifest at %s; granting every scope and slash command", path)
+        return Manifest()
+    return parse_manifest(yaml.safe_load(path.read_text()), path)
+
+
+def parse_manifest(raw: Any, path: Path | None = None) -> Manifest:
+    """Build a :class:`Manifest` from a parsed manifest document.
+
+    Raises:
+        ValueError: A section has the wrong shape.
+    """
+    if not isinstance(raw, dict):
+        raise ValueError("manifest: the document must be a mapping")
+    features, settings = _section(raw, "features"), _section(raw, "settings")
+    scopes = _section(_section(raw, "oauth_config"), "scopes").get("bot") or []
+    if not isinstance(scopes, list):
+        raise ValueError("manifest: oauth_config.scopes.bot must be a list")
+    return Manifest(
+        bot_scopes=tuple(str(scope) for scope in scopes),
+        slash_commands=_commands(features.get("slash_commands") or []),
+        home_tab_enabled=_section(features, "app_home").get("home_tab_enabled") is True,
+        interactivity_enabled=_section(settings, "interactivity").get("is_enabled") is True,
+        socket_mode_enabled=settings.get("socket_mode_enabled") is True,
+        path=path,
+    )
+
+
+def _commands(items: Any) -> frozenset[str]:
+    if not isinstance(items, list):
+        raise ValueError("manifest: features.slash_commands must be a list")
+    commands = [item.get("command") if isinstance(item, dict) else None for item in items]
+    if not all(isinstance(command, str) for command in commands):
+        raise ValueError("manifest: every slash command needs a command string")
+    return frozenset(str(command) for command in commands)
+
+
+def _section(parent: dict[str, Any], key: str) -> dict[str, Any]:
+    value = parent.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f"manifest: {key} must be a mapping")
+    return value

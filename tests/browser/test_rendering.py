@@ -1,0 +1,153 @@
+"""How the page draws what the Web API stored: Block Kit, mrkdwn, threads, ephemerals, modals.
+
+No bot and no Temporal here: messages are posted through the real ``AsyncWebClient``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest_asyncio
+from playwright.async_api import Page, expect
+from slack_sdk.web.async_client import AsyncWebClient
+
+from slacksim import (
+    APPROVALS_CHANNEL_ID,
+    APPROVER_ID,
+    DEFAULT_BOT_TOKEN,
+    OUTSIDER_ID,
+    SlackSim,
+    running_sim,
+)
+from tests.browser.channel import ChannelPage
+from tests.slacksim.cards import APPROVE, REJECT, card_blocks, reason_modal
+
+INJECTED = "<img src=x onerror=window.pwned=1>"
+
+
+@pytest_asyncio.fixture
+async def sim() -> AsyncIterator[SlackSim]:
+    async with running_sim() as running:
+        yield running
+
+
+@pytest_asyncio.fixture
+async def slack(sim: SlackSim) -> AsyncWebClient:
+    return AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=sim.api_url, retry_handlers=[])
+
+
+async def test_block_kit_and_mrkdwn_are_drawn_as_text_never_as_markup(
+    sim: SlackSim, slack: AsyncWebClient, page: Page
+) -> None:
+    text = (
+        f"Hi <@{APPROVER_ID}>: *bold* _slanted_ ~gone~ `code` &lt;b&gt; &amp; "
+        f"<https://example.com/a_b|the site> <javascript:alert(1)|not a link> {INJECTED}\nnext"
+    )
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": f"Header {INJECTED}"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
+        {
+            "type": "section",
+            "fields": [
+                {"type": "mrkdwn", "text": "*Customer*\nAlice"},
+                {"type": "mrkdwn", "text": "*Total*\n$1.00"},
+            ],
+        },
+        {"type": "divider"},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": "small print"}]},
+        *card_blocks()[1:],
+    ]
+    posted = await slack.chat_postMessage(channel=APPROVALS_CHANNEL_ID, text="x", blocks=blocks)
+    await slack.chat_postMessage(channel=APPROVALS_CHANNEL_ID, text=f"plain {INJECTED} &lt;")
+    channel = ChannelPage(page, sim)
+    await channel.open()
+    await channel.view_as(APPROVER_ID)
+
+    card = channel.message(posted["ts"])
+    await expect(card.locator(".block-header")).to_have_text(f"Header {INJECTED}")
+    await expect(card.locator(".mention")).to_have_text("@Alex Approver")
+    await expect(card.locator("b").first).to_have_text("bold")
+    await expect(card.locator("i")).to_have_text("slanted")
+    await expect(card.locator("s")).to_have_text("gone")
+    await expect(card.locator("code")).to_have_text("code")
+    await expect(card.locator("a")).to_have_count(1)
+    await expect(card.locator('a[href="https://example.com/a_b"]')).to_have_text("the site")
+    section = card.locator(".block-section .section-text")
+    await expect(section).to_contain_text("<b> & ")
+    await expect(section).to_contain_text(f"not a link {INJECTED}\nnext")
+    await expect(card.locator(".block-fields .field")).to_have_text(
+        ["Customer\nAlice", "Total\n$1.00"]
+    )
+    await expect(card.locator(".block-divider")).to_have_count(1)
+    await expect(card.locator(".block-context")).to_have_text("small print")
+    await expect(card.locator(".sk-button")).to_have_text(["Approve", "Reject"])
+    styles = [await b.get_attribute("data-style") for b in await card.locator(".sk-button").all()]
+    assert styles == ["primary", "default"]
+    await expect(page.locator(".message-text")).to_have_text(f"plain {INJECTED} <")
+    await expect(page.locator("img")).to_have_count(0)
+    assert await page.evaluate("window.pwned") is None
+    assert channel.errors == []
+
+
+async def test_new_messages_threads_and_ephemerals_arrive_live(
+    sim: SlackSim, slack: AsyncWebClient, page: Page
+) -> None:
+    channel = ChannelPage(page, sim)
+    await channel.open()
+    await channel.view_as(APPROVER_ID)
+
+    posted = await slack.chat_postMessage(channel=APPROVALS_CHANNEL_ID, text="first *card*")
+    await expect(channel.message(posted["ts"])).to_contain_text("first card")
+    await slack.chat_postMessage(
+        channel=APPROVALS_CHANNEL_ID, text="a reminder", thread_ts=posted["ts"]
+    )
+    toggle = channel.message(posted["ts"]).locator(".thread-toggle")
+    await expect(toggle.locator(".thread-count")).to_have_text("1 reply")
+    await toggle.click()
+    await expect(page.locator('.message.reply[data-kind="reply"]')).to_contain_text("a reminder")
+    await slack.chat_postEphemeral(channel=APPROVALS_CHANNEL_ID, user=APPROVER_ID, text="psst")
+    await expect(channel.ephemerals).to_contain_text("Only visible to you")
+    await expect(channel.ephemerals).to_contain_text("psst")
+    await expect(channel.message(posted["ts"]).locator(".app-tag").first).to_have_text("APP")
+
+    await channel.view_as(OUTSIDER_ID)
+    await expect(channel.ephemerals).to_have_count(0)
+    await expect(channel.message(posted["ts"])).to_be_visible()
+    assert channel.errors == []
+
+
+async def test_a_modal_is_drawn_and_cancel_closes_it(sim: SlackSim, page: Page) -> None:
+    view = sim.workspace.views.open(APPROVER_ID, reason_modal("Why?"))
+    channel = ChannelPage(page, sim)
+    await channel.open()
+    await channel.view_as(APPROVER_ID)
+
+    await expect(channel.modal).to_have_attribute("data-view-id", view.id)
+    await expect(channel.modal.locator(".modal-title")).to_have_text("Why?")
+    await expect(channel.modal.locator(".input-label")).to_have_text("Reason")
+    await expect(channel.modal.locator(".modal-submit")).to_have_text("Reject")
+    await channel.modal.locator(".modal-close").click()
+
+    await expect(channel.modal).to_have_count(0)
+    assert sim.open_views(APPROVER_ID) == []
+    assert channel.errors == []
+
+
+async def test_a_click_that_cannot_be_delivered_is_reported(
+    sim: SlackSim, slack: AsyncWebClient, page: Page
+) -> None:
+    posted = await slack.chat_postMessage(
+        channel=APPROVALS_CHANNEL_ID, text="x", blocks=card_blocks()
+    )
+    channel = ChannelPage(page, sim)
+    await channel.open()
+
+    await channel.button(posted["ts"], REJECT).click()
+    await expect(page.locator(".toast")).to_contain_text("bot_url is not set")
+    await channel.button(posted["ts"], APPROVE).click()
+    await expect(channel.confirm_dialog.locator(".confirm-title")).to_have_text("Approve?")
+    await page.keyboard.press("Escape")
+    await expect(channel.confirm_dialog).to_have_count(0)
+    assert sim.deliveries == []
+    assert channel.errors == []
