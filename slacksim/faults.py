@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, get_args
 
@@ -24,6 +25,8 @@ class Fault:
         retry_after: Seconds for the ``Retry-After`` header (``ratelimit``).
         status: HTTP status (``error``).
         seconds: Delay before answering (``latency``).
+        rate: Share of matching calls hit (1.0: every one until ``remaining`` runs out;
+            0.3: about three in ten, drawn from the sim's seeded random generator).
     """
 
     method: str
@@ -32,13 +35,16 @@ class Fault:
     retry_after: int = 1
     status: int = 500
     seconds: float = 0.0
+    rate: float = 1.0
 
 
 class Faults:
     """The planned faults, consumed in the order they were added."""
 
-    def __init__(self) -> None:
+    def __init__(self, seed: int = 0) -> None:
         self._planned: list[Fault] = []
+        # Seeded, so a test with rate < 1 hits the same calls on every run.
+        self._random = random.Random(seed)
 
     def add(
         self,
@@ -48,8 +54,9 @@ class Faults:
         retry_after: int = 1,
         status: int = 500,
         seconds: float = 0.0,
+        rate: float = 1.0,
     ) -> Fault:
-        """Make the next ``count`` calls of ``method`` fail in the given way.
+        """Make the next ``count`` calls of ``method`` (or a ``rate`` share of them) fail.
 
         Raises:
             ValueError: For an unknown kind or a count, delay or status out of range.
@@ -58,7 +65,9 @@ class Faults:
             raise ValueError(f"kind must be one of {FAULT_KINDS}, not {kind!r}")
         if count < 1 or retry_after < 0 or seconds < 0 or not 400 <= status <= 599:
             raise ValueError("need count >= 1, retry_after >= 0, seconds >= 0, 400 <= status < 600")
-        fault = Fault(method, kind, count, int(retry_after), status, float(seconds))
+        if not 0.0 < rate <= 1.0:
+            raise ValueError("rate must be above 0 and at most 1")
+        fault = Fault(method, kind, count, int(retry_after), status, float(seconds), float(rate))
         self._planned.append(fault)
         return fault
 
@@ -77,6 +86,7 @@ class Faults:
             retry_after=int(data.get("retry_after", 1)),
             status=int(data.get("status", 500)),
             seconds=float(data.get("seconds", 0.0)),
+            rate=float(data.get("rate", 1.0)),
         )
 
     def clear(self) -> None:
@@ -87,6 +97,8 @@ class Faults:
         """Return the fault for this call of ``method``, counting it as used, or None."""
         for fault in self._planned:
             if fault.method in (method, ANY_METHOD):
+                if fault.rate < 1.0 and self._random.random() >= fault.rate:
+                    continue
                 fault.remaining -= 1
                 if fault.remaining <= 0:
                     self._planned.remove(fault)

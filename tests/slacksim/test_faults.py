@@ -96,3 +96,18 @@ async def test_faults_over_http(sim: SlackSim, slack: AsyncWebClient) -> None:
         async with http.delete(url) as cleared:
             assert (await cleared.json())["faults"] == []
     assert (await slack.auth_test())["ok"] is True
+
+
+def test_a_rate_hits_a_seeded_share_of_calls() -> None:
+    from slacksim.faults import Faults
+
+    def hits(seed: int) -> list[bool]:
+        faults = Faults(seed)
+        faults.add("chat.update", "error", count=1000, rate=0.3)
+        return [faults.take("chat.update") is not None for _ in range(1000)]
+
+    first = hits(7)
+    assert 250 <= sum(first) <= 350
+    assert hits(7) == first  # reproducible
+    with pytest.raises(ValueError, match="rate"):
+        Faults().add("chat.update", "error", rate=0)
