@@ -15,6 +15,6 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "Installing Chromium (Debian package) for the browser tests ..." >&2
 $sudo apt-get update -qq >&2
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
   chromium fonts-dejavu-core >/dev/null
 command -v chromium >/dev/null 2>&1 || { echo "Chromium install failed." >&2; exit 1; }
