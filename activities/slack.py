@@ -20,6 +20,7 @@ from bot.cards import approval_card
 from orchestration.models.approval import (
     CardInput,
     EphemeralInput,
+    NoticeInput,
     PostCardResult,
     ResolveApproversInput,
     ResolveApproversResult,
@@ -196,6 +197,12 @@ class SlackActivities:
         await self._call(
             "chat.postMessage", channel=reply.channel, thread_ts=reply.thread_ts, text=reply.text
         )
+
+    @activity.defn
+    async def post_notice(self, notice: NoticeInput) -> None:
+        """A plain message in a channel (name or id), e.g. telling engineering."""
+        channel = await self._channel_id(notice.channel)
+        await self._call("chat.postMessage", channel=channel, text=notice.text)
 
     @activity.defn
     async def post_ephemeral(self, note: EphemeralInput) -> None:

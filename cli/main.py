@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from cli.errors import CliError, describe_validation_error
 from cli.examples import EXAMPLES
+from cli.tickets import TICKET_EXAMPLES
 from orchestration.client import TemporalUnavailable, connect
 from orchestration.devserver import EmbeddedServerError
 from orchestration.models.approval import Verdict
@@ -60,6 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--file", type=Path, help="an order as JSON (see README)")
     order.add_argument("--requester", help="Slack user id of whoever placed the order")
     order.set_defaults(role="start-order")
+    ticket = kinds.add_parser("ticket", help="start a support ticket")
+    ticket_source = ticket.add_mutually_exclusive_group(required=True)
+    ticket_source.add_argument(
+        "--example", choices=sorted(TICKET_EXAMPLES), help="a built-in example ticket"
+    )
+    ticket_source.add_argument("--file", type=Path, help="a ticket as JSON (see README)")
+    ticket.add_argument("--requester", help="Slack user id of whoever filed the ticket")
+    ticket.set_defaults(role="start-ticket")
 
     for verb, verdict in (("approve", Verdict.APPROVE), ("reject", Verdict.REJECT)):
         decide = commands.add_parser(verb, help=f"{verb} a pending request from the terminal")
@@ -77,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 async def run(args: argparse.Namespace, settings: Settings) -> None:
     """Dispatch one parsed command."""
-    from cli import orders, processes
+    from cli import orders, processes, tickets
 
     role = args.role
     if role == "up":
@@ -94,6 +103,10 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
         order = orders.pick_order(args.example, args.file, args.requester)
         client = await connect(settings)
         await orders.cmd_start_order(client, settings, order, processes.ui_url(settings))
+    elif role == "start-ticket":
+        ticket = tickets.pick_ticket(args.example, args.file, args.requester)
+        client = await connect(settings)
+        await tickets.cmd_start_ticket(client, settings, ticket, processes.ui_url(settings))
     elif role == "decide":
         client = await connect(settings)
         await orders.cmd_decide(client, args.workflow_id, args.verdict, args.reason, args.as_user)

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import getpass
-import json
 import sys
 import time
 import uuid
 from pathlib import Path
 
-from pydantic import ValidationError
 from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from cli.errors import CliError, describe_validation_error
+from cli.errors import CliError, load_json_model
 from cli.examples import EXAMPLES, example_order
 from orchestration import search_attributes as sa
 from orchestration.decisions import (
@@ -39,24 +37,6 @@ from orchestration.workflows.order import OrderWorkflow, money
 CONFIRM_WAIT = 5.0
 
 
-def load_order_file(path: Path) -> Order:
-    """Read and validate an order file; every problem becomes a CliError naming the field."""
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise CliError(f"cannot read {path}: {err.strerror or err}") from None
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as err:
-        raise CliError(
-            f"{path} is not valid JSON: {err.msg} at line {err.lineno} column {err.colno}"
-        ) from None
-    try:
-        return Order.model_validate(data)
-    except ValidationError as err:
-        raise CliError(describe_validation_error(f"{path} is not a valid order", err)) from None
-
-
 def approval_policy(settings: Settings, ui_url: str | None) -> ApprovalPolicy:
     """The approval policy new requests get from the current settings."""
     return ApprovalPolicy(
@@ -65,6 +45,7 @@ def approval_policy(settings: Settings, ui_url: str | None) -> ApprovalPolicy:
         timeout=settings.approval_timeout,
         reminder_before=settings.reminder_before,
         temporal_ui_url=ui_url,
+        search_attributes=settings.search_attributes,
     )
 
 
@@ -107,7 +88,7 @@ async def start_order(
 def pick_order(example: str | None, file: Path | None, requester: str | None) -> Order:
     """The order named on the command line."""
     if file is not None:
-        order = load_order_file(file)
+        order = load_json_model(file, Order, "order")
     elif example is not None:
         if example not in EXAMPLES:
             raise CliError(f"no example {example!r}; choose one of: {', '.join(EXAMPLES)}")

@@ -19,7 +19,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeUpdate
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
     from activities.slack import SlackActivities
@@ -58,7 +58,7 @@ MAX_ATTEMPTS_KEPT = 200
 def activity_failure_message(err: BaseException) -> str:
     """The innermost message of an activity failure, for people to read."""
     cause: BaseException | None = err
-    while isinstance(cause, ActivityError) and cause.cause is not None:
+    while isinstance(cause, ActivityError | ChildWorkflowError) and cause.cause is not None:
         cause = cause.cause
     if isinstance(cause, ApplicationError):
         return cause.message
@@ -309,6 +309,8 @@ class ApprovalGate:
         if state is None:
             return
         workflow.upsert_memo({MEMO_KEY: state.model_dump(mode="json", exclude={"attempts"})})
+        if self._request is None or not self._request.policy.search_attributes:
+            return
         updates: list[SearchAttributeUpdate[Any]] = [
             sa.APPROVAL_STATUS.value_set(state.status.value),
             sa.APPROVAL_DEADLINE.value_set(state.deadline),

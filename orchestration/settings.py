@@ -69,6 +69,12 @@ class Settings(BaseSettings):
         default=timedelta(minutes=1), alias="CHATOPS_REMINDER_BEFORE"
     )
     temporal_ui_url: str | None = Field(default=None, alias="CHATOPS_TEMPORAL_UI_URL")
+    search_attributes: bool = Field(default=True, alias="CHATOPS_SEARCH_ATTRIBUTES")
+    engineering_channel: str = Field(default="engineering", alias="CHATOPS_ENGINEERING_CHANNEL")
+    agent_accept_timeout: timedelta = Field(
+        default=timedelta(minutes=2), alias="CHATOPS_AGENT_ACCEPT_TIMEOUT"
+    )
+    assignment_attempts: int = Field(default=3, alias="CHATOPS_ASSIGNMENT_ATTEMPTS", ge=1, le=20)
 
     _split = field_validator("approvers", "operators", mode="before")(split_ids)
 
@@ -81,7 +87,7 @@ class Settings(BaseSettings):
             return value
         return value + "/"
 
-    @field_validator("approval_timeout", "reminder_before")
+    @field_validator("approval_timeout", "reminder_before", "agent_accept_timeout")
     @classmethod
     def _non_negative(cls, value: timedelta) -> timedelta:
         if value < timedelta(0):

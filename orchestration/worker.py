@@ -16,14 +16,27 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.orders import OrderServices
 from activities.slack import SlackActivities, new_slack_client
+from activities.support import SupportDesk
 from orchestration import search_attributes as sa
 from orchestration.devserver import EmbeddedServerError, ensure_search_attributes
 from orchestration.settings import Settings
 from orchestration.workflows.order import OrderWorkflow
+from orchestration.workflows.ticket import TicketWorkflow
+from orchestration.workflows.triage import (
+    HighPriorityTriageWorkflow,
+    LowPriorityTriageWorkflow,
+    MediumPriorityTriageWorkflow,
+)
 
 log = logging.getLogger(__name__)
 
-WORKFLOWS: Sequence[type] = (OrderWorkflow,)
+WORKFLOWS: Sequence[type] = (
+    OrderWorkflow,
+    TicketWorkflow,
+    LowPriorityTriageWorkflow,
+    MediumPriorityTriageWorkflow,
+    HighPriorityTriageWorkflow,
+)
 GRACEFUL_SHUTDOWN = timedelta(seconds=20)
 
 
@@ -41,6 +54,7 @@ def build_worker(
     slack: AsyncWebClient,
     services: OrderServices,
     extra_activities: Sequence[Callable[..., Any]] = (),
+    desk: SupportDesk | None = None,
 ) -> Worker:
     """A worker for every chatops workflow, with the given Slack client and domain services."""
     slack_activities = SlackActivities(slack)
@@ -53,8 +67,10 @@ def build_worker(
             slack_activities.update_approval_card,
             slack_activities.reply_in_thread,
             slack_activities.post_ephemeral,
+            slack_activities.post_notice,
             slack_activities.resolve_approvers,
             *services.activities(),
+            *(desk or SupportDesk()).activities(),
             *extra_activities,
         ],
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
@@ -83,7 +99,8 @@ async def check_search_attributes(client: Client, namespace: str) -> None:
 
 async def run_worker(settings: Settings, client: Client, stop: asyncio.Event) -> None:
     """Run until ``stop`` is set, then shut down gracefully."""
-    await check_search_attributes(client, client.namespace)
+    if settings.search_attributes:
+        await check_search_attributes(client, client.namespace)
     slack = new_slack_client(settings.bot_token(), settings.effective_slack_api_url)
     services = OrderServices(outbox=settings.data_dir / "outbox")
     worker = build_worker(client, settings.task_queue, slack, services)

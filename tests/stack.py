@@ -7,14 +7,16 @@ bot call the stand-in's Web API over HTTP; Temporal is the session's dev server.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client, WorkflowHandle
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -113,14 +115,21 @@ async def running_stack(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterat
             await runner.cleanup()
 
 
-async def record_histories(stack: Stack, name: str, directory: Path) -> None:
-    """Save the histories of the stack's finished orders, for the replay tests."""
-    for index, handle in enumerate(stack.started):
-        description = await handle.describe()
+async def record_histories(
+    handles: Sequence[WorkflowHandle[Any, Any]], name: str, directory: Path
+) -> None:
+    """Save the histories of finished workflows, for the replay tests."""
+    for handle in handles:
+        try:
+            description = await handle.describe()
+        except RPCError:
+            continue  # e.g. a triage child of another priority: never started
         if description.close_time is None:
             continue
         history = await handle.fetch_history()
-        suffix = f"-{index}" if len(stack.started) > 1 else ""
+        # Child ids derive from the parent's id, so replay needs the real one: it is kept
+        # in the file name, after the first dot.
+        suffix = f".{handle.id}" if len(handles) > 1 else ""
         save_text(directory / f"{name}{suffix}.json", history.to_json() + "\n")
 
 

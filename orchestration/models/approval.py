@@ -67,6 +67,8 @@ class ApprovalPolicy(BaseModel):
     timeout: timedelta = timedelta(minutes=5)
     reminder_before: timedelta = timedelta(minutes=1)
     temporal_ui_url: str | None = None
+    # Off for clusters where custom search attributes cannot be registered; memo still works.
+    search_attributes: bool = True
 
 
 class ApprovalRequest(BaseModel):
@@ -153,6 +155,13 @@ class ThreadReplyInput(BaseModel):
 
     channel: str
     thread_ts: str
+    text: str
+
+
+class NoticeInput(BaseModel):
+    """A plain message in a channel."""
+
+    channel: str
     text: str
 
 

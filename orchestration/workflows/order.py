@@ -78,6 +78,7 @@ class OrderWorkflow(ApprovableWorkflow):
             currency=order.currency,
             needs_approval=order.total > input.policy.approval_threshold,
         )
+        self._indexed = input.policy.approval.search_attributes
         self._compensations: list[tuple[str, Callable[[], Awaitable[object]]]] = []
 
     @workflow.query
@@ -88,7 +89,8 @@ class OrderWorkflow(ApprovableWorkflow):
     @workflow.run
     async def run(self, input: OrderInput) -> OrderResult:
         """Process the order; returns how it ended (completed, cancelled or failed)."""
-        workflow.upsert_search_attributes([sa.KIND.value_set("order")])
+        if self._indexed:
+            workflow.upsert_search_attributes([sa.KIND.value_set("order")])
         try:
             result = await self._process()
         except asyncio.CancelledError:
@@ -257,7 +259,8 @@ class OrderWorkflow(ApprovableWorkflow):
     def _set_step(self, step: OrderStep) -> None:
         self._status.step = step
         workflow.upsert_memo({STATUS_MEMO_KEY: self._status.model_dump(mode="json")})
-        workflow.upsert_search_attributes([sa.STEP.value_set(step.value)])
+        if self._indexed:
+            workflow.upsert_search_attributes([sa.STEP.value_set(step.value)])
 
     def _fail(self, reason: str) -> OrderResult:
         self._status.failure_reason = reason

@@ -15,6 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 from orchestration.approval import ApprovableWorkflow
 from orchestration.models.approval import ApprovalStatus, DecisionSource
 from orchestration.models.order import OrderResult, OrderStep
+from orchestration.models.ticket import TicketResult, TicketStep
 from orchestration.workflows.order import OrderWorkflow
 from slacksim import APPROVALS_CHANNEL_ID, APPROVER_ID
 from tests.helpers import assert_eventually, free_port, new_worker, order_input, unique
@@ -194,3 +195,27 @@ async def test_cli_decision_with_no_worker_is_sent_and_applied_later(
     assert result.step is OrderStep.COMPLETED
     assert result.approval is not None
     assert (result.approval.decided_by or "").startswith("cli:")
+
+
+async def test_start_ticket_examples_and_files(
+    stack: Stack, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    run = await chatops("start", "ticket", "--example", "no-agents", env=cli_env)
+    assert run.code == 0, run.err
+    workflow_id = run.out.strip()
+    assert workflow_id.startswith("ticket-T-")
+    ticket_id = workflow_id.removeprefix("ticket-")
+    card = await stack.card()
+    assert f"Escalate {ticket_id} (high: Checkout down) to engineering?" in card["text"]
+
+    low = await chatops("start", "ticket", "--example", "low", env=cli_env)
+    handle = stack.client.get_workflow_handle(low.out.strip(), result_type=TicketResult)
+    assert (await handle.result()).step is TicketStep.RESOLVED
+
+    bad = tmp_path / "ticket.json"
+    bad.write_text(json.dumps({"ticket_id": "T-1", "subject": "", "priority": "urgent"}))
+    run = await chatops("start", "ticket", "--file", str(bad), env=cli_env)
+    assert run.code == 1
+    assert f"error: {bad} is not a valid ticket:" in run.err
+    for field in ("subject", "priority", "customer"):
+        assert f"  {field}: " in run.err

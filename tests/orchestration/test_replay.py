@@ -20,7 +20,7 @@ HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
 
 
 def test_there_are_histories_to_replay() -> None:
-    names = {path.stem for path in HISTORIES}
+    names = {path.stem.partition(".")[0] for path in HISTORIES}
     assert {
         "small_order_completes_without_a_card",
         "large_order_waits_then_approve_completes_it",
@@ -28,11 +28,20 @@ def test_there_are_histories_to_replay() -> None:
         "no_decision_expires_distinct_from_rejection_with_a_reminder",
         "delivery_failure_after_payment_refunds_and_releases",
         "cancelling_a_waiting_order_marks_the_card_cancelled",
+        "ticket_low_knowledge_base_answers",
+        "ticket_low_knowledge_base_fails_then_an_agent_resolves",
+        "ticket_medium_agent_accepts",
+        "ticket_nobody_accepts_then_escalation_is_approved_and_engineering_told",
+        "ticket_high_with_no_agent_free_escalates_and_rejection_keeps_it_with_support",
+        "ticket_escalation_nobody_decides_expires_and_stays_with_support",
+        "ticket_child_failure_becomes_an_escalation_and_releases_the_claim",
     } <= names
 
 
 def load_history(path: Path) -> WorkflowHistory:
-    return WorkflowHistory.from_json(path.stem, json.loads(path.read_text()))
+    """``<scenario>[.<workflow id>].json``: the id matters where child ids derive from it."""
+    workflow_id = path.stem.partition(".")[2] or path.stem
+    return WorkflowHistory.from_json(workflow_id, json.loads(path.read_text()))
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])

@@ -14,6 +14,7 @@ from slacksim import (
     APPROVER_ID,
     BOT_ID,
     BOT_USER_ID,
+    ENGINEERING_CHANNEL_ID,
     GENERAL_CHANNEL_ID,
     OUTSIDER_ID,
     REQUESTER_ID,
@@ -125,17 +126,18 @@ async def test_an_archived_channel_takes_no_messages(sim: SlackSim, slack: Async
 
     assert [await error_of(call) for call in (post, update, note)] == ["is_archived"] * 3
     assert sim.message(APPROVALS_CHANNEL_ID, card["ts"])["text"] == "card"
-    assert [c["id"] for c in live["channels"]] == [GENERAL_CHANNEL_ID]
+    assert [c["id"] for c in live["channels"]] == [GENERAL_CHANNEL_ID, ENGINEERING_CHANNEL_ID]
     assert [(c["id"], c["is_archived"]) for c in every["channels"]] == [
         (APPROVALS_CHANNEL_ID, True),
         (GENERAL_CHANNEL_ID, False),
+        (ENGINEERING_CHANNEL_ID, False),
     ]
 
 
 async def test_seeded_channels_are_not_archived(slack: AsyncWebClient) -> None:
     listed = await slack.conversations_list(types="public_channel,private_channel")
 
-    assert [c["is_archived"] for c in listed["channels"]] == [False, False]
+    assert [c["is_archived"] for c in listed["channels"]] == [False, False, False]
 
 
 async def test_users_info_is_a_realistic_user(slack: AsyncWebClient) -> None:

@@ -18,6 +18,7 @@ from slacksim import (
     APPROVERS_GROUP_ID,
     BOT_USER_ID,
     DEFAULT_BOT_TOKEN,
+    ENGINEERING_CHANNEL_ID,
     GENERAL_CHANNEL_ID,
     REQUESTER_ID,
     SlackSim,
@@ -140,7 +141,11 @@ async def test_one_of_the_alternative_scopes_is_enough(
     use_manifest(["chat:write"])
     refused = await refusal(slack.conversations_info(channel=GENERAL_CHANNEL_ID))
 
-    assert [c["id"] for c in listed["channels"]] == [APPROVALS_CHANNEL_ID, GENERAL_CHANNEL_ID]
+    assert [c["id"] for c in listed["channels"]] == [
+        APPROVALS_CHANNEL_ID,
+        GENERAL_CHANNEL_ID,
+        ENGINEERING_CHANNEL_ID,
+    ]
     assert (refused["needed"], refused["provided"]) == ("channels:read,groups:read", "chat:write")
 
 

@@ -294,7 +294,7 @@ async def test_state_is_one_users_view_of_one_channel(
         "Olive Outsider": "outsider",
         "Ola Operator": "operator",
     }
-    assert [c["name"] for c in state["channels"]] == ["approvals", "general"]
+    assert [c["name"] for c in state["channels"]] == ["approvals", "general", "engineering"]
     [card] = state["messages"]
     assert card["ts"] == ts
     assert [b["type"] for b in card["blocks"]] == [b["type"] for b in card_blocks()]

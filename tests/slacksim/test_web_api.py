@@ -127,7 +127,7 @@ async def test_conversations_users_and_groups(slack: AsyncWebClient) -> None:
     user = await slack.users_info(user=APPROVER_ID)
     group = await slack.usergroups_users_list(usergroup=APPROVERS_GROUP_ID)
 
-    assert [c["name"] for c in listed["channels"]] == ["approvals", "general"]
+    assert [c["name"] for c in listed["channels"]] == ["approvals", "general", "engineering"]
     assert listed["response_metadata"]["next_cursor"] == ""
     assert (info["channel"]["name"], info["channel"]["is_member"]) == ("general", True)
     assert user["user"]["real_name"] == "Alex Approver"

@@ -1,0 +1,119 @@
+"""``chatops start ticket``: example tickets and ticket files."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from cli.errors import CliError, load_json_model
+from cli.orders import approval_policy
+from orchestration import search_attributes as sa
+from orchestration.models.ticket import Ticket, TicketInput, TicketPolicy
+from orchestration.settings import STANDIN_REQUESTER, Settings
+from orchestration.workflows.ticket import TicketWorkflow
+
+_CUSTOMER = {"name": "Bo Customer", "email": "bo@example.com"}
+
+TICKET_EXAMPLES: dict[str, dict[str, Any]] = {
+    "low": {
+        "priority": "low",
+        "subject": "Password reset link does not arrive",
+        "description": "I asked for a password reset twice.",
+    },
+    "medium": {"priority": "medium", "subject": "Invoice shows the wrong VAT number"},
+    "high": {"priority": "high", "subject": "Checkout down for EU customers"},
+    "no-agents": {
+        "priority": "high",
+        "subject": "Checkout down",
+        "queue": "night-shift",
+    },
+    "unanswered": {"priority": "medium", "subject": "Export stuck at 99%", "queue": "slow-queue"},
+}
+
+
+def example_ticket(name: str, requested_by: str | None = None) -> Ticket:
+    """A fresh example ticket (new id each time)."""
+    if name not in TICKET_EXAMPLES:
+        raise CliError(f"no example {name!r}; choose one of: {', '.join(TICKET_EXAMPLES)}")
+    return Ticket.model_validate(
+        {
+            "ticket_id": f"T-{uuid.uuid4().hex[:6].upper()}",
+            "customer": _CUSTOMER,
+            "requested_by": requested_by,
+            **TICKET_EXAMPLES[name],
+        }
+    )
+
+
+def pick_ticket(example: str | None, file: Path | None, requester: str | None) -> Ticket:
+    """The ticket named on the command line."""
+    if file is not None:
+        ticket = load_json_model(file, Ticket, "ticket")
+    elif example is not None:
+        ticket = example_ticket(example)
+    else:
+        raise CliError("say which ticket: --example NAME or --file TICKET.json")
+    if requester:
+        ticket = ticket.model_copy(update={"requested_by": requester})
+    return ticket
+
+
+def ticket_policy(settings: Settings, ui_url: str | None) -> TicketPolicy:
+    """The ticket policy new tickets get from the current settings."""
+    return TicketPolicy(
+        acceptance_timeout=settings.agent_accept_timeout,
+        max_assignment_attempts=settings.assignment_attempts,
+        engineering_channel=settings.engineering_channel,
+        escalation=approval_policy(settings, ui_url),
+        search_attributes=settings.search_attributes,
+    )
+
+
+async def start_ticket(
+    client: Client, settings: Settings, ticket: Ticket, *, ui_url: str | None = None
+) -> str:
+    """Start a TicketWorkflow; returns its workflow id."""
+    if ticket.requested_by is None and not settings.uses_real_slack:
+        ticket = ticket.model_copy(update={"requested_by": STANDIN_REQUESTER})
+    attributes = (
+        TypedSearchAttributes([SearchAttributePair(sa.KIND, "ticket")])
+        if settings.search_attributes
+        else TypedSearchAttributes.empty
+    )
+    try:
+        handle = await client.start_workflow(
+            TicketWorkflow.run,
+            TicketInput(
+                ticket=ticket,
+                policy=ticket_policy(settings, ui_url),
+                requester_label=f"chatops CLI ({getpass.getuser()})",
+            ),
+            id=ticket.workflow_id,
+            task_queue=settings.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            search_attributes=attributes,
+        )
+    except WorkflowAlreadyStartedError:
+        raise CliError(
+            f"ticket {ticket.ticket_id} already exists (workflow {ticket.workflow_id})"
+        ) from None
+    return handle.id
+
+
+async def cmd_start_ticket(
+    client: Client, settings: Settings, ticket: Ticket, ui_url: str | None
+) -> None:
+    """Start the ticket and print its workflow id."""
+    workflow_id = await start_ticket(client, settings, ticket, ui_url=ui_url)
+    print(workflow_id)
+    print(
+        f"Ticket {ticket.ticket_id} ({ticket.priority.value}: {ticket.subject}) is in triage.",
+        file=sys.stderr,
+    )

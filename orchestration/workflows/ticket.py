@@ -1,0 +1,223 @@
+"""TicketWorkflow: triage in a child per priority; escalation to engineering through the
+approval gate, also when the child fails."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ChildWorkflowError
+
+from orchestration.approval import ApprovableWorkflow, activity_failure_message
+from orchestration.workflows.triage import PROGRESS_SIGNAL, TRIAGE_WORKFLOWS, TriageWorkflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.slack import SlackActivities
+    from orchestration import search_attributes as sa
+    from orchestration.models.approval import (
+        ApprovalRequest,
+        ApprovalStatus,
+        CardField,
+        NoticeInput,
+    )
+    from orchestration.models.ticket import (
+        PauseInput,
+        TicketInput,
+        TicketResult,
+        TicketStatus,
+        TicketStep,
+        TriageInput,
+        TriageOutcome,
+        TriageResult,
+    )
+
+STATUS_MEMO_KEY = "status"
+NOTICE_TIMEOUT = timedelta(seconds=20)
+NOTICE_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)
+)
+NOTICE_WINDOW = timedelta(minutes=30)
+# What the child reports that the parent takes over (paused is the parent's own).
+CHILD_FIELDS = ("step", "assignee", "attempts", "history", "knowledge_base_article", "resolution")
+
+
+def age(delta: timedelta) -> str:
+    """``3h 05m``, ``12m``, ``40s``."""
+    seconds = int(delta.total_seconds())
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    return f"{minutes}m" if minutes else f"{secs}s"
+
+
+@workflow.defn
+class TicketWorkflow(ApprovableWorkflow):
+    """One support ticket: triage by priority, and escalation decided by a human."""
+
+    @workflow.init
+    def __init__(self, input: TicketInput) -> None:
+        super().__init__()
+        self._input = input
+        ticket = input.ticket
+        self._status = TicketStatus(ticket_id=ticket.ticket_id, priority=ticket.priority)
+        self._indexed = input.policy.search_attributes
+        self._paused = False
+        self._child: workflow.ChildWorkflowHandle[Any, TriageResult] | None = None
+
+    @workflow.query
+    def status(self) -> TicketStatus:
+        """Current step, assignee, attempts and the assignment history."""
+        return self._status
+
+    @workflow.signal
+    async def pause(self, request: PauseInput) -> None:
+        """Hold the ticket (and its triage) before the next step."""
+        self._paused = True
+        self._status.paused = True
+        self._publish()
+        if self._child is not None:
+            await self._child.signal(TriageWorkflow.pause, request)
+
+    @workflow.signal
+    async def resume(self, request: PauseInput) -> None:
+        """Let the ticket move again."""
+        self._paused = False
+        self._status.paused = False
+        self._publish()
+        if self._child is not None:
+            await self._child.signal(TriageWorkflow.resume, request)
+
+    @workflow.signal(name=PROGRESS_SIGNAL)
+    def triage_progress(self, reported: TicketStatus) -> None:
+        """The triage child's progress, so this workflow's status tells it all."""
+        for name in CHILD_FIELDS:
+            setattr(self._status, name, getattr(reported, name))
+        self._publish()
+
+    @workflow.run
+    async def run(self, input: TicketInput) -> TicketResult:
+        """Triage, then resolve or escalate."""
+        if self._indexed:
+            workflow.upsert_search_attributes([sa.KIND.value_set("ticket")])
+        self._publish()
+        await workflow.wait_condition(lambda: not self._paused)
+        reason = await self._triage()
+        if reason is None:
+            result = self._result("Resolved by support")
+        else:
+            result = await self._escalate(reason)
+        await self.gate.close()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return result
+
+    async def _triage(self) -> str | None:
+        """Run the priority's child; None when resolved, else why to escalate."""
+        ticket = self._input.ticket
+        child_class = TRIAGE_WORKFLOWS[ticket.priority.value]
+        info = workflow.info()
+        try:
+            self._child = await workflow.start_child_workflow(
+                child_class.run,
+                TriageInput(ticket=ticket, policy=self._input.policy),
+                id=f"{info.workflow_id}-{ticket.priority.value}",
+                task_queue=info.task_queue,
+            )
+            outcome: TriageResult = await self._child
+        except ChildWorkflowError as err:
+            # A failed child is an escalation, never a failed ticket.
+            return f"triage failed: {activity_failure_message(err)}"
+        finally:
+            self._child = None
+        self._status.resolution = outcome.resolution
+        if outcome.outcome is TriageOutcome.RESOLVED:
+            self._set_step(TicketStep.RESOLVED)
+            return None
+        return outcome.reason or "triage asked for escalation"
+
+    async def _escalate(self, reason: str) -> TicketResult:
+        self._status.escalation_reason = reason
+        await workflow.wait_condition(lambda: not self._paused)
+        self._set_step(TicketStep.AWAITING_ESCALATION)
+        state = await self.gate.request(self._escalation_request(reason))
+        if state.status is ApprovalStatus.APPROVED:
+            await self._notify_engineering(reason, state.decided_by or "someone")
+            self._set_step(TicketStep.ESCALATED)
+            await self.gate.finish(
+                f"Escalated to engineering (#{self._input.policy.engineering_channel} notified)."
+            )
+            return self._result(f"Escalated to engineering: {reason}")
+        why = (
+            "escalation expired"
+            if state.status is ApprovalStatus.EXPIRED
+            else (
+                f"escalation {state.status.value}" + (f": {state.reason}" if state.reason else "")
+            )
+        )
+        self._status.outcome_reason = why
+        self._set_step(TicketStep.WITH_SUPPORT)
+        await self.gate.finish("Stays with support.")
+        return self._result(f"Stays with support ({why})")
+
+    async def _notify_engineering(self, reason: str, approver: str) -> None:
+        ticket, policy = self._input.ticket, self._input.policy
+        text = (
+            f"Escalated from support: {ticket.ticket_id} ({ticket.priority.value}: "
+            f"{ticket.subject}) for {ticket.customer.name}. Why: {reason}. "
+            f"Approved by {approver}."
+        )
+        try:
+            await workflow.execute_activity_method(
+                SlackActivities.post_notice,
+                NoticeInput(channel=policy.engineering_channel, text=text),
+                start_to_close_timeout=NOTICE_TIMEOUT,
+                schedule_to_close_timeout=NOTICE_WINDOW,
+                retry_policy=NOTICE_RETRY,
+            )
+        except ActivityError as err:
+            self._status.outcome_reason = (
+                f"engineering not notified: {activity_failure_message(err)}"
+            )
+
+    def _escalation_request(self, reason: str) -> ApprovalRequest:
+        ticket = self._input.ticket
+        opened = ticket.opened_at or workflow.info().start_time
+        customer = f"{ticket.customer.name} ({ticket.customer.email})"
+        return ApprovalRequest(
+            kind="ticket",
+            subject_id=ticket.ticket_id,
+            title=f"Escalate {ticket.ticket_id} ({ticket.priority.value}: {ticket.subject}) "
+            "to engineering?",
+            fields=[
+                CardField(label="Subject", value=ticket.subject),
+                CardField(label="Priority", value=ticket.priority.value),
+                CardField(label="Customer", value=customer),
+                CardField(label="Age", value=age(workflow.now() - opened)),
+                CardField(label="Assigned to", value=self._status.assignee or "nobody"),
+                CardField(label="Why escalated", value=reason),
+            ],
+            requester=ticket.requested_by,
+            requester_label=self._input.requester_label,
+            expiry_effect="stays with support",
+            policy=self._input.policy.escalation,
+        )
+
+    def _set_step(self, step: TicketStep) -> None:
+        self._status.step = step
+        self._publish()
+
+    def _publish(self) -> None:
+        workflow.upsert_memo({STATUS_MEMO_KEY: self._status.model_dump(mode="json")})
+        if self._indexed:
+            workflow.upsert_search_attributes([sa.STEP.value_set(self._status.step.value)])
+
+    def _result(self, message: str) -> TicketResult:
+        return TicketResult(
+            ticket_id=self._input.ticket.ticket_id,
+            step=self._status.step,
+            message=message,
+            status=self._status,
+            escalation=self.gate.state,
+        )
