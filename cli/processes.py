@@ -17,6 +17,7 @@ from bot.main import run_bot
 from cli.errors import CliError
 from cli.examples import example_order
 from cli.orders import start_order
+from cli.tickets import example_ticket, start_ticket
 from orchestration.client import connect, uses_embedded_server
 from orchestration.devserver import EmbeddedTemporal, check_port_free
 from orchestration.settings import Settings
@@ -144,14 +145,17 @@ DEMO_EXAMPLES = ("large", "huge", "undeliverable")
 
 
 async def start_demo(settings: Settings) -> list[str]:
-    """A few example requests, so a newcomer sees cards at once."""
+    """A few example requests (three orders, one escalating ticket), so a newcomer sees cards
+    at once."""
     client = await connect(settings)
-    ids = []
-    for name in DEMO_EXAMPLES:
-        ids.append(
-            await start_order(client, settings, example_order(name), ui_url=ui_url(settings))
-        )
-    return ids
+    link = ui_url(settings)
+    started = [
+        await start_order(client, settings, example_order(name), ui_url=link)
+        for name in DEMO_EXAMPLES
+    ]
+    ticket = example_ticket("no-agents")
+    started.append(await start_ticket(client, settings, ticket, ui_url=link))
+    return started
 
 
 async def cmd_up(settings: Settings, *, demo: bool = False) -> None:

@@ -71,14 +71,14 @@ async def test_up_runs_everything_and_ctrl_c_stops_it(tmp_path: Path) -> None:
         assert f"http://127.0.0.1:{ports['CHATOPS_TEMPORAL_UI_PORT']}" in banner
         demo_line = next(line for line in banner.splitlines() if line.startswith("Demo orders"))
         demo_ids = demo_line.split(": ", 1)[1].split(", ")
-        assert len(demo_ids) == 3
+        assert len(demo_ids) == 4 and demo_ids[-1].startswith("ticket-T-")
 
         started = await chatops("start", "order", "--example", "large", env=env)
         assert started.code == 0, started.err
         workflow_id = started.out.strip()
         api_url = f"http://127.0.0.1:{sim_port}/api/"
         messages = await assert_eventually(
-            lambda: history(api_url), lambda m: len(m) == 4, what="four cards on the stand-in"
+            lambda: history(api_url), lambda m: len(m) == 5, what="five cards on the stand-in"
         )
         for expected in [*demo_ids, workflow_id]:
             assert sum(expected in str(m["blocks"]) for m in messages) == 1

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import ActivityEnvironment
+
 from bot.cards import APPROVE_ACTION
 from orchestration.approval import ApprovableWorkflow
 from orchestration.models.approval import ApprovalStatus, DecisionInput, DecisionSource, Verdict
@@ -16,7 +19,7 @@ from orchestration.models.ticket import (
     TicketStep,
 )
 from orchestration.workflows.ticket import TicketWorkflow
-from orchestration.workflows.triage import TriageWorkflow
+from orchestration.workflows.triage import PROGRESS_SIGNAL, TriageWorkflow
 from slacksim import APPROVALS_CHANNEL_ID, APPROVER_ID, ENGINEERING_CHANNEL_ID
 from tests.desk import DeskStack
 from tests.helpers import assert_eventually
@@ -105,6 +108,7 @@ async def test_nobody_accepts_then_escalation_is_approved_and_engineering_told(
     card = await escalation_card(desk, ticket_id)
     assert f"Escalate {ticket_id} (medium: Export stuck at 99%) to engineering?" in card["text"]
     fields = field_texts(card)
+    assert "*Age*\n" in fields
     for expected in ("Priority*\nmedium", "Customer*\nBo Customer", "Assigned to*\nnobody"):
         assert expected in fields
     assert "Why escalated*\nno agent took it after 3 attempts" in fields
@@ -202,3 +206,42 @@ def desk_acceptance_times(n: int) -> Any:
     from tests.desk import ACCEPTANCE
 
     return ACCEPTANCE * n
+
+
+async def test_status_at_each_step_as_the_child_reported_it(desk: DeskStack) -> None:
+    handle = await desk.start("medium")
+    result = await handle.result()
+    history = await handle.fetch_history()
+    converter = pydantic_data_converter.payload_converter
+    reports = [
+        converter.from_payloads(e.workflow_execution_signaled_event_attributes.input.payloads,
+                                [TicketStatus])[0]
+        for e in history.events
+        if e.HasField("workflow_execution_signaled_event_attributes")
+        and e.workflow_execution_signaled_event_attributes.signal_name == PROGRESS_SIGNAL
+    ]  # fmt: skip
+    seen = [(r.step, r.assignee, r.attempts) for r in reports]
+    assert seen == [
+        (TicketStep.FINDING_AGENT, None, 0),
+        (TicketStep.AWAITING_ACCEPTANCE, None, 0),
+        (TicketStep.AWAITING_ACCEPTANCE, None, 1),
+        (TicketStep.AGENT_WORKING, "agent-ana", 1),
+        (TicketStep.RESOLVED, "agent-ana", 1),
+    ]
+    assert result.status.step is TicketStep.RESOLVED
+
+
+async def test_agent_work_heartbeats() -> None:
+    from activities.support import SupportDesk
+    from cli.tickets import example_ticket
+    from orchestration.models.ticket import WorkInput
+
+    beats: list[Any] = []
+    env = ActivityEnvironment()
+    env.on_heartbeat = lambda *details: beats.append(details)
+    ticket = example_ticket("medium")
+    result = await env.run(
+        SupportDesk().work_ticket, WorkInput(ticket=ticket, agent_id="agent-ben")
+    )
+    assert result.resolution == f"Ben resolved: {ticket.subject}"
+    assert len(beats) >= 3
