@@ -90,14 +90,26 @@ def decided_line(state: ApprovalState) -> str:
         return f"*Cancelled*{when}."
     if status in (ApprovalStatus.APPROVED, ApprovalStatus.REJECTED) and state.decided_at:
         source = " (from the command line)" if state.decision_source is DecisionSource.CLI else ""
+        deciders = mention(state.decided_by)
+        if status is ApprovalStatus.APPROVED and len(state.approvals) > 1:
+            deciders = " and ".join(mention(a) for a in state.approvals)
         line = (
-            f"*{status.value.capitalize()}* by {mention(state.decided_by)} "
+            f"*{status.value.capitalize()}* by {deciders} "
             f"at {format_time(state.decided_at)}{source}"
         )
         if state.reason:
             line += f"\n*Reason:* {escape(state.reason)}"
         return line
     return ""
+
+
+def quorum_line(state: ApprovalState) -> str:
+    """``1 of 2 approvals: <@U1>`` (empty when one approval is enough)."""
+    if state.approvals_required <= 1:
+        return ""
+    names = ", ".join(mention(a) for a in state.approvals)
+    line = f"{len(state.approvals)} of {state.approvals_required} approvals"
+    return f"{line}: {names}" if names else line
 
 
 def refusal_reason_already_decided(state: ApprovalState) -> str:
@@ -142,9 +154,14 @@ def approval_card(card: CardInput) -> Message:
                 ],
             }
         )
+        progress = quorum_line(state)
+        if progress:
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*{progress}*"}})
         blocks.append(_buttons(card))
         text = f"{request.title} needs approval ({request.expiry_effect} at "
         text += f"{format_time(state.deadline)})."
+        if progress:
+            text += f" {progress}."
     else:
         blocks.append(
             {"type": "section", "text": {"type": "mrkdwn", "text": decided_line(state)[:3000]}}

@@ -74,6 +74,7 @@ class ApprovalGate:
         self._seen_clicks: set[str] = set()
         self._notes: list[asyncio.Task[None]] = []
         self._count = 0
+        self._progress = False
 
     # -- decisions -----------------------------------------------------------------------
 
@@ -94,6 +95,14 @@ class ApprovalGate:
                 )
             return
         assert state is not None  # _refusal refuses when there is no request
+        if decision.verdict is Verdict.APPROVE:
+            state.approvals.append(decision.user_id)
+            if len(state.approvals) < state.approvals_required:
+                # Quorum not reached yet: record it; the gate redraws the card's progress.
+                self._record(decision, AttemptResult.APPLIED, None)
+                self._progress = True
+                self._publish()
+                return
         state.status = (
             ApprovalStatus.APPROVED
             if decision.verdict is Verdict.APPROVE
@@ -147,6 +156,7 @@ class ApprovalGate:
             title=request.title,
             requester=request.requester,
             approvers=list(policy.approvers),
+            approvals_required=policy.approvals_required,
             requested_at=now,
             deadline=now + policy.timeout,
         )
@@ -187,12 +197,9 @@ class ApprovalGate:
         assert state is not None and self._request is not None
         policy = self._request.policy
 
-        def decided() -> bool:
-            return state.status.is_terminal
-
         reminder_at = state.deadline - policy.reminder_before
         if timedelta(0) < policy.reminder_before < policy.timeout:
-            if await self._wait(decided, reminder_at):
+            if await self._wait_redrawing(reminder_at):
                 return
             state.reminded_at = workflow.now()
             if state.channel and state.message_ts:
@@ -203,11 +210,23 @@ class ApprovalGate:
                         text=build_reminder_text(state),
                     )
                 )
-        if await self._wait(decided, state.deadline):
+        if await self._wait_redrawing(state.deadline):
             return
         state.status = ApprovalStatus.EXPIRED
         state.decided_at = workflow.now()
         self._publish()
+
+    async def _wait_redrawing(self, until: datetime) -> bool:
+        """Wait for a decision until ``until``, redrawing the card as approvals come in
+        (quorum progress); True once the request is decided."""
+        state = self.state
+        assert state is not None
+        while await self._wait(lambda: state.status.is_terminal or self._progress, until):
+            if state.status.is_terminal:
+                return True
+            self._progress = False
+            await self.redraw()
+        return False
 
     @staticmethod
     async def _wait(condition: Callable[[], bool], until: datetime) -> bool:

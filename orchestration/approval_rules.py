@@ -8,7 +8,7 @@ is the authority when two clicks race.
 from __future__ import annotations
 
 from bot.cards import mention, refusal_reason_already_decided
-from orchestration.models.approval import ApprovalState, DecisionInput, DecisionSource
+from orchestration.models.approval import ApprovalState, DecisionInput, DecisionSource, Verdict
 
 
 def refusal_for(state: ApprovalState | None, decision: DecisionInput) -> str | None:
@@ -19,6 +19,8 @@ def refusal_for(state: ApprovalState | None, decision: DecisionInput) -> str | N
         return "This card is out of date: a newer request replaced it. Nothing was changed."
     if state.status.is_terminal:
         return refusal_reason_already_decided(state)
+    if decision.verdict is Verdict.APPROVE and decision.user_id in state.approvals:
+        return "You already approved this; it needs another approver. Nothing was changed."
     if state.requester is not None and decision.user_id == state.requester:
         return (
             f"You requested this {state.kind}, so someone else must decide it. Nothing was changed."

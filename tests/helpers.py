@@ -113,6 +113,7 @@ def order_input(
     reminder_before: float = 60,
     threshold: str = "1000",
     confirm_above: str = "10000",
+    approvals_required: int = 1,
 ) -> OrderInput:
     """An OrderInput with an explicit policy."""
     return OrderInput(
@@ -125,6 +126,7 @@ def order_input(
                 channel=channel,
                 timeout=timedelta(seconds=timeout),
                 reminder_before=timedelta(seconds=reminder_before),
+                approvals_required=approvals_required,
             ),
         ),
         requester_label="tests",

@@ -51,7 +51,7 @@ class Stack:
     started: list[WorkflowHandle[OrderWorkflow, OrderResult]] = field(default_factory=list)
 
     async def start_order(
-        self, order: Order, *, expires_in: float = 300, reminder_before: float = 60, **policy: str
+        self, order: Order, *, expires_in: float = 300, reminder_before: float = 60, **policy: Any
     ) -> WorkflowHandle[OrderWorkflow, OrderResult]:
         """Start an order whose approvers are the stand-in's two approvers."""
         handle = await self.client.start_workflow(

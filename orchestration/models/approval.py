@@ -66,6 +66,7 @@ class ApprovalPolicy(BaseModel):
     channel: str = "approvals"
     timeout: timedelta = timedelta(minutes=5)
     reminder_before: timedelta = timedelta(minutes=1)
+    approvals_required: int = Field(default=1, ge=1, le=10)
     temporal_ui_url: str | None = None
     # Off for clusters where custom search attributes cannot be registered; memo still works.
     search_attributes: bool = True
@@ -119,6 +120,8 @@ class ApprovalState(BaseModel):
     status: ApprovalStatus = ApprovalStatus.PENDING
     requester: str | None = None
     approvers: list[str] = Field(default_factory=list)
+    approvals_required: int = 1
+    approvals: list[str] = Field(default_factory=list)
     channel: str | None = None
     message_ts: str | None = None
     requested_at: datetime
