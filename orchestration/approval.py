@@ -13,6 +13,7 @@ Workflow code: deterministic, no I/O; all Slack calls are activities.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -171,14 +172,23 @@ class ApprovalGate:
                 retry_policy=SLACK_RETRY,
             )
             state.approvers = resolved.user_ids
+        # Cancelling the workflow must not cancel the card post: a post that Slack already took
+        # would leave a card nobody can update. The post finishes; then the card says cancelled.
+        post = workflow.start_activity_method(
+            SlackActivities.post_approval_card,
+            self._card(),
+            start_to_close_timeout=SLACK_CALL_TIMEOUT,
+            schedule_to_close_timeout=max(policy.timeout, timedelta(minutes=1)),
+            retry_policy=SLACK_RETRY,
+        )
         try:
-            posted = await workflow.execute_activity_method(
-                SlackActivities.post_approval_card,
-                self._card(),
-                start_to_close_timeout=SLACK_CALL_TIMEOUT,
-                schedule_to_close_timeout=max(policy.timeout, timedelta(minutes=1)),
-                retry_policy=SLACK_RETRY,
-            )
+            try:
+                posted = await asyncio.shield(post)
+            except asyncio.CancelledError:
+                with contextlib.suppress(ActivityError):
+                    posted = await post
+                    state.channel, state.message_ts = posted.channel, posted.ts
+                raise
             state.channel, state.message_ts = posted.channel, posted.ts
             self._publish()
             await self._wait_for_decision()

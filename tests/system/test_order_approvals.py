@@ -333,3 +333,21 @@ async def test_bot_health_and_metrics_endpoints(stack: Stack) -> None:
     assert 'chatops_decisions_total{result="refused",verdict="approve"}' in text
     assert 'chatops_decisions_total{result="sent",verdict="approve"}' in text
     assert "chatops_slack_request_seconds_count" in text
+
+
+async def test_cancel_while_the_card_is_being_posted_still_marks_it_cancelled(
+    stack: Stack,
+) -> None:
+    stack.sim.faults.add("chat.postMessage", "latency", seconds=1.5)
+    handle = await stack.start_order(large_order())
+
+    await assert_eventually(
+        lambda: approval_of(handle),
+        lambda s: s is not None and s.message_ts is None,
+        what="card post in flight",
+    )
+    await handle.cancel()
+    with pytest.raises(WorkflowFailureError):
+        await handle.result()
+    final = await assert_eventually(stack.card, lambda m: not has_buttons(m), what="card updated")
+    assert section_texts(final)[0].startswith("*Cancelled* at")

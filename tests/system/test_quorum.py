@@ -45,7 +45,10 @@ async def test_two_distinct_approvals_are_needed_and_shown_on_the_card(stack: St
         lambda: stack.sim.ephemerals(APPROVER_ID), bool, what="double approval refused"
     )
     assert told[0]["text"].startswith("You already approved this")
-    assert stack.sim.ephemerals(REQUESTER_ID)[0]["text"].startswith("You requested this order")
+    requester = await assert_eventually(
+        lambda: stack.sim.ephemerals(REQUESTER_ID), bool, what="requester refused"
+    )
+    assert requester[0]["text"].startswith("You requested this order")
     state = await handle.query(ApprovableWorkflow.approval)
     assert state is not None and state.status is ApprovalStatus.PENDING
 

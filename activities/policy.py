@@ -1,0 +1,28 @@
+"""The policy check as an activity: the file is read on every check, so edits apply to new
+requests without a restart, and the decision (with the policy's version) lands in history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from orchestration.policy import PolicyDecision, PolicyError, PolicyRequest, decide, load_policy
+
+
+class PolicyEngine:
+    """Evaluates requests against the policy file at ``path``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @activity.defn
+    async def evaluate_policy(self, request: PolicyRequest) -> PolicyDecision:
+        """Decide ``request``; a broken policy file fails the check, naming file and field."""
+        try:
+            policy, version = load_policy(self.path)
+        except PolicyError as err:
+            # Retried: fixing the file lets waiting requests go on.
+            raise ApplicationError(str(err), type="PolicyError") from None
+        return decide(policy, version, request)

@@ -1,0 +1,222 @@
+"""Approval policy as data: who must approve what, read from a YAML file users edit.
+
+A policy is an ordered list of rules; the first rule whose ``when`` matches a request decides:
+``allow``, ``deny`` (with a reason), or ``require_approval`` (approvers, how many distinct
+approvals, deadline, reminder, escalation, what expiry does). Every decision names the rule and
+the policy's version (a hash of the file's content), so the audit trail says which policy
+decided. Pure: no I/O except :func:`load_policy`, which activities call.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+from datetime import timedelta
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+
+NonEmpty = Annotated[str, Field(min_length=1)]
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: object) -> object:
+    """``90s``, ``5m``, ``2h``, ``1d`` as well as seconds or ISO 8601 (``PT5M``)."""
+    if isinstance(value, str) and value[-1:] in _UNITS and value[:-1].strip().isdigit():
+        return timedelta(seconds=int(value[:-1]) * _UNITS[value[-1]])
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+class Strict(BaseModel):
+    """Unknown keys are mistakes in a policy file, not extensions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Escalation(Strict):
+    """A second group asked when the first has not decided after a while."""
+
+    after: Duration
+    approvers: list[NonEmpty] = Field(min_length=1)
+
+
+class ApprovalRequirement(Strict):
+    """What ``require_approval`` asks for."""
+
+    approvers: list[NonEmpty] = Field(min_length=1)
+    approvals: int = Field(default=1, ge=1, le=10)
+    deadline: Duration = timedelta(minutes=5)
+    reminder: Duration = timedelta(minutes=1)
+    escalate: Escalation | None = None
+    on_expiry: Literal["reject", "cancel"] = "cancel"
+
+    @model_validator(mode="after")
+    def _enough_approvers(self) -> ApprovalRequirement:
+        groups = any(a.startswith("S") for a in self.approvers)
+        if not groups and self.approvals > len(set(self.approvers)):
+            raise ValueError(
+                f"asks for {self.approvals} approvals but names only "
+                f"{len(set(self.approvers))} approver(s)"
+            )
+        return self
+
+
+class When(Strict):
+    """Conditions on a request; all given ones must hold."""
+
+    kind: Literal["order", "ticket", "agent_task"]
+    amount_over: Decimal | None = None
+    amount_at_most: Decimal | None = None
+    priority: list[Literal["low", "medium", "high"]] | None = None
+    tool: list[NonEmpty] | None = None
+    action: list[NonEmpty] | None = None
+    target: NonEmpty | None = Field(default=None, description="glob, e.g. prod-*")
+    input_starts_with: NonEmpty | None = None
+
+
+class Rule(Strict):
+    """One rule: a name, a condition, and exactly one effect."""
+
+    name: NonEmpty
+    when: When
+    allow: Literal[True] | None = None
+    deny: NonEmpty | None = None
+    require_approval: ApprovalRequirement | None = None
+
+    @model_validator(mode="after")
+    def _one_effect(self) -> Rule:
+        effects = [self.allow is not None, self.deny is not None, self.require_approval]
+        if sum(bool(e) for e in effects) != 1:
+            raise ValueError("give exactly one of allow, deny, require_approval")
+        return self
+
+
+class Policy(Strict):
+    """A whole policy file."""
+
+    version: Literal[1] = 1
+    rules: list[Rule] = Field(min_length=1)
+    otherwise: Literal["allow", "deny"] = "deny"
+
+
+class Effect(StrEnum):
+    """What a policy decided."""
+
+    ALLOW = "allow"
+    DENY = "deny"
+    REQUIRE_APPROVAL = "require_approval"
+
+
+class PolicyRequest(BaseModel):
+    """The attributes of a request that rules look at."""
+
+    kind: Literal["order", "ticket", "agent_task"]
+    amount: Decimal | None = None
+    priority: str | None = None
+    tool: str | None = None
+    action: str | None = None
+    target: str | None = None
+    input: str | None = None
+
+
+class PolicyDecision(BaseModel):
+    """A decision, with the rule and policy version behind it (recorded with the request)."""
+
+    effect: Effect
+    rule: str
+    version: str
+    reason: str = ""
+    approval: ApprovalRequirement | None = None
+
+
+class PolicyError(Exception):
+    """A policy file that cannot be used; the message names the file, the field and why."""
+
+
+def matches(when: When, request: PolicyRequest) -> bool:
+    """Whether every condition in ``when`` holds for ``request``."""
+    checks: list[bool] = [when.kind == request.kind]
+    if when.amount_over is not None:
+        checks.append(request.amount is not None and request.amount > when.amount_over)
+    if when.amount_at_most is not None:
+        checks.append(request.amount is not None and request.amount <= when.amount_at_most)
+    if when.priority is not None:
+        checks.append(request.priority in when.priority)
+    if when.tool is not None:
+        checks.append(request.tool in when.tool)
+    if when.action is not None:
+        checks.append(request.action in when.action)
+    if when.target is not None:
+        checks.append(
+            request.target is not None and fnmatch.fnmatchcase(request.target, when.target)
+        )
+    if when.input_starts_with is not None:
+        checks.append((request.input or "").startswith(when.input_starts_with))
+    return all(checks)
+
+
+def decide(policy: Policy, version: str, request: PolicyRequest) -> PolicyDecision:
+    """The first matching rule's decision, else the policy's ``otherwise``."""
+    for rule in policy.rules:
+        if not matches(rule.when, request):
+            continue
+        if rule.deny is not None:
+            return PolicyDecision(
+                effect=Effect.DENY, rule=rule.name, version=version, reason=rule.deny
+            )
+        if rule.require_approval is not None:
+            return PolicyDecision(
+                effect=Effect.REQUIRE_APPROVAL,
+                rule=rule.name,
+                version=version,
+                approval=rule.require_approval,
+            )
+        return PolicyDecision(effect=Effect.ALLOW, rule=rule.name, version=version)
+    effect = Effect.ALLOW if policy.otherwise == "allow" else Effect.DENY
+    reason = "" if effect is Effect.ALLOW else "no policy rule allows this"
+    return PolicyDecision(effect=effect, rule="(otherwise)", version=version, reason=reason)
+
+
+def parse_policy(text: str, source: str) -> tuple[Policy, str]:
+    """Validate policy text; returns the policy and its version (content hash).
+
+    Raises:
+        PolicyError: naming ``source``, the field and the reason.
+    """
+    try:
+        raw: Any = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise PolicyError(f"{source}: not valid YAML: {err}") from None
+    try:
+        policy = Policy.model_validate(raw)
+    except ValidationError as err:
+        problems = [
+            f"{'.'.join(str(p) for p in problem['loc']) or '(top level)'}: {problem['msg']}"
+            for problem in err.errors()
+        ]
+        raise PolicyError(f"{source}: invalid policy:\n  " + "\n  ".join(problems)) from None
+    version = hashlib.sha256(text.encode()).hexdigest()[:12]
+    return policy, version
+
+
+def load_policy(path: Path) -> tuple[Policy, str]:
+    """Read and validate a policy file (see :func:`parse_policy`)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise PolicyError(f"{path}: cannot read: {err.strerror or err}") from None
+    return parse_policy(text, str(path))

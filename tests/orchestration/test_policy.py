@@ -1,0 +1,168 @@
+"""The policy engine: one file decides allow / deny / require approval for every kind."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from orchestration.policy import (
+    Effect,
+    PolicyDecision,
+    PolicyError,
+    PolicyRequest,
+    decide,
+    load_policy,
+    parse_policy,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def repo_decision(**request: object) -> PolicyDecision:
+    policy, version = load_policy(ROOT / "policy.yml")
+    return decide(policy, version, PolicyRequest.model_validate(request))
+
+
+@pytest.mark.parametrize(
+    ("request_", "effect", "rule"),
+    [
+        ({"kind": "order", "amount": "89.95"}, Effect.ALLOW, "small-orders"),
+        ({"kind": "order", "amount": "1899.97"}, Effect.REQUIRE_APPROVAL, "orders-over-1000"),
+        ({"kind": "order", "amount": "12500"}, Effect.REQUIRE_APPROVAL, "orders-over-10000"),
+        ({"kind": "ticket", "priority": "high"}, Effect.REQUIRE_APPROVAL, "ticket-escalations"),
+        (
+            {"kind": "agent_task", "tool": "sql", "input": "forbidden: drop users"},
+            Effect.DENY,
+            "forbidden-agent-input",
+        ),
+        (
+            {"kind": "agent_task", "tool": "kubectl", "action": "restart", "target": "prod-eu"},
+            Effect.REQUIRE_APPROVAL,
+            "agent-changes-production",
+        ),
+        (
+            {"kind": "agent_task", "tool": "sql", "action": "delete", "target": "staging"},
+            Effect.REQUIRE_APPROVAL,
+            "agent-destructive-actions",
+        ),
+        (
+            {"kind": "agent_task", "tool": "search", "action": "read", "target": "docs"},
+            Effect.ALLOW,
+            "agent-read-only",
+        ),
+    ],
+)
+def test_one_file_decides_every_kind(
+    request_: dict[str, object], effect: Effect, rule: str
+) -> None:
+    decision = repo_decision(**request_)
+    assert (decision.effect, decision.rule) == (effect, rule)
+    assert len(decision.version) == 12
+
+
+def test_requirements_carry_quorum_deadline_escalation_and_expiry() -> None:
+    decision = repo_decision(kind="agent_task", action="restart", target="prod-us")
+    approval = decision.approval
+    assert approval is not None and approval.escalate is not None
+    assert approval.approvals == 2
+    assert approval.deadline == timedelta(minutes=30)
+    assert approval.reminder == timedelta(minutes=5)
+    assert approval.escalate.after == timedelta(minutes=15)
+    assert approval.escalate.approvers == ["U0OPERATR1"]
+    assert approval.on_expiry == "reject"
+    denied = repo_decision(kind="agent_task", input="forbidden thing")
+    assert denied.reason == 'inputs starting with "forbidden" are never run'
+
+
+def test_amount_bands_are_exclusive_at_the_threshold() -> None:
+    text = """
+rules:
+  - {name: big, when: {kind: order, amount_over: 1000}, require_approval: {approvers: [U1]}}
+  - {name: rest, when: {kind: order}, allow: true}
+"""
+    policy, version = parse_policy(text, "inline")
+    at = decide(policy, version, PolicyRequest(kind="order", amount=Decimal("1000")))
+    above = decide(policy, version, PolicyRequest(kind="order", amount=Decimal("1000.01")))
+    assert (at.rule, above.rule) == ("rest", "big")
+    nothing = decide(policy, version, PolicyRequest(kind="ticket", priority="low"))
+    assert (nothing.effect, nothing.rule) == (Effect.DENY, "(otherwise)")
+
+
+def test_the_version_changes_with_the_content() -> None:
+    text = "rules:\n  - {name: all, when: {kind: order}, allow: true}\n"
+    _, first = parse_policy(text, "a")
+    _, again = parse_policy(text, "b")
+    _, edited = parse_policy(text + "otherwise: allow\n", "c")
+    assert first == again != edited
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("rules: [", "policy.yml: not valid YAML"),
+        ("rules: []", "rules: List should have at least 1 item"),
+        (
+            "rules:\n  - {name: x, when: {kind: order}}",
+            "rules.0: Value error, give exactly one of allow, deny, require_approval",
+        ),
+        (
+            "rules:\n  - {name: x, when: {kind: invoice}, allow: true}",
+            "rules.0.when.kind: Input should be 'order', 'ticket' or 'agent_task'",
+        ),
+        (
+            "rules:\n  - {name: x, when: {kind: order, amount_over: lots}, allow: true}",
+            "rules.0.when.amount_over: Input should be a valid decimal",
+        ),
+        (
+            "rules:\n  - {name: x, when: {kind: order}, require_approval: "
+            "{approvers: [U1], approvals: 2}}",
+            "rules.0.require_approval: Value error, asks for 2 approvals but names only 1",
+        ),
+        (
+            "rules:\n  - {name: x, when: {kind: order, colour: red}, allow: true}",
+            "rules.0.when.colour: Extra inputs are not permitted",
+        ),
+    ],
+)
+def test_bad_policy_files_are_refused_with_file_field_and_reason(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    path = tmp_path / "policy.yml"
+    path.write_text(text)
+    with pytest.raises(PolicyError) as raised:
+        load_policy(path)
+    message = str(raised.value)
+    assert message.startswith(f"{path}: ")
+    assert expected.removeprefix("policy.yml: ") in message
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(PolicyError, match="cannot read"):
+        load_policy(tmp_path / "nope.yml")
+
+
+async def test_the_activity_rereads_the_file_so_edits_apply_without_restart(
+    tmp_path: Path,
+) -> None:
+    from temporalio.exceptions import ApplicationError
+    from temporalio.testing import ActivityEnvironment
+
+    from activities.policy import PolicyEngine
+
+    path = tmp_path / "policy.yml"
+    path.write_text("rules:\n  - {name: open, when: {kind: order}, allow: true}\n")
+    engine = PolicyEngine(path)
+    env = ActivityEnvironment()
+    request = PolicyRequest(kind="order", amount=Decimal("5"))
+    first = await env.run(engine.evaluate_policy, request)
+    path.write_text("rules:\n  - {name: closed, when: {kind: order}, deny: frozen}\n")
+    second = await env.run(engine.evaluate_policy, request)
+    assert (first.effect, first.rule) == (Effect.ALLOW, "open")
+    assert (second.effect, second.reason) == (Effect.DENY, "frozen")
+    assert first.version != second.version
+    path.write_text("rules: nope\n")
+    with pytest.raises(ApplicationError, match="invalid policy"):
+        await env.run(engine.evaluate_policy, request)
