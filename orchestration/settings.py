@@ -19,6 +19,7 @@ from slacksim import seed
 
 SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_TASK_QUEUE = "chatops"
+DEFAULT_POLICY_FILE = Path("policy.yml")
 
 # Identities the local Slack stand-in seeds are the defaults when no workspace is set up.
 STANDIN_REQUESTER = seed.REQUESTER_ID
@@ -70,6 +71,7 @@ class Settings(BaseSettings):
     )
     temporal_ui_url: str | None = Field(default=None, alias="CHATOPS_TEMPORAL_UI_URL")
     search_attributes: bool = Field(default=True, alias="CHATOPS_SEARCH_ATTRIBUTES")
+    policy_file: Path = Field(default=DEFAULT_POLICY_FILE, alias="CHATOPS_POLICY_FILE")
     engineering_channel: str = Field(default="engineering", alias="CHATOPS_ENGINEERING_CHANNEL")
     agent_accept_timeout: timedelta = Field(
         default=timedelta(minutes=2), alias="CHATOPS_AGENT_ACCEPT_TIMEOUT"

@@ -14,12 +14,15 @@ from temporalio.service import RPCError
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.agents import AgentRunner
 from activities.orders import OrderServices
+from activities.policy import PolicyEngine
 from activities.slack import SlackActivities, new_slack_client
 from activities.support import SupportDesk
 from orchestration import search_attributes as sa
 from orchestration.devserver import EmbeddedServerError, ensure_search_attributes
-from orchestration.settings import Settings
+from orchestration.settings import DEFAULT_POLICY_FILE, Settings
+from orchestration.workflows.agent_task import AgentTaskWorkflow
 from orchestration.workflows.order import OrderWorkflow
 from orchestration.workflows.ticket import TicketWorkflow
 from orchestration.workflows.triage import (
@@ -33,6 +36,7 @@ log = logging.getLogger(__name__)
 WORKFLOWS: Sequence[type] = (
     OrderWorkflow,
     TicketWorkflow,
+    AgentTaskWorkflow,
     LowPriorityTriageWorkflow,
     MediumPriorityTriageWorkflow,
     HighPriorityTriageWorkflow,
@@ -55,6 +59,8 @@ def build_worker(
     services: OrderServices,
     extra_activities: Sequence[Callable[..., Any]] = (),
     desk: SupportDesk | None = None,
+    policy: PolicyEngine | None = None,
+    agents: AgentRunner | None = None,
 ) -> Worker:
     """A worker for every chatops workflow, with the given Slack client and domain services."""
     slack_activities = SlackActivities(slack)
@@ -71,6 +77,8 @@ def build_worker(
             slack_activities.resolve_approvers,
             *services.activities(),
             *(desk or SupportDesk()).activities(),
+            (policy or PolicyEngine(DEFAULT_POLICY_FILE)).evaluate_policy,
+            *(agents or AgentRunner()).activities(),
             *extra_activities,
         ],
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
@@ -103,7 +111,9 @@ async def run_worker(settings: Settings, client: Client, stop: asyncio.Event) ->
         await check_search_attributes(client, client.namespace)
     slack = new_slack_client(settings.bot_token(), settings.effective_slack_api_url)
     services = OrderServices(outbox=settings.data_dir / "outbox")
-    worker = build_worker(client, settings.task_queue, slack, services)
+    worker = build_worker(
+        client, settings.task_queue, slack, services, policy=PolicyEngine(settings.policy_file)
+    )
     log.info("worker polling task queue %r", settings.task_queue)
     async with worker:
         await stop.wait()

@@ -17,7 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from orchestration import search_attributes as sa
 from tests.desk import DeskStack, running_desk
-from tests.stack import Stack, record_histories, running_stack
+from tests.stack import Stack, record_histories, running_stack, terminate_unfinished
 
 BIN_DIR = Path(sys.executable).parent
 HISTORIES = Path(__file__).parent / "histories"
@@ -100,3 +100,6 @@ async def desk(
         if os.environ.get("CHATOPS_RECORD_HISTORIES"):
             name = "ticket_" + request.node.name.removeprefix("test_")
             await record_histories(running.all_handles(), name, HISTORIES)
+        # The time-skipping clock is shared: a ticket left waiting without its worker would
+        # hold it still for every later test.
+        await terminate_unfinished(running.started)

@@ -16,7 +16,9 @@ from typing import Any, TypeVar, overload
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.agents import AgentRunner
 from activities.orders import OrderServices
+from activities.policy import PolicyEngine
 from activities.slack import new_slack_client
 from orchestration.models.approval import ApprovalPolicy
 from orchestration.models.order import Order, OrderInput, OrderPolicy
@@ -24,6 +26,7 @@ from orchestration.worker import build_worker
 
 T = TypeVar("T")
 DEFAULT_TIMEOUT = 20.0
+REPO_POLICY = Path(__file__).resolve().parent.parent / "policy.yml"
 
 
 def free_port() -> int:
@@ -92,6 +95,7 @@ def new_worker(
     services: OrderServices | None = None,
     extra_activities: list[Callable[..., Any]] | None = None,
     slack_timeout: int = 15,
+    agents: AgentRunner | None = None,
 ) -> Worker:
     """A real chatops worker whose Slack calls go to ``api_url``."""
     slack = new_slack_client(token, api_url, timeout=slack_timeout)
@@ -101,6 +105,8 @@ def new_worker(
         slack,
         services or OrderServices(outbox=outbox),
         extra_activities=extra_activities or [],
+        policy=PolicyEngine(REPO_POLICY),
+        agents=agents,
     )
 
 

@@ -7,6 +7,7 @@ bot call the stand-in's Web API over HTTP; Temporal is the session's dev server.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from activities.agents import AgentRunner
 from activities.orders import OrderServices
 from bot.app import EVENTS_PATH, build_app, build_web_app
 from cli.examples import example_order
@@ -48,7 +50,8 @@ class Stack:
     services: OrderServices
     worker: Worker | None
     outbox: Path
-    started: list[WorkflowHandle[OrderWorkflow, OrderResult]] = field(default_factory=list)
+    agents: AgentRunner
+    started: list[WorkflowHandle[Any, Any]] = field(default_factory=list)
 
     async def start_order(
         self, order: Order, *, expires_in: float = 300, reminder_before: float = 60, **policy: Any
@@ -107,10 +110,13 @@ async def running_stack(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterat
         runner = await start_bot(env.client, sim)
         queue = unique("tq")
         services = OrderServices(outbox=tmp_path / "outbox")
-        worker = new_worker(env.client, queue, sim.api_url, tmp_path, services=services)
+        agents = AgentRunner()
+        worker = new_worker(
+            env.client, queue, sim.api_url, tmp_path, services=services, agents=agents
+        )
         try:
             async with worker:
-                yield Stack(env.client, sim, queue, services, worker, tmp_path / "outbox")
+                yield Stack(env.client, sim, queue, services, worker, tmp_path / "outbox", agents)
         finally:
             await runner.cleanup()
 
@@ -136,3 +142,10 @@ async def record_histories(
 def save_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
+
+
+async def terminate_unfinished(handles: Sequence[WorkflowHandle[Any, Any]]) -> None:
+    """End workflows a test left running (their worker is about to go away)."""
+    for handle in handles:
+        with contextlib.suppress(RPCError):
+            await handle.terminate(reason="test finished")

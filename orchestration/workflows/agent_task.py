@@ -1,0 +1,196 @@
+"""AgentTaskWorkflow: an AI agent's task, checked by the policy file, approved when it says so."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
+
+from orchestration.approval import ApprovableWorkflow, activity_failure_message
+
+with workflow.unsafe.imports_passed_through():
+    from activities.agents import AgentRunner
+    from activities.policy import PolicyEngine
+    from activities.slack import SlackActivities
+    from orchestration.models.agent import (
+        AgentFeedbackInput,
+        AgentTaskInput,
+        AgentTaskOutcome,
+        AgentTaskResult,
+        RunAgentInput,
+    )
+    from orchestration.models.approval import (
+        ApprovalRequest,
+        ApprovalStatus,
+        CardField,
+        NoticeInput,
+        ThreadReplyInput,
+    )
+    from orchestration.policy import Effect, PolicyDecision, PolicyRequest
+
+CHECK_TIMEOUT = timedelta(seconds=30)
+CHECK_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
+)
+RUN_TIMEOUT = timedelta(hours=1)
+RUN_HEARTBEAT = timedelta(seconds=30)
+RUN_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_attempts=3)
+NOTE_TIMEOUT = timedelta(seconds=20)
+NOTE_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)
+)
+NOTE_WINDOW = timedelta(minutes=10)
+
+
+@workflow.defn
+class AgentTaskWorkflow(ApprovableWorkflow):
+    """Policy check; deny, run, or ask a human first; the outcome goes to Slack."""
+
+    @workflow.init
+    def __init__(self, input: AgentTaskInput) -> None:
+        super().__init__()
+        self._input = input
+        self._decision: PolicyDecision | None = None
+
+    @workflow.query
+    def decision(self) -> PolicyDecision | None:
+        """The policy decision (rule and policy version) this task got."""
+        return self._decision
+
+    @workflow.run
+    async def run(self, input: AgentTaskInput) -> AgentTaskResult:
+        """Check, maybe ask, run, report."""
+        task = input.task
+        decision = await workflow.execute_activity_method(
+            PolicyEngine.evaluate_policy,
+            PolicyRequest(
+                kind="agent_task",
+                tool=task.tool,
+                action=task.action,
+                target=task.target,
+                input=task.input,
+            ),
+            start_to_close_timeout=CHECK_TIMEOUT,
+            retry_policy=CHECK_RETRY,
+        )
+        self._decision = decision
+        workflow.upsert_memo({"policy": decision.model_dump(mode="json")})
+        if decision.effect is Effect.DENY:
+            await self._notice(f"Agent task {task.task_id} was denied by policy: {decision.reason}")
+            return self._result(AgentTaskOutcome.DENIED, f"Denied: {decision.reason}")
+        if decision.effect is Effect.REQUIRE_APPROVAL:
+            state = await self.gate.request(self._approval_request(decision))
+            if state.status is not ApprovalStatus.APPROVED:
+                result = await self._not_approved(state.status, state.reason)
+                await self.gate.close()
+                return result
+        result = await self._run_agent()
+        await self.gate.close()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return result
+
+    async def _run_agent(self) -> AgentTaskResult:
+        task = self._input.task
+        try:
+            outcome = await workflow.execute_activity_method(
+                AgentRunner.run_agent_task,
+                RunAgentInput(task=task),
+                start_to_close_timeout=RUN_TIMEOUT,
+                heartbeat_timeout=RUN_HEARTBEAT,
+                retry_policy=RUN_RETRY,
+            )
+        except ActivityError as err:
+            message = f"Agent task failed: {activity_failure_message(err)}"
+            await self._report(message)
+            await self.gate.finish(message)
+            return self._result(AgentTaskOutcome.FAILED, message)
+        await self._report(f"Done: {outcome.summary}")
+        await self.gate.finish("Agent task completed.")
+        return self._result(AgentTaskOutcome.COMPLETED, outcome.summary)
+
+    async def _not_approved(self, status: ApprovalStatus, reason: str) -> AgentTaskResult:
+        task = self._input.task
+        if status is ApprovalStatus.REJECTED:
+            await workflow.execute_activity_method(
+                AgentRunner.give_agent_feedback,
+                AgentFeedbackInput(task=task, feedback=reason),
+                start_to_close_timeout=NOTE_TIMEOUT,
+                retry_policy=NOTE_RETRY,
+            )
+            message = f"Rejected: {reason}" if reason else "Rejected"
+            await self._report(f"Not run. {message} (feedback handed to {task.agent}).")
+            return self._result(AgentTaskOutcome.REJECTED, message)
+        await self._report("Not run: nobody approved in time.")
+        return self._result(AgentTaskOutcome.EXPIRED, "Not approved in time")
+
+    def _approval_request(self, decision: PolicyDecision) -> ApprovalRequest:
+        task, base = self._input.task, self._input.approval
+        need = decision.approval
+        assert need is not None
+        arguments = json.dumps(task.arguments, sort_keys=True)[:1500] or "{}"
+        return ApprovalRequest(
+            kind="agent task",
+            subject_id=task.task_id,
+            title=f"{task.agent} wants to run {task.tool}.{task.action} on {task.target}",
+            fields=[
+                CardField(label="Agent", value=task.agent),
+                CardField(label="Tool / action", value=f"{task.tool}.{task.action}"),
+                CardField(label="Target", value=task.target),
+                CardField(label="Arguments", value=arguments),
+                CardField(label="Input", value=task.input or "(none)"),
+                CardField(label="Policy", value=f"{decision.rule} (version {decision.version})"),
+            ],
+            requester=task.requested_by,
+            requester_label=self._input.requester_label,
+            expiry_effect="is not run",
+            policy=base.model_copy(
+                update={
+                    "approvers": list(need.approvers),
+                    "approvals_required": need.approvals,
+                    "timeout": need.deadline,
+                    "reminder_before": need.reminder,
+                }
+            ),
+        )
+
+    async def _report(self, text: str) -> None:
+        """The result in the card's thread, or in the channel when there is no card."""
+        state = self.gate.state
+        if state is not None and state.channel and state.message_ts:
+            await self._send(
+                SlackActivities.reply_in_thread,
+                ThreadReplyInput(channel=state.channel, thread_ts=state.message_ts, text=text),
+            )
+        else:
+            await self._notice(f"Agent task {self._input.task.task_id}: {text}")
+
+    async def _notice(self, text: str) -> None:
+        await self._send(
+            SlackActivities.post_notice,
+            NoticeInput(channel=self._input.approval.channel, text=text),
+        )
+
+    async def _send(self, method: object, note: object) -> None:
+        try:
+            await workflow.execute_activity_method(
+                method,  # type: ignore[arg-type]
+                note,
+                start_to_close_timeout=NOTE_TIMEOUT,
+                schedule_to_close_timeout=NOTE_WINDOW,
+                retry_policy=NOTE_RETRY,
+            )
+        except ActivityError as err:
+            workflow.logger.warning("report not delivered: %s", activity_failure_message(err))
+
+    def _result(self, outcome: AgentTaskOutcome, message: str) -> AgentTaskResult:
+        assert self._decision is not None
+        return AgentTaskResult(
+            task_id=self._input.task.task_id,
+            outcome=outcome,
+            message=message,
+            decision=self._decision,
+            approval=self.gate.state,
+        )

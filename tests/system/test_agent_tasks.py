@@ -1,0 +1,98 @@
+"""Agent tasks gated by policy.yml: allowed, denied, approved by a quorum, rejected with
+feedback; every decision records the rule and the policy version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio.client import WorkflowHandle
+
+from bot.cards import APPROVE_ACTION
+from orchestration.approval import ApprovableWorkflow
+from orchestration.models.agent import AgentTask, AgentTaskInput, AgentTaskOutcome, AgentTaskResult
+from orchestration.models.approval import ApprovalPolicy, DecisionInput, DecisionSource, Verdict
+from orchestration.policy import Effect
+from orchestration.workflows.agent_task import AgentTaskWorkflow
+from slacksim import APPROVALS_CHANNEL_ID, APPROVER2_ID, APPROVER_ID, REQUESTER_ID
+from tests.helpers import assert_eventually, unique
+from tests.stack import Stack
+
+
+async def start(stack: Stack, **task: Any) -> WorkflowHandle[AgentTaskWorkflow, AgentTaskResult]:
+    agent_task = AgentTask.model_validate(
+        {"task_id": unique("TASK"), "agent": "ops-bot", "requested_by": REQUESTER_ID, **task}
+    )
+    handle = await stack.client.start_workflow(
+        AgentTaskWorkflow.run,
+        AgentTaskInput(task=agent_task, approval=ApprovalPolicy(channel="approvals")),
+        id=agent_task.workflow_id,
+        task_queue=stack.task_queue,
+    )
+    stack.started.append(handle)
+    return handle
+
+
+async def test_read_only_task_runs_without_a_card(stack: Stack) -> None:
+    handle = await start(stack, tool="search", action="read", target="docs")
+    result = await handle.result()
+    assert result.outcome is AgentTaskOutcome.COMPLETED
+    assert (result.decision.effect, result.decision.rule) == (Effect.ALLOW, "agent-read-only")
+    assert result.message == "ops-bot ran search.read on docs"
+    notes = stack.sim.messages(APPROVALS_CHANNEL_ID)
+    assert [m["text"] for m in notes] == [
+        f"Agent task {result.task_id}: Done: ops-bot ran search.read on docs"
+    ]
+
+
+async def test_forbidden_input_is_denied_with_a_notice_and_no_card(stack: Stack) -> None:
+    handle = await start(stack, tool="sql", action="run", target="db", input="forbidden: x")
+    result = await handle.result()
+    assert result.outcome is AgentTaskOutcome.DENIED
+    assert result.decision.rule == "forbidden-agent-input"
+    assert len(result.decision.version) == 12
+    texts = [m["text"] for m in stack.sim.messages(APPROVALS_CHANNEL_ID)]
+    assert texts == [
+        f"Agent task {result.task_id} was denied by policy: "
+        'inputs starting with "forbidden" are never run'
+    ]
+    assert stack.agents.ran == []
+
+
+async def test_production_change_needs_two_approvals_and_runs_after_them(stack: Stack) -> None:
+    handle = await start(
+        stack, tool="kubectl", action="restart", target="prod-eu", arguments={"replicas": 3}
+    )
+    card = await stack.card()
+    assert "ops-bot wants to run kubectl.restart on prod-eu" in card["text"]
+    blocks = str(card["blocks"])
+    assert '{"replicas": 3}' in blocks and "agent-changes-production (version " in blocks
+    for user in (APPROVER_ID, APPROVER2_ID):
+        await stack.sim.click(user, APPROVALS_CHANNEL_ID, card["ts"], APPROVE_ACTION)
+    result = await handle.result()
+    assert result.outcome is AgentTaskOutcome.COMPLETED
+    assert result.approval is not None and result.approval.approvals == [APPROVER_ID, APPROVER2_ID]
+    assert [r.task.arguments for r in stack.agents.ran] == [{"replicas": 3}]
+    thread = await assert_eventually(
+        lambda: stack.sim.thread(APPROVALS_CHANNEL_ID, card["ts"]), bool, what="result in thread"
+    )
+    assert thread[-1]["text"] == "Done: ops-bot ran kubectl.restart on prod-eu (replicas=3)"
+
+
+async def test_rejection_feedback_reaches_the_agent(stack: Stack) -> None:
+    handle = await start(stack, tool="sql", action="delete", target="staging-db")
+    await stack.card()
+    await handle.signal(
+        ApprovableWorkflow.decide,
+        DecisionInput(
+            verdict=Verdict.REJECT,
+            user_id=APPROVER_ID,
+            reason="delete only rows older than 90 days",
+            source=DecisionSource.CLI,
+            click_key="r-1",
+        ),
+    )
+    result = await handle.result()
+    assert result.outcome is AgentTaskOutcome.REJECTED
+    assert result.decision.rule == "agent-destructive-actions"
+    assert [f.feedback for f in stack.agents.feedback] == ["delete only rows older than 90 days"]
+    assert stack.agents.ran == []
