@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 import socket
 import time
 import uuid
@@ -35,6 +36,24 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+PORT_SETTINGS = (
+    "CHATOPS_TEMPORAL_PORT",
+    "CHATOPS_TEMPORAL_UI_PORT",
+    "CHATOPS_BOT_PORT",
+    "CHATOPS_SLACK_SIM_PORT",
+)
+
+
+def isolated_env() -> tuple[dict[str, str], dict[str, int]]:
+    """This process's environment minus chatops', Slack's and Temporal's settings, with free
+    ports for every chatops listener; for running ``chatops`` as a child process."""
+    owned = ("SLACK_", "CHATOPS_", "TEMPORAL_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(owned)}
+    ports = {name: free_port() for name in PORT_SETTINGS}
+    env.update({name: str(port) for name, port in ports.items()})
+    return env, ports
 
 
 def unique(prefix: str) -> str:

@@ -14,7 +14,7 @@ import aiohttp
 
 from slacksim import APPROVALS_CHANNEL_ID, DEFAULT_BOT_TOKEN
 from tests.cli.test_cli import ROOT, chatops
-from tests.helpers import assert_eventually, free_port
+from tests.helpers import assert_eventually, free_port, isolated_env
 
 UP_TIMEOUT = 90
 
@@ -38,16 +38,7 @@ async def history(api_url: str) -> list[dict[str, Any]]:
 
 
 async def test_up_runs_everything_and_ctrl_c_stops_it(tmp_path: Path) -> None:
-    ports = {
-        "CHATOPS_TEMPORAL_PORT": free_port(),
-        "CHATOPS_TEMPORAL_UI_PORT": free_port(),
-        "CHATOPS_BOT_PORT": free_port(),
-        "CHATOPS_SLACK_SIM_PORT": free_port(),
-    }
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CHATOPS_", "TEMPORAL_"))
-    }
-    env.update({k: str(v) for k, v in ports.items()})
+    env, ports = isolated_env()
     env["CHATOPS_DATA_DIR"] = str(tmp_path / "data")
     up = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -121,16 +112,7 @@ async def test_up_refuses_a_taken_bot_port(tmp_path: Path) -> None:
 
 
 async def test_up_with_real_slack_credentials_starts_no_stand_in(tmp_path: Path) -> None:
-    ports = {
-        "CHATOPS_TEMPORAL_PORT": free_port(),
-        "CHATOPS_TEMPORAL_UI_PORT": free_port(),
-        "CHATOPS_BOT_PORT": free_port(),
-        "CHATOPS_SLACK_SIM_PORT": free_port(),
-    }
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CHATOPS_", "TEMPORAL_"))
-    }
-    env.update({k: str(v) for k, v in ports.items()})
+    env, ports = isolated_env()
     env.update(
         CHATOPS_DATA_DIR=str(tmp_path),
         SLACK_BOT_TOKEN="xoxb-a-real-workspace",

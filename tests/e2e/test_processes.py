@@ -5,7 +5,6 @@ acts as the people, through the stand-in's HTTP action API, and starts orders wi
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 from collections.abc import AsyncIterator
@@ -20,7 +19,7 @@ import pytest_asyncio
 from bot.cards import APPROVE_ACTION, REASON_BLOCK, REASON_INPUT, REJECT_ACTION
 from slacksim import APPROVALS_CHANNEL_ID, APPROVER2_ID, APPROVER_ID, OUTSIDER_ID
 from tests.cli.test_cli import ROOT, chatops
-from tests.helpers import assert_eventually, free_port
+from tests.helpers import assert_eventually, isolated_env
 
 START_TIMEOUT = 60.0
 
@@ -102,16 +101,7 @@ async def answers(url: str) -> bool:
 @pytest_asyncio.fixture(scope="module")
 async def deployment(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Deployment]:
     logs = tmp_path_factory.mktemp("e2e")
-    ports = {
-        "CHATOPS_TEMPORAL_PORT": free_port(),
-        "CHATOPS_TEMPORAL_UI_PORT": free_port(),
-        "CHATOPS_BOT_PORT": free_port(),
-        "CHATOPS_SLACK_SIM_PORT": free_port(),
-    }
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CHATOPS_", "TEMPORAL_"))
-    }
-    env.update({k: str(v) for k, v in ports.items()})
+    env, ports = isolated_env()
     env["CHATOPS_DATA_DIR"] = str(logs / "data")
     sim_url = f"http://127.0.0.1:{ports['CHATOPS_SLACK_SIM_PORT']}/"
     bot_health = f"http://127.0.0.1:{ports['CHATOPS_BOT_PORT']}/healthz"
