@@ -154,12 +154,26 @@ class SlackActivities:
                 return str(message["ts"])
         return None
 
+    async def _earlier_card(self, channel: str, card_key: str) -> str | None:
+        """The card an earlier attempt left, if the channel's history can be read."""
+        try:
+            return await self._find_card(channel, card_key)
+        except ApplicationError as err:
+            if not err.message.endswith("not_in_channel"):
+                raise
+            # Posting works uninvited (chat:write.public); reading history does not.
+            activity.logger.warning(
+                "cannot read %s to look for an earlier card; invite the bot to avoid duplicates",
+                channel,
+            )
+            return None
+
     @activity.defn
     async def post_approval_card(self, card: CardInput) -> PostCardResult:
         """Post a card once: a retry first looks for the card an earlier attempt may have left."""
         channel = await self._channel_id(card.request.policy.channel)
         if activity.info().attempt > 1:
-            existing = await self._find_card(channel, card.card_key)
+            existing = await self._earlier_card(channel, card.card_key)
             if existing is not None:
                 activity.logger.info("card %s was already posted as %s", card.card_key, existing)
                 return PostCardResult(channel=channel, ts=existing)

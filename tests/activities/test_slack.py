@@ -96,3 +96,44 @@ async def test_ephemeral_to_someone_outside_the_channel_is_permanent() -> None:
                 EphemeralInput(channel="C0APPROVAL", user=OUTSIDER_ID, text="hi")
             )
     assert raised.value.non_retryable
+
+
+async def test_retried_post_in_a_channel_the_bot_cannot_read_still_posts() -> None:
+    from dataclasses import replace
+    from datetime import UTC, datetime, timedelta
+
+    from temporalio.testing import ActivityEnvironment
+
+    from orchestration.models.approval import (
+        ApprovalPolicy,
+        ApprovalRequest,
+        ApprovalState,
+        CardInput,
+    )
+    from slacksim import APPROVALS_CHANNEL_ID, BOT_USER_ID
+
+    now = datetime.now(UTC)
+    card = CardInput(
+        request=ApprovalRequest(
+            kind="order", subject_id="O-1", title="Order O-1", policy=ApprovalPolicy()
+        ),
+        state=ApprovalState(
+            request_id="1",
+            kind="order",
+            subject_id="O-1",
+            title="Order O-1",
+            requested_at=now,
+            deadline=now + timedelta(minutes=5),
+        ),
+        workflow_id="order-O-1",
+        card_key="order-O-1/run/1",
+    )
+    async with running_sim() as sim:
+        sim.workspace.channels[APPROVALS_CHANNEL_ID].members.discard(BOT_USER_ID)
+        slack = SlackActivities(new_slack_client(DEFAULT_BOT_TOKEN, sim.api_url))
+        env = ActivityEnvironment()
+        env.info = replace(env.info, attempt=2)
+        posted = await env.run(slack.post_approval_card, card)
+        assert posted.channel == APPROVALS_CHANNEL_ID
+        assert [m["ts"] for m in sim.messages(APPROVALS_CHANNEL_ID)] == [posted.ts]
+        assert [c.error for c in sim.calls_to("conversations.history")] == ["not_in_channel"]
