@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import os
+import random
 import socket
 import time
 import uuid
@@ -30,12 +31,22 @@ DEFAULT_TIMEOUT = 20.0
 REPO_POLICY = Path(__file__).resolve().parent.parent / "policy.yml"
 
 
+# Below Linux's ephemeral range (32768-60999), so a port handed out here cannot be taken in the
+# meantime by a server that binds port 0 (the dev server picks its HTTP and metrics ports so).
+_PORTS = random.Random()
+_PORT_RANGE = (20000, 32000)
+
+
 def free_port() -> int:
-    """A port that was free on 127.0.0.1 a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A port free on 127.0.0.1 a moment ago, outside the range the OS hands out itself."""
+    while True:
+        port = _PORTS.randint(*_PORT_RANGE)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 PORT_SETTINGS = (
