@@ -1,8 +1,12 @@
-"""Block Kit used by the slacksim tests: a small approval card and a reason modal."""
+"""Block Kit used by the slacksim tests (a small approval card and a reason modal), and the
+listeners the test bots share."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
 APPROVE = "approve"
 REJECT = "reject"
@@ -60,3 +64,24 @@ def reason_modal(title: str = "Reject") -> dict[str, Any]:
             }
         ],
     }
+
+
+def add_reject_and_command_listeners(app: AsyncApp) -> None:
+    """Listeners both test bots share: Reject opens the reason modal (a reason is required),
+    and ``/workflow`` answers with usage text."""
+
+    @app.action(REJECT)
+    async def reject(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        await client.views_open(trigger_id=body["trigger_id"], view=reason_modal())
+
+    @app.view("reject_reason")
+    async def reason(ack: AsyncAck, view: dict[str, Any]) -> None:
+        if view["state"]["values"][REASON_BLOCK][REASON_INPUT]["value"]:
+            await ack()
+        else:
+            await ack(response_action="errors", errors={REASON_BLOCK: "Please give a reason"})
+
+    @app.command("/workflow")
+    async def workflow(ack: AsyncAck, command: dict[str, Any]) -> None:
+        await ack(f"Usage: /workflow status <id> (got {command['text']!r})")

@@ -29,8 +29,8 @@ from tests.slacksim.cards import (
     REASON_BLOCK,
     REASON_INPUT,
     REJECT,
+    add_reject_and_command_listeners,
     card_blocks,
-    reason_modal,
 )
 
 WITHIN = 5.0
@@ -48,22 +48,7 @@ def build_app(client: AsyncWebClient) -> AsyncApp:
             channel=body["channel"]["id"], user=body["user"]["id"], text="You approved wf-1"
         )
 
-    @app.action(REJECT)
-    async def reject(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        await client.views_open(trigger_id=body["trigger_id"], view=reason_modal())
-
-    @app.view("reject_reason")
-    async def reason(ack: AsyncAck, view: dict[str, Any]) -> None:
-        if view["state"]["values"][REASON_BLOCK][REASON_INPUT]["value"]:
-            await ack()
-        else:
-            await ack(response_action="errors", errors={REASON_BLOCK: "Please give a reason"})
-
-    @app.command("/workflow")
-    async def workflow(ack: AsyncAck, command: dict[str, Any]) -> None:
-        await ack(f"Usage: /workflow status <id> (got {command['text']!r})")
-
+    add_reject_and_command_listeners(app)
     return app
 
 
