@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client
 
 from bot.context import attach_temporal, tell
+from bot.hooks import AGENT_TASKS_PATH, AgentTaskHook
 from bot.listeners import register_all
 from bot.metrics import REGISTRY, REQUESTS
 
@@ -46,8 +47,9 @@ def build_app(web_client: AsyncWebClient, signing_secret: str, temporal: Client)
     return app
 
 
-def build_web_app(app: AsyncApp) -> web.Application:
-    """aiohttp routes: ``POST /slack/events``, ``GET /healthz``, ``GET /metrics``."""
+def build_web_app(app: AsyncApp, agent_tasks: AgentTaskHook | None = None) -> web.Application:
+    """aiohttp routes: ``POST /slack/events``, ``GET /healthz``, ``GET /metrics``, and with
+    ``agent_tasks`` the webhook ``POST /hooks/agent-tasks``."""
 
     async def slack_events(request: web.Request) -> web.Response:
         started = time.perf_counter()
@@ -68,4 +70,6 @@ def build_web_app(app: AsyncApp) -> web.Application:
     web_app.router.add_post(EVENTS_PATH, slack_events)
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/metrics", metrics)
+    if agent_tasks is not None:
+        web_app.router.add_post(AGENT_TASKS_PATH, agent_tasks.handle)
     return web_app

@@ -6,6 +6,7 @@ builder against ``slack_sdk``'s Block Kit models and Slack's message limits.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -14,13 +15,20 @@ from orchestration.models.approval import (
     ApprovalStatus,
     CardInput,
     DecisionSource,
+    ExpiryOutcome,
 )
 
 APPROVE_ACTION = "approval_approve"
+EDIT_ACTION = "approval_edit"
 REJECT_ACTION = "approval_reject"
 REJECT_VIEW = "approval_reject_reason"
+EDIT_VIEW = "approval_edit_arguments"
 REASON_BLOCK = "reason"
 REASON_INPUT = "reason_input"
+ARGUMENTS_BLOCK = "arguments"
+ARGUMENTS_INPUT = "arguments_input"
+# Slack's limit on a plain_text_input's value.
+MAX_INPUT_LENGTH = 3000
 ACTIONS_BLOCK = "approval_actions"
 MAX_MESSAGE_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
@@ -42,6 +50,12 @@ _HEADLINES = {
     ApprovalStatus.REJECTED: "Rejected",
     ApprovalStatus.EXPIRED: "Expired",
     ApprovalStatus.CANCELLED: "Cancelled",
+    ApprovalStatus.SUPERSEDED: "Superseded",
+}
+_ON_EXPIRY = {
+    ExpiryOutcome.APPROVE: " The policy approves it on expiry.",
+    ExpiryOutcome.REJECT: " The policy rejects it on expiry.",
+    ExpiryOutcome.CANCEL: "",
 }
 
 
@@ -84,7 +98,22 @@ def decided_line(state: ApprovalState) -> str:
     """``*Approved* by <@U1> at 12:03 UTC (from the command line)``, or the expiry/cancel note."""
     status = state.status
     if status is ApprovalStatus.EXPIRED:
-        return f"*Expired* at {format_time(state.deadline)}: nobody decided in time."
+        return (
+            f"*Expired* at {format_time(state.deadline)}: nobody decided in time."
+            + _ON_EXPIRY[state.on_expiry]
+        )
+    if status is ApprovalStatus.SUPERSEDED:
+        when = f" at {format_time(state.decided_at)}" if state.decided_at else ""
+        line = (
+            f"*Superseded*{when}: {mention(state.decided_by)} changed the request while it "
+            "waited; a new card asks again."
+        )
+        if state.edited_by:
+            line = (
+                f"*Superseded*{when}: {mention(state.edited_by)} approved it with edits; "
+                "a new card asks again for the edited request."
+            )
+        return line
     if status is ApprovalStatus.CANCELLED:
         when = f" at {format_time(state.decided_at)}" if state.decided_at else ""
         return f"*Cancelled*{when}."
@@ -93,8 +122,9 @@ def decided_line(state: ApprovalState) -> str:
         deciders = mention(state.decided_by)
         if status is ApprovalStatus.APPROVED and len(state.approvals) > 1:
             deciders = " and ".join(mention(a) for a in state.approvals)
+        edited = " with edits" if status is ApprovalStatus.APPROVED and state.edited_by else ""
         line = (
-            f"*{status.value.capitalize()}* by {deciders} "
+            f"*{status.value.capitalize()}*{edited} by {deciders} "
             f"at {format_time(state.decided_at)}{source}"
         )
         if state.reason:
@@ -118,6 +148,8 @@ def refusal_reason_already_decided(state: ApprovalState) -> str:
         return f"This request expired at {format_time(state.deadline)}; nothing was changed."
     if state.status is ApprovalStatus.CANCELLED:
         return "This request was cancelled; nothing was changed."
+    if state.status is ApprovalStatus.SUPERSEDED:
+        return "This card is out of date: a newer request replaced it. Nothing was changed."
     when = f" at {format_time(state.decided_at)}" if state.decided_at else ""
     return f"Already {state.status.value} by {mention(state.decided_by)}{when}."
 
@@ -157,6 +189,8 @@ def approval_card(card: CardInput) -> Message:
         progress = quorum_line(state)
         if progress:
             blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*{progress}*"}})
+        if state.escalated_at is not None:
+            blocks.append(_context(escalated_line(state)))
         blocks.append(_buttons(card))
         text = f"{request.title} needs approval ({request.expiry_effect} at "
         text += f"{format_time(state.deadline)})."
@@ -166,6 +200,12 @@ def approval_card(card: CardInput) -> Message:
         blocks.append(
             {"type": "section", "text": {"type": "mrkdwn", "text": decided_line(state)[:3000]}}
         )
+        if status is ApprovalStatus.APPROVED and state.edited_by and state.arguments is not None:
+            edited = arguments_json(state.arguments, indent=None)
+            text = f"*Runs with the edited arguments*\n```{escape(edited)}```"
+            blocks.append(
+                {"type": "section", "text": {"type": "mrkdwn", "text": text[:MAX_SECTION_TEXT]}}
+            )
         context = requested
         if state.outcome_note:
             context += f" · {escape(state.outcome_note)}"
@@ -175,6 +215,9 @@ def approval_card(card: CardInput) -> Message:
             text = f"{headline} by {mention(state.decided_by)}: {request.title}."
         if state.outcome_note:
             text += f" {state.outcome_note}"
+    if state.policy_rule:
+        version = f" (version {state.policy_version})" if state.policy_version else ""
+        blocks.append(_context(f"Policy: {escape(state.policy_rule)}{version}"))
     if card.workflow_link:
         blocks.append(
             {
@@ -185,6 +228,31 @@ def approval_card(card: CardInput) -> Message:
             }
         )
     return Message(text=text, blocks=blocks[:MAX_MESSAGE_BLOCKS])
+
+
+def _context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:MAX_SECTION_TEXT]}]}
+
+
+def escalated_line(state: ApprovalState) -> str:
+    """``Escalated at 14:20 UTC: <@U3> may decide too.``"""
+    when = format_time(state.escalated_at) if state.escalated_at else "?"
+    who = ", ".join(mention(a) for a in state.escalated_to) or "a second group"
+    return f"Escalated at {when}: {who} may decide too."
+
+
+def escalation_text(state: ApprovalState) -> str:
+    """The thread message that brings the escalation group in."""
+    who = ", ".join(mention(a) for a in state.escalated_to) or "The escalation group"
+    return (
+        f"Escalated: {escape(state.title)} is still waiting for a decision. {who}: you may "
+        f"decide it now; it expires at {format_time(state.deadline)}."
+    )
+
+
+def arguments_json(arguments: dict[str, Any], indent: int | None = 2) -> str:
+    """Arguments as people read and edit them: JSON with sorted keys."""
+    return json.dumps(arguments, indent=indent, sort_keys=True, ensure_ascii=False)
 
 
 def _buttons(card: CardInput) -> Block:
@@ -214,7 +282,19 @@ def _buttons(card: CardInput) -> Block:
         "value": value,
         "accessibility_label": f"Reject {card.request.title}"[:75],
     }
-    return {"type": "actions", "block_id": ACTIONS_BLOCK, "elements": [approve, reject]}
+    elements = [approve, reject]
+    if card.state.arguments is not None:
+        elements.insert(
+            1,
+            {
+                "type": "button",
+                "action_id": EDIT_ACTION,
+                "text": {"type": "plain_text", "text": "Approve with edits"},
+                "value": value,
+                "accessibility_label": f"Edit, then approve {card.request.title}"[:75],
+            },
+        )
+    return {"type": "actions", "block_id": ACTIONS_BLOCK, "elements": elements}
 
 
 def reminder_text(state: ApprovalState) -> str:
@@ -254,3 +334,59 @@ def reject_modal(private_metadata: str, title: str) -> dict[str, Any]:
             },
         ],
     }
+
+
+def edit_modal(private_metadata: str, title: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """The modal for "Approve with edits": the arguments as JSON, to change and approve."""
+    return {
+        "type": "modal",
+        "callback_id": EDIT_VIEW,
+        "private_metadata": private_metadata,
+        "title": {"type": "plain_text", "text": "Approve with edits"},
+        "submit": {"type": "plain_text", "text": "Approve"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": f"You are approving *{escape(title)}* with these arguments. "
+                    "Change them as needed: what you submit is what runs.",
+                },
+            },
+            {
+                "type": "input",
+                "block_id": ARGUMENTS_BLOCK,
+                "label": {"type": "plain_text", "text": "Arguments (JSON object)"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": ARGUMENTS_INPUT,
+                    "multiline": True,
+                    "max_length": MAX_INPUT_LENGTH,
+                    "initial_value": arguments_json(arguments),
+                },
+            },
+            {
+                "type": "input",
+                "block_id": REASON_BLOCK,
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Why the edits (optional)"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": REASON_INPUT,
+                    "max_length": 2000,
+                },
+            },
+        ],
+    }
+
+
+def parse_edited_arguments(text: str) -> dict[str, Any] | str:
+    """The edited arguments, or what is wrong with them (for the modal's error)."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        return f"Not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})."
+    if not isinstance(value, dict):
+        return 'Arguments must be a JSON object, e.g. {"replicas": 3}.'
+    return value

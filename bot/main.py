@@ -11,7 +11,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client
 
 from bot.app import EVENTS_PATH, build_app, build_web_app
+from bot.hooks import AGENT_TASKS_PATH, AgentTaskHook
 from orchestration.settings import Settings
+from orchestration.starts import ui_url
 
 log = logging.getLogger(__name__)
 
@@ -26,12 +28,14 @@ def bot_web_client(settings: Settings) -> AsyncWebClient:
 async def run_bot(settings: Settings, temporal: Client, stop: asyncio.Event) -> None:
     """Serve Slack traffic until ``stop`` is set."""
     app = build_app(bot_web_client(settings), settings.signing_secret(), temporal)
-    web_app = build_web_app(app)
+    web_app = build_web_app(app, AgentTaskHook(temporal, settings, ui_url(settings)))
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.bot_host, settings.bot_port)
     await site.start()
     log.info("bot listening on http://%s:%d%s", settings.bot_host, settings.bot_port, EVENTS_PATH)
+    if settings.webhook_secret is None:
+        log.info("agent-task webhook %s is disabled (no CHATOPS_WEBHOOK_SECRET)", AGENT_TASKS_PATH)
     socket_handler: AsyncSocketModeHandler | None = None
     try:
         if settings.slack_app_token is not None:

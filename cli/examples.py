@@ -1,11 +1,19 @@
-"""Example orders for ``chatops start order --example NAME``, as in the order seed's starter."""
+"""Example orders for ``chatops start order --example NAME``, as in the order seed's starter,
+and how every ``chatops start`` command picks its request: an example or a JSON file."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
+
+from cli.errors import CliError, load_json_model
 from orchestration.models.order import Order
+
+M = TypeVar("M", bound=BaseModel)
 
 _CUSTOMER = {"name": "Alice Smith", "email": "alice@example.com"}
 _ADDRESS = {
@@ -64,3 +72,33 @@ def example_order(name: str, requested_by: str | None = None) -> Order:
             "requested_by": requested_by,
         }
     )
+
+
+def fresh_example(model: type[M], examples: dict[str, dict[str, Any]], name: str, **base: Any) -> M:
+    """Example ``name`` as a ``model``, over ``base`` (a fresh id, shared defaults)."""
+    if name not in examples:
+        raise CliError(f"no example {name!r}; choose one of: {', '.join(examples)}")
+    return model.model_validate({**base, **examples[name]})
+
+
+def pick_request(
+    example: str | None,
+    file: Path | None,
+    requester: str | None,
+    *,
+    model: type[M],
+    make_example: Callable[[str], M],
+    noun: str,
+) -> M:
+    """The request a ``chatops start`` command names; ``--requester`` overrides its own."""
+    if file is not None:
+        request = load_json_model(file, model, noun)
+    elif example is not None:
+        request = make_example(example)
+    else:
+        raise CliError(
+            f"say which {noun}: --example NAME or --file {noun.split()[-1].upper()}.json"
+        )
+    if requester:
+        request = request.model_copy(update={"requested_by": requester})
+    return request

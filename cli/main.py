@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from cli.agent_tasks import AGENT_TASK_EXAMPLES
 from cli.errors import CliError, describe_validation_error
 from cli.examples import EXAMPLES
 from cli.tickets import TICKET_EXAMPLES
@@ -18,11 +19,13 @@ from orchestration.client import TemporalUnavailable, connect
 from orchestration.devserver import EmbeddedServerError
 from orchestration.models.approval import Verdict
 from orchestration.settings import Settings
+from orchestration.starts import ui_url
 
 EPILOG = """\
 examples:
   chatops up                               everything on this machine, no Slack workspace needed
   chatops start order --example large      an order that waits for approval (prints its id)
+  chatops start agent-task --example risky an agent task the policy file sends for approval
   chatops approve order-ORD-1234 --reason "known customer"
   chatops reject order-ORD-1234 --reason "card flagged"
 
@@ -55,20 +58,36 @@ def build_parser() -> argparse.ArgumentParser:
 
     start = commands.add_parser("start", help="start a workflow and print its id")
     kinds = start.add_subparsers(dest="kind", metavar="KIND", required=True)
-    order = kinds.add_parser("order", help="start an order")
-    source = order.add_mutually_exclusive_group(required=True)
-    source.add_argument("--example", choices=sorted(EXAMPLES), help="a built-in example order")
-    source.add_argument("--file", type=Path, help="an order as JSON (see README)")
-    order.add_argument("--requester", help="Slack user id of whoever placed the order")
-    order.set_defaults(role="start-order")
-    ticket = kinds.add_parser("ticket", help="start a support ticket")
-    ticket_source = ticket.add_mutually_exclusive_group(required=True)
-    ticket_source.add_argument(
-        "--example", choices=sorted(TICKET_EXAMPLES), help="a built-in example ticket"
+    for kind, text, examples, noun, requester in (
+        ("order", "start an order", EXAMPLES, "an order", "placed the order"),
+        ("ticket", "start a support ticket", TICKET_EXAMPLES, "a ticket", "filed the ticket"),
+        (
+            "agent-task",
+            "start an AI agent's task (checked by the policy file)",
+            AGENT_TASK_EXAMPLES,
+            "an agent task",
+            "asked for the task",
+        ),
+    ):
+        one = kinds.add_parser(kind, help=text)
+        source = one.add_mutually_exclusive_group(required=True)
+        source.add_argument("--example", choices=sorted(examples), help="a built-in example")
+        source.add_argument("--file", type=Path, help=f"{noun} as JSON (see README)")
+        one.add_argument("--requester", help=f"Slack user id of whoever {requester}")
+        one.set_defaults(role=f"start-{kind}")
+
+    amend = commands.add_parser(
+        "amend", help="change the items of an order that waits for approval (asks again)"
     )
-    ticket_source.add_argument("--file", type=Path, help="a ticket as JSON (see README)")
-    ticket.add_argument("--requester", help="Slack user id of whoever filed the ticket")
-    ticket.set_defaults(role="start-ticket")
+    amend.add_argument("workflow_id", help="e.g. order-ORD-1234")
+    amend.add_argument(
+        "--file", type=Path, required=True, help='the new items as JSON: {"items": [...]}'
+    )
+    amend.add_argument("--reason", default="", help="why (kept with the order)")
+    amend.add_argument(
+        "--as", dest="as_user", metavar="USER_ID", help="who amends (default cli:<your login>)"
+    )
+    amend.set_defaults(role="amend")
 
     for verb, verdict in (("approve", Verdict.APPROVE), ("reject", Verdict.REJECT)):
         decide = commands.add_parser(verb, help=f"{verb} a pending request from the terminal")
@@ -86,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 async def run(args: argparse.Namespace, settings: Settings) -> None:
     """Dispatch one parsed command."""
-    from cli import orders, processes, tickets
+    from cli import agent_tasks, amend, orders, processes, tickets
 
     role = args.role
     if role == "up":
@@ -102,11 +121,19 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
     elif role == "start-order":
         order = orders.pick_order(args.example, args.file, args.requester)
         client = await connect(settings)
-        await orders.cmd_start_order(client, settings, order, processes.ui_url(settings))
+        await orders.cmd_start_order(client, settings, order, ui_url(settings))
     elif role == "start-ticket":
         ticket = tickets.pick_ticket(args.example, args.file, args.requester)
         client = await connect(settings)
-        await tickets.cmd_start_ticket(client, settings, ticket, processes.ui_url(settings))
+        await tickets.cmd_start_ticket(client, settings, ticket, ui_url(settings))
+    elif role == "start-agent-task":
+        task = agent_tasks.pick_agent_task(args.example, args.file, args.requester)
+        outlook = agent_tasks.task_outlook(settings, task)
+        client = await connect(settings)
+        await agent_tasks.cmd_start_agent_task(client, settings, task, outlook, ui_url(settings))
+    elif role == "amend":
+        client = await connect(settings)
+        await amend.cmd_amend(client, args.workflow_id, args.file, args.reason, args.as_user)
     elif role == "decide":
         client = await connect(settings)
         await orders.cmd_decide(client, args.workflow_id, args.verdict, args.reason, args.as_user)

@@ -15,6 +15,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from cli.errors import CliError, load_json_model
 from cli.examples import EXAMPLES, example_order
+from cli.outlook import policy_outlook
 from orchestration import search_attributes as sa
 from orchestration.decisions import (
     DecisionRefused,
@@ -24,29 +25,18 @@ from orchestration.decisions import (
     send_decision,
 )
 from orchestration.models.approval import (
-    ApprovalPolicy,
     ApprovalStatus,
     DecisionInput,
     DecisionSource,
     Verdict,
 )
 from orchestration.models.order import Order, OrderInput, OrderPolicy
+from orchestration.policy import PolicyRequest
 from orchestration.settings import STANDIN_REQUESTER, Settings
+from orchestration.starts import approval_policy
 from orchestration.workflows.order import OrderWorkflow, money
 
 CONFIRM_WAIT = 5.0
-
-
-def approval_policy(settings: Settings, ui_url: str | None) -> ApprovalPolicy:
-    """The approval policy new requests get from the current settings."""
-    return ApprovalPolicy(
-        approvers=settings.effective_approvers,
-        channel=settings.approvals_channel,
-        timeout=settings.approval_timeout,
-        reminder_before=settings.reminder_before,
-        temporal_ui_url=ui_url,
-        search_attributes=settings.search_attributes,
-    )
 
 
 async def start_order(
@@ -62,7 +52,6 @@ async def start_order(
     workflow_input = OrderInput(
         order=order,
         policy=OrderPolicy(
-            approval_threshold=settings.order_approval_threshold,
             confirm_above=settings.confirm_above,
             approval=approval_policy(settings, ui_url),
         ),
@@ -104,17 +93,13 @@ async def cmd_start_order(
     client: Client, settings: Settings, order: Order, ui_url: str | None
 ) -> None:
     """Start the order, print its workflow id (stdout) and what happens next (stderr)."""
+    outlook = policy_outlook(
+        settings, PolicyRequest(kind="order", amount=order.total), "it is being processed"
+    )
     workflow_id = await start_order(client, settings, order, ui_url=ui_url)
     total = money(order.total, order.currency)
     print(workflow_id)
-    if order.total > settings.order_approval_threshold:
-        print(
-            f"Order {order.order_id} ({total}) needs approval: a card is on its way to "
-            f"#{settings.approvals_channel.lstrip('#')}. Or: chatops approve {workflow_id}",
-            file=sys.stderr,
-        )
-    else:
-        print(f"Order {order.order_id} ({total}) is being processed.", file=sys.stderr)
+    print(f"Order {order.order_id} ({total}): {outlook}.", file=sys.stderr)
 
 
 async def cmd_decide(

@@ -20,7 +20,9 @@ from cli.orders import start_order
 from cli.tickets import example_ticket, start_ticket
 from orchestration.client import connect, uses_embedded_server
 from orchestration.devserver import EmbeddedTemporal, check_port_free
+from orchestration.policy import PolicyError, load_policy
 from orchestration.settings import Settings
+from orchestration.starts import ui_url
 from orchestration.worker import run_worker
 from slacksim.server import running_sim
 
@@ -38,15 +40,6 @@ def stop_on_signals() -> asyncio.Event:
     return stop
 
 
-def ui_url(settings: Settings) -> str | None:
-    """Where people can look at workflows: configured, or the embedded server's UI."""
-    if settings.temporal_ui_url:
-        return settings.temporal_ui_url
-    if uses_embedded_server(settings):
-        return f"http://127.0.0.1:{settings.temporal_ui_port}"
-    return None
-
-
 def check_bot_settings(settings: Settings) -> None:
     """Refuse to run a bot that Slack could not talk to, before opening any port."""
     if (
@@ -58,11 +51,16 @@ def check_bot_settings(settings: Settings) -> None:
             "SLACK_BOT_TOKEN is set but SLACK_SIGNING_SECRET is not: HTTP mode needs the "
             "app's signing secret (or set SLACK_APP_TOKEN for Socket Mode)"
         )
-    if settings.uses_real_slack and not settings.approvers:
-        log.warning(
-            "CHATOPS_APPROVERS is empty: nobody can approve from Slack until it is set "
-            "(decisions from the command line still work)"
-        )
+
+
+def check_policy_file(settings: Settings) -> None:
+    """Refuse to run a worker whose policy file is missing or invalid (file, field, reason)."""
+    try:
+        load_policy(settings.policy_file)
+    except PolicyError as err:
+        raise CliError(
+            f"{err}\nfix the policy file (CHATOPS_POLICY_FILE) and start again"
+        ) from None
 
 
 async def cmd_server(settings: Settings) -> None:
@@ -77,6 +75,7 @@ async def cmd_server(settings: Settings) -> None:
 
 async def cmd_worker(settings: Settings) -> None:
     """Run the worker until Ctrl-C."""
+    check_policy_file(settings)
     stop = stop_on_signals()
     client = await connect(settings)
     await run_worker(settings, client, stop)
@@ -163,6 +162,7 @@ async def cmd_up(settings: Settings, *, demo: bool = False) -> None:
     token is set), worker and bot; Ctrl-C stops them all, bot and worker first. With ``demo``,
     a few example orders are started once everything answers."""
     check_bot_settings(settings)
+    check_policy_file(settings)
     check_port_free(settings.bot_port, "CHATOPS_BOT_PORT", role="bot")
     if not settings.uses_real_slack:
         check_port_free(settings.slack_sim_port, "CHATOPS_SLACK_SIM_PORT", role="Slack stand-in")
@@ -177,6 +177,8 @@ async def cmd_up(settings: Settings, *, demo: bool = False) -> None:
                 )
             )
             env["TEMPORAL_ADDRESS"] = server.address
+            if server.ui_url:  # children see an explicit address, so tell them the UI too
+                env.setdefault("CHATOPS_TEMPORAL_UI_URL", server.ui_url)
             lines.append(f"Temporal      {server.address}  (web UI {server.ui_url})")
         else:
             lines.append(f"Temporal      {os.environ.get('TEMPORAL_ADDRESS', 'from profile')}")

@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from temporalio.client import Client
-from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
+from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from cli.errors import CliError, load_json_model
-from cli.orders import approval_policy
-from orchestration import search_attributes as sa
+from cli.errors import CliError
+from cli.examples import fresh_example, pick_request
 from orchestration.models.ticket import Ticket, TicketInput, TicketPolicy
-from orchestration.settings import STANDIN_REQUESTER, Settings
+from orchestration.settings import Settings
+from orchestration.starts import approval_policy, kind_attributes, requester_in_force
 from orchestration.workflows.ticket import TicketWorkflow
 
 _CUSTOMER = {"name": "Bo Customer", "email": "bo@example.com"}
@@ -40,29 +40,21 @@ TICKET_EXAMPLES: dict[str, dict[str, Any]] = {
 
 def example_ticket(name: str, requested_by: str | None = None) -> Ticket:
     """A fresh example ticket (new id each time)."""
-    if name not in TICKET_EXAMPLES:
-        raise CliError(f"no example {name!r}; choose one of: {', '.join(TICKET_EXAMPLES)}")
-    return Ticket.model_validate(
-        {
-            "ticket_id": f"T-{uuid.uuid4().hex[:6].upper()}",
-            "customer": _CUSTOMER,
-            "requested_by": requested_by,
-            **TICKET_EXAMPLES[name],
-        }
+    return fresh_example(
+        Ticket,
+        TICKET_EXAMPLES,
+        name,
+        ticket_id=f"T-{uuid.uuid4().hex[:6].upper()}",
+        customer=_CUSTOMER,
+        requested_by=requested_by,
     )
 
 
 def pick_ticket(example: str | None, file: Path | None, requester: str | None) -> Ticket:
     """The ticket named on the command line."""
-    if file is not None:
-        ticket = load_json_model(file, Ticket, "ticket")
-    elif example is not None:
-        ticket = example_ticket(example)
-    else:
-        raise CliError("say which ticket: --example NAME or --file TICKET.json")
-    if requester:
-        ticket = ticket.model_copy(update={"requested_by": requester})
-    return ticket
+    return pick_request(
+        example, file, requester, model=Ticket, make_example=example_ticket, noun="ticket"
+    )
 
 
 def ticket_policy(settings: Settings, ui_url: str | None) -> TicketPolicy:
@@ -80,12 +72,8 @@ async def start_ticket(
     client: Client, settings: Settings, ticket: Ticket, *, ui_url: str | None = None
 ) -> str:
     """Start a TicketWorkflow; returns its workflow id."""
-    if ticket.requested_by is None and not settings.uses_real_slack:
-        ticket = ticket.model_copy(update={"requested_by": STANDIN_REQUESTER})
-    attributes = (
-        TypedSearchAttributes([SearchAttributePair(sa.KIND, "ticket")])
-        if settings.search_attributes
-        else TypedSearchAttributes.empty
+    ticket = ticket.model_copy(
+        update={"requested_by": requester_in_force(settings, ticket.requested_by)}
     )
     try:
         handle = await client.start_workflow(
@@ -98,7 +86,7 @@ async def start_ticket(
             id=ticket.workflow_id,
             task_queue=settings.task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            search_attributes=attributes,
+            search_attributes=kind_attributes(settings, "ticket"),
         )
     except WorkflowAlreadyStartedError:
         raise CliError(

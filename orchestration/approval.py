@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +24,7 @@ from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.slack import SlackActivities
+    from bot.cards import escalation_text as build_escalation_text
     from bot.cards import reminder_text as build_reminder_text
     from orchestration import search_attributes as sa
     from orchestration.approval_rules import refusal_for
@@ -43,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
     )
 
 MEMO_KEY = "approval"
+PUBLISH_RESOLVED_PATCH = "publish-resolved-approvers"
 SLACK_CALL_TIMEOUT = timedelta(seconds=20)
 SLACK_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
@@ -96,6 +98,13 @@ class ApprovalGate:
                 )
             return
         assert state is not None  # _refusal refuses when there is no request
+        if (
+            decision.verdict is Verdict.APPROVE
+            and decision.arguments is not None
+            and decision.arguments != state.arguments
+        ):
+            self._apply_edits(decision)
+            return
         if decision.verdict is Verdict.APPROVE:
             state.approvals.append(decision.user_id)
             if len(state.approvals) < state.approvals_required:
@@ -116,6 +125,43 @@ class ApprovalGate:
         self._record(decision, AttemptResult.APPLIED, None)
         self._publish()
 
+    def _apply_edits(self, decision: DecisionInput) -> None:
+        """ "Approve with edits": the edited arguments are what runs. When this approval alone
+        decides, the request is approved as edited; when others must still approve (or already
+        approved other arguments), the request is superseded and the workflow asks again."""
+        state = self.state
+        assert state is not None and decision.arguments is not None
+        state.arguments = decision.arguments
+        state.edited_by = decision.user_id
+        state.decided_by = decision.user_id
+        state.decided_at = workflow.now()
+        state.decision_source = decision.source
+        state.reason = decision.reason.strip()
+        if state.approvals_required == 1 and not state.approvals:
+            state.approvals.append(decision.user_id)
+            state.status = ApprovalStatus.APPROVED
+        else:
+            state.status = ApprovalStatus.SUPERSEDED
+            state.outcome_note = (
+                "Approved with edits; the edited request needs "
+                f"{state.approvals_required} approvals again, on a new card."
+            )
+        self._record(decision, AttemptResult.APPLIED, None)
+        self._publish()
+
+    def supersede(self, by: str, note: str) -> bool:
+        """End the pending request because ``by`` changed what it asks about; the caller asks
+        again. False (nothing done) when no request is pending."""
+        state = self.state
+        if state is None or state.status.is_terminal:
+            return False
+        state.status = ApprovalStatus.SUPERSEDED
+        state.decided_by = by
+        state.decided_at = workflow.now()
+        state.outcome_note = note
+        self._publish()
+        return True
+
     def _record(self, decision: DecisionInput, result: AttemptResult, refusal: str | None) -> None:
         if self.state is None:
             workflow.logger.warning(
@@ -133,6 +179,7 @@ class ApprovalGate:
                 click_key=decision.click_key,
                 result=result,
                 refusal=refusal,
+                arguments=decision.arguments,
             )
         )
         del attempts[:-MAX_ATTEMPTS_KEPT]
@@ -158,20 +205,21 @@ class ApprovalGate:
             requester=request.requester,
             approvers=list(policy.approvers),
             approvals_required=policy.approvals_required,
+            approvals=list(request.approvals),
             requested_at=now,
             deadline=now + policy.timeout,
+            on_expiry=policy.on_expiry,
+            arguments=request.arguments,
+            policy_rule=request.policy_rule,
+            policy_version=request.policy_version,
         )
         self.state = state
         self._publish()
         if any(a.startswith("S") for a in policy.approvers):
-            resolved = await workflow.execute_activity_method(
-                SlackActivities.resolve_approvers,
-                ResolveApproversInput(ids=list(policy.approvers)),
-                start_to_close_timeout=SLACK_CALL_TIMEOUT,
-                schedule_to_close_timeout=policy.timeout,
-                retry_policy=SLACK_RETRY,
-            )
-            state.approvers = resolved.user_ids
+            state.approvers = await self._resolve(policy.approvers, policy.timeout)
+            if workflow.patched(PUBLISH_RESOLVED_PATCH):
+                # Before the card shows: the bot checks clickers against the published state.
+                self._publish()
         # Cancelling the workflow must not cancel the card post: a post that Slack already took
         # would leave a card nobody can update. The post finishes; then the card says cancelled.
         post = workflow.start_activity_method(
@@ -202,29 +250,75 @@ class ApprovalGate:
         await self.redraw()
         return state
 
+    async def _resolve(self, ids: list[str], within: timedelta) -> list[str]:
+        """User ids for configured approvers, user groups expanded."""
+        resolved = await workflow.execute_activity_method(
+            SlackActivities.resolve_approvers,
+            ResolveApproversInput(ids=list(ids)),
+            start_to_close_timeout=SLACK_CALL_TIMEOUT,
+            schedule_to_close_timeout=within,
+            retry_policy=SLACK_RETRY,
+        )
+        return resolved.user_ids
+
     async def _wait_for_decision(self) -> None:
         state = self.state
         assert state is not None and self._request is not None
         policy = self._request.policy
 
-        reminder_at = state.deadline - policy.reminder_before
+        # Reminder and escalation, in time order; then the deadline.
+        steps: list[tuple[datetime, Callable[[], Awaitable[None]]]] = []
         if timedelta(0) < policy.reminder_before < policy.timeout:
-            if await self._wait_redrawing(reminder_at):
+            steps.append((state.deadline - policy.reminder_before, self._remind))
+        after = policy.escalate_after
+        if after is not None and policy.escalate_to and timedelta(0) < after < policy.timeout:
+            steps.append((state.requested_at + after, self._escalate))
+        steps.sort(key=lambda step: step[0])
+        for at, act in steps:
+            if await self._wait_redrawing(at):
                 return
-            state.reminded_at = workflow.now()
-            if state.channel and state.message_ts:
-                self._note(
-                    ThreadReplyInput(
-                        channel=state.channel,
-                        thread_ts=state.message_ts,
-                        text=build_reminder_text(state),
-                    )
-                )
+            await act()
         if await self._wait_redrawing(state.deadline):
             return
         state.status = ApprovalStatus.EXPIRED
         state.decided_at = workflow.now()
         self._publish()
+
+    async def _remind(self) -> None:
+        state = self.state
+        assert state is not None
+        state.reminded_at = workflow.now()
+        self._thread_note(build_reminder_text(state))
+
+    def _thread_note(self, text: str) -> None:
+        """A note in the card's thread, once there is a card."""
+        state = self.state
+        if state is not None and state.channel and state.message_ts:
+            self._note(
+                ThreadReplyInput(channel=state.channel, thread_ts=state.message_ts, text=text)
+            )
+
+    async def _escalate(self) -> None:
+        """Let the policy's second group decide too, and tell them in the card's thread."""
+        state, request = self.state, self._request
+        assert state is not None and request is not None
+        group = request.policy.escalate_to
+        added = group
+        if any(a.startswith("S") for a in group):
+            try:
+                added = await self._resolve(group, state.deadline - workflow.now())
+            except ActivityError as err:
+                message = activity_failure_message(err)
+                workflow.logger.warning("escalation group not resolved: %s", message)
+                return
+        if state.status.is_terminal:
+            return
+        state.escalated_at = workflow.now()
+        state.escalated_to = list(added)
+        state.approvers += [a for a in added if a not in state.approvers]
+        self._publish()
+        self._thread_note(build_escalation_text(state))
+        await self.redraw()
 
     async def _wait_redrawing(self, until: datetime) -> bool:
         """Wait for a decision until ``until``, redrawing the card as approvals come in

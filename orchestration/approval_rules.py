@@ -19,13 +19,20 @@ def refusal_for(state: ApprovalState | None, decision: DecisionInput) -> str | N
         return "This card is out of date: a newer request replaced it. Nothing was changed."
     if state.status.is_terminal:
         return refusal_reason_already_decided(state)
+    if decision.arguments is not None and state.arguments is None:
+        return "This request has no arguments to edit; nothing was changed."
     if decision.verdict is Verdict.APPROVE and decision.user_id in state.approvals:
         return "You already approved this; it needs another approver. Nothing was changed."
     if state.requester is not None and decision.user_id == state.requester:
         return (
             f"You requested this {state.kind}, so someone else must decide it. Nothing was changed."
         )
-    if decision.source is DecisionSource.SLACK and decision.user_id not in state.approvers:
+    unresolved = any(a.startswith("S") for a in state.approvers)  # groups not expanded yet
+    if (
+        decision.source is DecisionSource.SLACK
+        and decision.user_id not in state.approvers
+        and not unresolved
+    ):
         if not state.approvers:
             return "No approvers are configured for this request; nothing was changed."
         allowed = ", ".join(mention(a) for a in state.approvers)

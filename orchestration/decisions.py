@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.client import Client, WorkflowExecutionDescription, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
 from orchestration.approval import MEMO_KEY, ApprovableWorkflow
@@ -27,6 +27,23 @@ class TemporalUnreachable(Exception):
     """Temporal did not answer; the message is for the person who tried."""
 
 
+async def describe_workflow(client: Client, workflow_id: str) -> WorkflowExecutionDescription:
+    """``describe()`` of a workflow, which works with no worker running.
+
+    Raises:
+        DecisionRefused: no such workflow.
+        TemporalUnreachable: Temporal did not answer.
+    """
+    try:
+        return await client.get_workflow_handle(workflow_id).describe(rpc_timeout=RPC_TIMEOUT)
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise DecisionRefused(f"No workflow {workflow_id}.") from None
+        raise TemporalUnreachable(
+            f"Could not reach Temporal ({err.status.name}); nothing was changed. Try again shortly."
+        ) from None
+
+
 async def load_approval(client: Client, workflow_id: str) -> ApprovalState:
     """The approval state a workflow last published, from ``describe()``.
 
@@ -35,15 +52,7 @@ async def load_approval(client: Client, workflow_id: str) -> ApprovalState:
             without recording a decision.
         TemporalUnreachable: Temporal did not answer.
     """
-    handle = client.get_workflow_handle(workflow_id)
-    try:
-        description = await handle.describe(rpc_timeout=RPC_TIMEOUT)
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            raise DecisionRefused(f"No workflow {workflow_id}.") from None
-        raise TemporalUnreachable(
-            f"Could not reach Temporal ({err.status.name}); nothing was changed. Try again shortly."
-        ) from None
+    description = await describe_workflow(client, workflow_id)
     raw = await description.memo_value(MEMO_KEY, None)
     if raw is None:
         raise DecisionRefused(f"{workflow_id} has no approval request.")

@@ -27,6 +27,8 @@ from pydantic import (
     model_validator,
 )
 
+from orchestration.models.approval import ApprovalPolicy, ExpiryOutcome
+
 NonEmpty = Annotated[str, Field(min_length=1)]
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -62,7 +64,16 @@ class ApprovalRequirement(Strict):
     deadline: Duration = timedelta(minutes=5)
     reminder: Duration = timedelta(minutes=1)
     escalate: Escalation | None = None
-    on_expiry: Literal["reject", "cancel"] = "cancel"
+    on_expiry: Literal["approve", "reject", "cancel"] = "cancel"
+
+    @model_validator(mode="after")
+    def _escalation_before_deadline(self) -> ApprovalRequirement:
+        if self.escalate is not None and self.escalate.after >= self.deadline:
+            raise ValueError(
+                f"escalate.after ({self.escalate.after}) must be shorter than the deadline "
+                f"({self.deadline}), or nobody would ever be escalated to"
+            )
+        return self
 
     @model_validator(mode="after")
     def _enough_approvers(self) -> ApprovalRequirement:
@@ -141,6 +152,25 @@ class PolicyDecision(BaseModel):
     version: str
     reason: str = ""
     approval: ApprovalRequirement | None = None
+
+    def approval_policy(self, base: ApprovalPolicy) -> ApprovalPolicy:
+        """``base`` (channel, links, search attributes) with who, how many and how long
+        taken from this decision's ``require_approval``."""
+        need = self.approval
+        if need is None:
+            raise ValueError(f"rule {self.rule} does not require approval")
+        escalate = need.escalate
+        return base.model_copy(
+            update={
+                "approvers": list(need.approvers),
+                "approvals_required": need.approvals,
+                "timeout": need.deadline,
+                "reminder_before": need.reminder,
+                "escalate_after": escalate.after if escalate else None,
+                "escalate_to": list(escalate.approvers) if escalate else [],
+                "on_expiry": ExpiryOutcome(need.on_expiry),
+            }
+        )
 
 
 class PolicyError(Exception):

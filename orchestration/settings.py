@@ -23,7 +23,7 @@ DEFAULT_POLICY_FILE = Path("policy.yml")
 
 # Identities the local Slack stand-in seeds are the defaults when no workspace is set up.
 STANDIN_REQUESTER = seed.REQUESTER_ID
-STANDIN_APPROVERS = (seed.APPROVER_ID, seed.APPROVER2_ID)
+STANDIN_OPERATOR = seed.OPERATOR_ID
 STANDIN_BOT_TOKEN = seed.DEFAULT_BOT_TOKEN
 STANDIN_SIGNING_SECRET = seed.DEFAULT_SIGNING_SECRET
 
@@ -56,19 +56,9 @@ class Settings(BaseSettings):
     task_queue: str = Field(default=DEFAULT_TASK_QUEUE, alias="CHATOPS_TASK_QUEUE", min_length=1)
 
     approvals_channel: str = Field(default="approvals", alias="CHATOPS_APPROVALS_CHANNEL")
-    approvers: IdList = Field(default_factory=list, alias="CHATOPS_APPROVERS")
     operators: IdList = Field(default_factory=list, alias="CHATOPS_OPERATORS")
 
-    order_approval_threshold: Decimal = Field(
-        default=Decimal("1000"), alias="CHATOPS_ORDER_APPROVAL_THRESHOLD", ge=0
-    )
     confirm_above: Decimal = Field(default=Decimal("10000"), alias="CHATOPS_CONFIRM_ABOVE", ge=0)
-    approval_timeout: timedelta = Field(
-        default=timedelta(minutes=5), alias="CHATOPS_APPROVAL_TIMEOUT"
-    )
-    reminder_before: timedelta = Field(
-        default=timedelta(minutes=1), alias="CHATOPS_REMINDER_BEFORE"
-    )
     temporal_ui_url: str | None = Field(default=None, alias="CHATOPS_TEMPORAL_UI_URL")
     search_attributes: bool = Field(default=True, alias="CHATOPS_SEARCH_ATTRIBUTES")
     policy_file: Path = Field(default=DEFAULT_POLICY_FILE, alias="CHATOPS_POLICY_FILE")
@@ -77,8 +67,9 @@ class Settings(BaseSettings):
         default=timedelta(minutes=2), alias="CHATOPS_AGENT_ACCEPT_TIMEOUT"
     )
     assignment_attempts: int = Field(default=3, alias="CHATOPS_ASSIGNMENT_ATTEMPTS", ge=1, le=20)
+    webhook_secret: SecretStr | None = Field(default=None, alias="CHATOPS_WEBHOOK_SECRET")
 
-    _split = field_validator("approvers", "operators", mode="before")(split_ids)
+    _split = field_validator("operators", mode="before")(split_ids)
 
     @field_validator("slack_api_url")
     @classmethod
@@ -89,7 +80,15 @@ class Settings(BaseSettings):
             return value
         return value + "/"
 
-    @field_validator("approval_timeout", "reminder_before", "agent_accept_timeout")
+    @field_validator("webhook_secret")
+    @classmethod
+    def _blank_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
+        # An empty CHATOPS_WEBHOOK_SECRET= must disable the hook, not accept an empty key.
+        if value is None or not value.get_secret_value().strip():
+            return None
+        return value
+
+    @field_validator("agent_accept_timeout")
     @classmethod
     def _non_negative(cls, value: timedelta) -> timedelta:
         if value < timedelta(0):
@@ -111,16 +110,11 @@ class Settings(BaseSettings):
         return f"http://127.0.0.1:{self.slack_sim_port}/api/"
 
     @property
-    def effective_approvers(self) -> list[str]:
-        """Configured approvers, or the stand-in's approvers when no workspace is set up."""
-        if self.approvers:
-            return list(self.approvers)
-        return [] if self.uses_real_slack else list(STANDIN_APPROVERS)
-
-    @property
     def effective_operators(self) -> list[str]:
-        """Operators default to the approvers, as the README says."""
-        return list(self.operators) or self.effective_approvers
+        """Configured operators, or the stand-in's operator when no workspace is set up."""
+        if self.operators:
+            return list(self.operators)
+        return [] if self.uses_real_slack else [STANDIN_OPERATOR]
 
     def bot_token(self) -> str:
         """The bot token in force: the configured one, else the stand-in's."""

@@ -10,6 +10,7 @@ Interactions are never retried.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import time
@@ -224,15 +225,27 @@ class Deliverer:
         return await self.post_signed(urlencode(fields).encode(), FORM, kind=kind)
 
     async def click(
-        self, user_id: str, channel: str, ts: str, action_id: str, *, confirm: bool = True
+        self,
+        user_id: str,
+        channel: str,
+        ts: str,
+        action_id: str,
+        *,
+        confirm: bool = True,
+        as_shown: list[dict[str, Any]] | None = None,
     ) -> Delivery:
         """Click the button ``action_id`` on a message, as ``user_id``.
+
+        ``as_shown`` gives the blocks as the user's client still shows them: a client that
+        has not caught up with an update (offline, slow) sends a click on a stale button.
 
         Raises:
             LookupError: Unknown user, channel or message, or no such button.
         """
         user, chan = self._user(user_id), self._channel(channel)
         message = self._message(chan.id, ts)
+        if as_shown is not None:
+            message = dataclasses.replace(message, blocks=as_shown)
         block_id, button = payloads.find_button(message, action_id)
         if "confirm" in button and not confirm:
             # The client shows the confirm dialog; cancelling it sends nothing to the app.

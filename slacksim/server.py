@@ -141,10 +141,19 @@ class SlackSim:
         self.faults.clear()
 
     async def click(
-        self, user_id: str, channel: str, ts: str, action_id: str, *, confirm: bool = True
+        self,
+        user_id: str,
+        channel: str,
+        ts: str,
+        action_id: str,
+        *,
+        confirm: bool = True,
+        as_shown: list[dict[str, Any]] | None = None,
     ) -> Delivery:
         """Click a button on a stored message (see :meth:`Deliverer.click`)."""
-        return await self.delivery.click(user_id, channel, ts, action_id, confirm=confirm)
+        return await self.delivery.click(
+            user_id, channel, ts, action_id, confirm=confirm, as_shown=as_shown
+        )
 
     async def submit_view(
         self, user_id: str, view_id: str, values: dict[str, dict[str, str]]

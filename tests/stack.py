@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
@@ -91,14 +92,23 @@ def large_order() -> Order:
     return example_order("large", requested_by=REQUESTER_ID)
 
 
-async def start_bot(client: Client, sim: SlackSim) -> web.AppRunner:
+def bot_app(client: Client, sim: SlackSim) -> AsyncApp:
+    """The Bolt app, calling the stand-in's Web API."""
     web_client = AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=sim.api_url)
-    app = build_app(web_client, DEFAULT_SIGNING_SECRET, client)
-    runner = web.AppRunner(build_web_app(app), access_log=None)
+    return build_app(web_client, DEFAULT_SIGNING_SECRET, client)
+
+
+async def serve(web_app: web.Application) -> tuple[web.AppRunner, int]:
+    """Serve ``web_app`` on a free port of 127.0.0.1; returns the runner and the port."""
+    runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = runner.addresses[0][1]
+    return runner, runner.addresses[0][1]
+
+
+async def start_bot(client: Client, sim: SlackSim) -> web.AppRunner:
+    runner, port = await serve(build_web_app(bot_app(client, sim)))
     sim.bot_url = f"http://127.0.0.1:{port}{EVENTS_PATH}"
     return runner
 

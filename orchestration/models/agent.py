@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, StringConstraints
 
 from orchestration.models.approval import ApprovalPolicy, ApprovalState
-from orchestration.policy import PolicyDecision
+from orchestration.policy import PolicyDecision, PolicyRequest
 
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.-]{0,39}$")]
 
@@ -30,6 +30,16 @@ class AgentTask(BaseModel):
         """The task's workflow id: a business key."""
         return f"agent-task-{self.task_id}"
 
+    def policy_request(self) -> PolicyRequest:
+        """What the policy file looks at: tool, action, target and input."""
+        return PolicyRequest(
+            kind="agent_task",
+            tool=self.tool,
+            action=self.action,
+            target=self.target,
+            input=self.input,
+        )
+
 
 class AgentTaskInput(BaseModel):
     """Input of ``AgentTaskWorkflow``: the task and where approvals happen."""
@@ -46,6 +56,7 @@ class AgentTaskOutcome(StrEnum):
     DENIED = "denied"
     REJECTED = "rejected"
     EXPIRED = "expired"
+    CANCELLED = "cancelled"
     FAILED = "failed"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -30,11 +31,21 @@ class ApprovalStatus(StrEnum):
     REJECTED = "rejected"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
+    # The request changed while waiting (edited arguments, an amended order); a new card asks.
+    SUPERSEDED = "superseded"
 
     @property
     def is_terminal(self) -> bool:
         """True once nobody can decide any more."""
         return self is not ApprovalStatus.PENDING
+
+
+class ExpiryOutcome(StrEnum):
+    """What a request that nobody decided in time amounts to (the policy's ``on_expiry``)."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+    CANCEL = "cancel"
 
 
 class AttemptResult(StrEnum):
@@ -67,6 +78,10 @@ class ApprovalPolicy(BaseModel):
     timeout: timedelta = timedelta(minutes=5)
     reminder_before: timedelta = timedelta(minutes=1)
     approvals_required: int = Field(default=1, ge=1, le=10)
+    # A second group that may decide too once nobody has after ``escalate_after``.
+    escalate_after: timedelta | None = None
+    escalate_to: list[str] = Field(default_factory=list)
+    on_expiry: ExpiryOutcome = ExpiryOutcome.CANCEL
     temporal_ui_url: str | None = None
     # Off for clusters where custom search attributes cannot be registered; memo still works.
     search_attributes: bool = True
@@ -84,6 +99,13 @@ class ApprovalRequest(BaseModel):
     expiry_effect: str = "auto-cancels"
     confirm: ConfirmText | None = None
     policy: ApprovalPolicy = Field(default_factory=ApprovalPolicy)
+    # Arguments an approver may edit before approving ("Approve with edits"); None: no edits.
+    arguments: dict[str, Any] | None = None
+    # Approvals carried over from the request this one replaces (the editor's own).
+    approvals: list[str] = Field(default_factory=list)
+    # The policy rule and version (content hash) that asked for this approval.
+    policy_rule: str | None = None
+    policy_version: str | None = None
 
 
 class DecisionInput(BaseModel):
@@ -95,6 +117,8 @@ class DecisionInput(BaseModel):
     source: DecisionSource = DecisionSource.SLACK
     click_key: str = Field(min_length=1, max_length=200)
     request_id: str | None = None
+    # "Approve with edits": the arguments the approver wants run instead.
+    arguments: dict[str, Any] | None = None
 
 
 class DecisionAttempt(BaseModel):
@@ -108,6 +132,7 @@ class DecisionAttempt(BaseModel):
     click_key: str
     result: AttemptResult
     refusal: str | None = None
+    arguments: dict[str, Any] | None = None
 
 
 class ApprovalState(BaseModel):
@@ -127,6 +152,13 @@ class ApprovalState(BaseModel):
     requested_at: datetime
     deadline: datetime
     reminded_at: datetime | None = None
+    escalated_at: datetime | None = None
+    escalated_to: list[str] = Field(default_factory=list)
+    on_expiry: ExpiryOutcome = ExpiryOutcome.CANCEL
+    arguments: dict[str, Any] | None = None
+    edited_by: str | None = None
+    policy_rule: str | None = None
+    policy_version: str | None = None
     decided_by: str | None = None
     decided_at: datetime | None = None
     decision_source: DecisionSource | None = None
@@ -134,6 +166,18 @@ class ApprovalState(BaseModel):
     outcome_note: str = ""
     card_error: str | None = None
     attempts: list[DecisionAttempt] = Field(default_factory=list)
+
+    @property
+    def outcome(self) -> Verdict | None:
+        """What the request amounts to: a decision, or the policy's ``on_expiry`` once expired;
+        None while pending, and for cancelled or superseded requests and expiry that cancels."""
+        if self.status is ApprovalStatus.APPROVED:
+            return Verdict.APPROVE
+        if self.status is ApprovalStatus.REJECTED:
+            return Verdict.REJECT
+        if self.status is ApprovalStatus.EXPIRED and self.on_expiry is not ExpiryOutcome.CANCEL:
+            return Verdict(self.on_expiry.value)
+        return None
 
 
 class CardInput(BaseModel):

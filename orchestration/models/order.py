@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import BaseModel, EmailStr, Field, StringConstraints, field_validator
 
 from orchestration.models.approval import ApprovalPolicy, ApprovalState
+from orchestration.policy import PolicyDecision
 
 OrderId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
 Money = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]
@@ -87,11 +88,36 @@ def order_workflow_id(order_id: str) -> str:
 
 
 class OrderPolicy(BaseModel):
-    """When an order needs a human, and who that is; fixed when the order starts."""
+    """When an order needs a human, and who that is; fixed when the order starts.
 
+    With ``use_policy_file`` (the default) the policy file decides by amount, and ``approval``
+    only gives the channel, links and search attributes; without it, orders above
+    ``approval_threshold`` need one approval from ``approval.approvers``.
+    """
+
+    use_policy_file: bool = True
     approval_threshold: Decimal = Decimal("1000")
     confirm_above: Decimal = Decimal("10000")
     approval: ApprovalPolicy = Field(default_factory=ApprovalPolicy)
+
+
+class OrderAmendment(BaseModel):
+    """The ``amend`` signal: new items for an order that is still waiting for approval."""
+
+    items: list[OrderItem] = Field(min_length=1, max_length=100)
+    amended_by: str = Field(min_length=1, max_length=64)
+    reason: str = Field(default="", max_length=2000)
+
+
+class AmendmentRecord(BaseModel):
+    """One amendment, applied or refused: the order's audit trail of changes."""
+
+    at: datetime
+    amended_by: str
+    reason: str
+    total: Decimal
+    applied: bool
+    refusal: str | None = None
 
 
 class OrderInput(BaseModel):
@@ -212,6 +238,8 @@ class OrderStatus(BaseModel):
     tracking_number: str | None = None
     failure_reason: str | None = None
     compensations: list[str] = Field(default_factory=list)
+    policy: PolicyDecision | None = None
+    amendments: list[AmendmentRecord] = Field(default_factory=list)
 
 
 class OrderResult(BaseModel):

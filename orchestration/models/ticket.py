@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from orchestration.models.approval import ApprovalPolicy, ApprovalState
 from orchestration.models.order import Customer
+from orchestration.policy import PolicyDecision
 
 TicketId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
 
@@ -56,6 +57,9 @@ class TicketPolicy(BaseModel):
     engineering_channel: str = "engineering"
     escalation: ApprovalPolicy = Field(default_factory=ApprovalPolicy)
     search_attributes: bool = True
+    # The policy file decides whether and by whom an escalation is approved (by priority);
+    # without it, ``escalation`` names the approvers.
+    use_policy_file: bool = True
 
 
 class TicketInput(BaseModel):
@@ -111,6 +115,7 @@ class TicketStatus(BaseModel):
     escalation_reason: str | None = None
     resolution: str | None = None
     outcome_reason: str | None = None
+    policy: PolicyDecision | None = None
 
 
 class TriageInput(BaseModel):

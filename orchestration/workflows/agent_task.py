@@ -10,13 +10,14 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 from orchestration.approval import ApprovableWorkflow, activity_failure_message
+from orchestration.policy_check import check_policy
 
 with workflow.unsafe.imports_passed_through():
     from activities.agents import AgentRunner
-    from activities.policy import PolicyEngine
     from activities.slack import SlackActivities
     from orchestration.models.agent import (
         AgentFeedbackInput,
+        AgentTask,
         AgentTaskInput,
         AgentTaskOutcome,
         AgentTaskResult,
@@ -24,17 +25,16 @@ with workflow.unsafe.imports_passed_through():
     )
     from orchestration.models.approval import (
         ApprovalRequest,
+        ApprovalState,
         ApprovalStatus,
         CardField,
+        ExpiryOutcome,
         NoticeInput,
         ThreadReplyInput,
+        Verdict,
     )
-    from orchestration.policy import Effect, PolicyDecision, PolicyRequest
+    from orchestration.policy import Effect, PolicyDecision
 
-CHECK_TIMEOUT = timedelta(seconds=30)
-CHECK_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
-)
 RUN_TIMEOUT = timedelta(hours=1)
 RUN_HEARTBEAT = timedelta(seconds=30)
 RUN_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_attempts=3)
@@ -53,6 +53,7 @@ class AgentTaskWorkflow(ApprovableWorkflow):
     def __init__(self, input: AgentTaskInput) -> None:
         super().__init__()
         self._input = input
+        self._task = input.task
         self._decision: PolicyDecision | None = None
 
     @workflow.query
@@ -64,36 +65,38 @@ class AgentTaskWorkflow(ApprovableWorkflow):
     async def run(self, input: AgentTaskInput) -> AgentTaskResult:
         """Check, maybe ask, run, report."""
         task = input.task
-        decision = await workflow.execute_activity_method(
-            PolicyEngine.evaluate_policy,
-            PolicyRequest(
-                kind="agent_task",
-                tool=task.tool,
-                action=task.action,
-                target=task.target,
-                input=task.input,
-            ),
-            start_to_close_timeout=CHECK_TIMEOUT,
-            retry_policy=CHECK_RETRY,
-        )
+        decision = await check_policy(task.policy_request())
         self._decision = decision
-        workflow.upsert_memo({"policy": decision.model_dump(mode="json")})
         if decision.effect is Effect.DENY:
             await self._notice(f"Agent task {task.task_id} was denied by policy: {decision.reason}")
             return self._result(AgentTaskOutcome.DENIED, f"Denied: {decision.reason}")
         if decision.effect is Effect.REQUIRE_APPROVAL:
-            state = await self.gate.request(self._approval_request(decision))
-            if state.status is not ApprovalStatus.APPROVED:
-                result = await self._not_approved(state.status, state.reason)
+            request = self._approval_request(decision)
+            state = await self.gate.request(request)
+            while state.status is ApprovalStatus.SUPERSEDED and state.edited_by:
+                # Approved with edits while others must approve too: ask again, for the edits.
+                self._task = self._task.model_copy(update={"arguments": state.arguments or {}})
+                request = self._approval_request(decision, carried=[state.edited_by])
+                state = await self.gate.request(request)
+            if state.outcome is not Verdict.APPROVE:
+                result = await self._not_approved(state)
                 await self.gate.close()
                 return result
+            if state.arguments is not None:
+                # What the approvers approved is what runs (edits included).
+                self._task = self._task.model_copy(update={"arguments": state.arguments})
         result = await self._run_agent()
         await self.gate.close()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return result
 
+    @workflow.query
+    def task(self) -> AgentTask:
+        """The task as it runs (or will): arguments edited by an approver included."""
+        return self._task
+
     async def _run_agent(self) -> AgentTaskResult:
-        task = self._input.task
+        task = self._task
         try:
             outcome = await workflow.execute_activity_method(
                 AgentRunner.run_agent_task,
@@ -111,9 +114,12 @@ class AgentTaskWorkflow(ApprovableWorkflow):
         await self.gate.finish("Agent task completed.")
         return self._result(AgentTaskOutcome.COMPLETED, outcome.summary)
 
-    async def _not_approved(self, status: ApprovalStatus, reason: str) -> AgentTaskResult:
-        task = self._input.task
-        if status is ApprovalStatus.REJECTED:
+    async def _not_approved(self, state: ApprovalState) -> AgentTaskResult:
+        task = self._task
+        if state.outcome is Verdict.REJECT:
+            reason = state.reason
+            if state.status is ApprovalStatus.EXPIRED:
+                reason = "nobody approved in time, and the policy rejects on expiry"
             await workflow.execute_activity_method(
                 AgentRunner.give_agent_feedback,
                 AgentFeedbackInput(task=task, feedback=reason),
@@ -123,14 +129,23 @@ class AgentTaskWorkflow(ApprovableWorkflow):
             message = f"Rejected: {reason}" if reason else "Rejected"
             await self._report(f"Not run. {message} (feedback handed to {task.agent}).")
             return self._result(AgentTaskOutcome.REJECTED, message)
+        if state.status is ApprovalStatus.CANCELLED:
+            await self._report("Not run: the request was cancelled.")
+            return self._result(AgentTaskOutcome.CANCELLED, "Cancelled")
         await self._report("Not run: nobody approved in time.")
         return self._result(AgentTaskOutcome.EXPIRED, "Not approved in time")
 
-    def _approval_request(self, decision: PolicyDecision) -> ApprovalRequest:
-        task, base = self._input.task, self._input.approval
-        need = decision.approval
-        assert need is not None
+    def _approval_request(
+        self, decision: PolicyDecision, carried: list[str] | None = None
+    ) -> ApprovalRequest:
+        task, base = self._task, self._input.approval
         arguments = json.dumps(task.arguments, sort_keys=True)[:1500] or "{}"
+        policy = decision.approval_policy(base)
+        expiry = {
+            ExpiryOutcome.APPROVE: "auto-approves",
+            ExpiryOutcome.REJECT: "auto-rejects",
+            ExpiryOutcome.CANCEL: "auto-cancels",
+        }[policy.on_expiry]
         return ApprovalRequest(
             kind="agent task",
             subject_id=task.task_id,
@@ -141,19 +156,15 @@ class AgentTaskWorkflow(ApprovableWorkflow):
                 CardField(label="Target", value=task.target),
                 CardField(label="Arguments", value=arguments),
                 CardField(label="Input", value=task.input or "(none)"),
-                CardField(label="Policy", value=f"{decision.rule} (version {decision.version})"),
             ],
             requester=task.requested_by,
             requester_label=self._input.requester_label,
-            expiry_effect="is not run",
-            policy=base.model_copy(
-                update={
-                    "approvers": list(need.approvers),
-                    "approvals_required": need.approvals,
-                    "timeout": need.deadline,
-                    "reminder_before": need.reminder,
-                }
-            ),
+            expiry_effect=expiry,
+            policy=policy,
+            arguments=dict(task.arguments),
+            approvals=list(carried or []),
+            policy_rule=decision.rule,
+            policy_version=decision.version,
         )
 
     async def _report(self, text: str) -> None:
@@ -165,7 +176,7 @@ class AgentTaskWorkflow(ApprovableWorkflow):
                 ThreadReplyInput(channel=state.channel, thread_ts=state.message_ts, text=text),
             )
         else:
-            await self._notice(f"Agent task {self._input.task.task_id}: {text}")
+            await self._notice(f"Agent task {self._task.task_id}: {text}")
 
     async def _notice(self, text: str) -> None:
         await self._send(
@@ -188,7 +199,7 @@ class AgentTaskWorkflow(ApprovableWorkflow):
     def _result(self, outcome: AgentTaskOutcome, message: str) -> AgentTaskResult:
         assert self._decision is not None
         return AgentTaskResult(
-            task_id=self._input.task.task_id,
+            task_id=self._task.task_id,
             outcome=outcome,
             message=message,
             decision=self._decision,

@@ -13,20 +13,29 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 from orchestration.approval import ApprovableWorkflow, activity_failure_message
+from orchestration.policy_check import POLICY_FILE_PATCH, check_policy
 
 with workflow.unsafe.imports_passed_through():
+    from pydantic import ValidationError
+
     from activities.orders import OrderServices
     from orchestration import search_attributes as sa
     from orchestration.models.approval import (
+        ApprovalPolicy,
         ApprovalRequest,
+        ApprovalState,
         ApprovalStatus,
         CardField,
         ConfirmText,
+        Verdict,
     )
     from orchestration.models.order import (
+        AmendmentRecord,
         DeliveryInput,
         DeliveryResult,
         EmailInput,
+        Order,
+        OrderAmendment,
         OrderInput,
         OrderResult,
         OrderStatus,
@@ -36,8 +45,10 @@ with workflow.unsafe.imports_passed_through():
         ReleaseInput,
         ReserveInput,
     )
+    from orchestration.policy import Effect, PolicyDecision, PolicyRequest
 
 STATUS_MEMO_KEY = "status"
+AMENDABLE_STEPS = (OrderStep.RECEIVED, OrderStep.VALIDATING, OrderStep.AWAITING_APPROVAL)
 STEP_TIMEOUT = timedelta(seconds=30)
 STEP_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
@@ -72,6 +83,7 @@ class OrderWorkflow(ApprovableWorkflow):
         super().__init__()
         order = input.order
         self._input = input
+        self._order = order
         self._status = OrderStatus(
             order_id=order.order_id,
             total=order.total,
@@ -105,7 +117,7 @@ class OrderWorkflow(ApprovableWorkflow):
         return result
 
     async def _process(self) -> OrderResult:
-        order = self._input.order
+        order = self._order
         self._set_step(OrderStep.VALIDATING)
         try:
             await workflow.execute_activity_method(
@@ -117,16 +129,32 @@ class OrderWorkflow(ApprovableWorkflow):
         except ActivityError as err:
             return self._fail(f"invalid order: {activity_failure_message(err)}")
 
-        if self._status.needs_approval:
+        approval = self._input.policy.approval
+        use_file = self._input.policy.use_policy_file and workflow.patched(POLICY_FILE_PATCH)
+        while True:
+            if use_file:
+                revision = len(self._status.amendments)
+                decision = await self._check_policy()
+                if len(self._status.amendments) != revision:
+                    continue  # amended during the check: check the new items instead
+                if decision.effect is Effect.DENY:
+                    return self._deny(decision)
+                if decision.effect is Effect.REQUIRE_APPROVAL:
+                    approval = decision.approval_policy(self._input.policy.approval)
+            if not self._status.needs_approval:
+                break
             self._set_step(OrderStep.AWAITING_APPROVAL)
             try:
-                state = await self.gate.request(self._approval_request())
+                state = await self.gate.request(self._approval_request(approval))
             except ActivityError as err:
                 return self._fail(f"approval card not posted: {activity_failure_message(err)}")
-            if state.status is not ApprovalStatus.APPROVED:
-                result = self._cancel(state.status)
+            if state.status is ApprovalStatus.SUPERSEDED:
+                continue  # amended while waiting: check again, and ask again on a new card
+            if state.outcome is not Verdict.APPROVE:
+                result = self._cancel(state)
                 await self.gate.finish("Order cancelled.")
                 return result
+            break
 
         try:
             delivery = await self._fulfil()
@@ -141,9 +169,56 @@ class OrderWorkflow(ApprovableWorkflow):
         )
         return self._result("Order processed successfully", delivery)
 
+    @workflow.signal
+    def amend(self, amendment: OrderAmendment) -> None:
+        """New items while the order waits for approval: the card is superseded and the
+        order is checked and asked about again. Refused (and recorded) at any other step."""
+        total = sum((item.subtotal for item in amendment.items), Decimal("0"))
+        record = AmendmentRecord(
+            at=workflow.now(),
+            amended_by=amendment.amended_by,
+            reason=amendment.reason,
+            total=total,
+            applied=False,
+        )
+        self._status.amendments.append(record)
+        if self._status.step not in AMENDABLE_STEPS:
+            record.refusal = f"the order is {self._status.step.value.replace('_', ' ')}"
+            self._publish_status()
+            return
+        try:
+            order = Order.model_validate(
+                {**self._order.model_dump(), "items": [i.model_dump() for i in amendment.items]}
+            )
+        except ValidationError as err:
+            record.refusal = "; ".join(str(e["msg"]) for e in err.errors())
+            self._publish_status()
+            return
+        record.applied = True
+        self._order = order
+        self._status.total = order.total
+        if not self._input.policy.use_policy_file:
+            self._status.needs_approval = order.total > self._input.policy.approval_threshold
+        total_text = money(order.total, order.currency)
+        self.gate.supersede(amendment.amended_by, f"The order is now {total_text}.")
+        self._publish_status()
+
+    async def _check_policy(self) -> PolicyDecision:
+        decision = await check_policy(PolicyRequest(kind="order", amount=self._order.total))
+        self._status.policy = decision
+        self._status.needs_approval = decision.effect is Effect.REQUIRE_APPROVAL
+        self._publish_status()
+        return decision
+
+    def _deny(self, decision: PolicyDecision) -> OrderResult:
+        reason = f"denied by policy rule {decision.rule}: {decision.reason}"
+        self._status.failure_reason = reason
+        self._set_step(OrderStep.CANCELLED)
+        return self._result(f"Order cancelled: {reason}", None)
+
     async def _fulfil(self) -> DeliveryResult:
         """Payment, inventory, delivery, email; each success registers its compensation."""
-        order = self._input.order
+        order = self._order
         self._set_step(OrderStep.CHARGING_PAYMENT)
         payment = await self._step(
             OrderServices.process_payment,
@@ -224,8 +299,8 @@ class OrderWorkflow(ApprovableWorkflow):
             await undo()
             self._status.compensations.append(name)
 
-    def _approval_request(self) -> ApprovalRequest:
-        order, policy = self._input.order, self._input.policy
+    def _approval_request(self, approval: ApprovalPolicy) -> ApprovalRequest:
+        order, policy = self._order, self._input.policy
         total = money(order.total, order.currency)
         address = order.shipping_address
         items = ", ".join(f"{i.quantity} x {i.name}" for i in order.items[:5])
@@ -253,14 +328,19 @@ class OrderWorkflow(ApprovableWorkflow):
             requester_label=self._input.requester_label,
             expiry_effect="auto-cancels",
             confirm=confirm,
-            policy=policy.approval,
+            policy=approval,
+            policy_rule=self._status.policy.rule if self._status.policy else None,
+            policy_version=self._status.policy.version if self._status.policy else None,
         )
 
     def _set_step(self, step: OrderStep) -> None:
         self._status.step = step
-        workflow.upsert_memo({STATUS_MEMO_KEY: self._status.model_dump(mode="json")})
+        self._publish_status()
         if self._indexed:
             workflow.upsert_search_attributes([sa.STEP.value_set(step.value)])
+
+    def _publish_status(self) -> None:
+        workflow.upsert_memo({STATUS_MEMO_KEY: self._status.model_dump(mode="json")})
 
     def _fail(self, reason: str) -> OrderResult:
         self._status.failure_reason = reason
@@ -268,10 +348,13 @@ class OrderWorkflow(ApprovableWorkflow):
         workflow.logger.info("order failed: %s", reason)
         return self._result(f"Order failed: {reason}", None)
 
-    def _cancel(self, status: ApprovalStatus) -> OrderResult:
+    def _cancel(self, state: ApprovalState) -> OrderResult:
+        status = state.status
         reason = (
             "approval expired" if status is ApprovalStatus.EXPIRED else f"approval {status.value}"
         )
+        if state.outcome is Verdict.REJECT and status is ApprovalStatus.EXPIRED:
+            reason += "; the policy rejects on expiry"
         self._status.failure_reason = reason
         self._set_step(OrderStep.CANCELLED)
         return self._result(f"Order cancelled: {reason}", None)

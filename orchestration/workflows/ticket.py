@@ -11,16 +11,20 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ChildWorkflowError
 
 from orchestration.approval import ApprovableWorkflow, activity_failure_message
+from orchestration.policy_check import POLICY_FILE_PATCH, check_policy
 from orchestration.workflows.triage import PROGRESS_SIGNAL, TRIAGE_WORKFLOWS, TriageWorkflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.slack import SlackActivities
     from orchestration import search_attributes as sa
     from orchestration.models.approval import (
+        ApprovalPolicy,
         ApprovalRequest,
         ApprovalStatus,
         CardField,
+        ExpiryOutcome,
         NoticeInput,
+        Verdict,
     )
     from orchestration.models.ticket import (
         PauseInput,
@@ -32,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
         TriageOutcome,
         TriageResult,
     )
+    from orchestration.policy import Effect, PolicyRequest
 
 STATUS_MEMO_KEY = "status"
 NOTICE_TIMEOUT = timedelta(seconds=20)
@@ -141,14 +146,22 @@ class TicketWorkflow(ApprovableWorkflow):
         self._status.escalation_reason = reason
         await workflow.wait_condition(lambda: not self._paused)
         self._set_step(TicketStep.AWAITING_ESCALATION)
-        state = await self.gate.request(self._escalation_request(reason))
-        if state.status is ApprovalStatus.APPROVED:
-            await self._notify_engineering(reason, state.decided_by or "someone")
-            self._set_step(TicketStep.ESCALATED)
-            await self.gate.finish(
-                f"Escalated to engineering (#{self._input.policy.engineering_channel} notified)."
+        approval = self._input.policy.escalation
+        if self._input.policy.use_policy_file and workflow.patched(POLICY_FILE_PATCH):
+            ticket = self._input.ticket
+            decision = await check_policy(
+                PolicyRequest(kind="ticket", priority=ticket.priority.value)
             )
-            return self._result(f"Escalated to engineering: {reason}")
+            self._status.policy = decision
+            self._publish()
+            if decision.effect is Effect.DENY:
+                return self._stay_with_support(f"escalation denied by policy: {decision.reason}")
+            if decision.effect is Effect.ALLOW:
+                return await self._escalated(reason, f"policy rule {decision.rule}")
+            approval = decision.approval_policy(approval)
+        state = await self.gate.request(self._escalation_request(reason, approval))
+        if state.outcome is Verdict.APPROVE:
+            return await self._escalated(reason, state.decided_by or "the policy on expiry")
         why = (
             "escalation expired"
             if state.status is ApprovalStatus.EXPIRED
@@ -156,9 +169,21 @@ class TicketWorkflow(ApprovableWorkflow):
                 f"escalation {state.status.value}" + (f": {state.reason}" if state.reason else "")
             )
         )
+        result = self._stay_with_support(why)
+        await self.gate.finish("Stays with support.")
+        return result
+
+    async def _escalated(self, reason: str, approver: str) -> TicketResult:
+        await self._notify_engineering(reason, approver)
+        self._set_step(TicketStep.ESCALATED)
+        await self.gate.finish(
+            f"Escalated to engineering (#{self._input.policy.engineering_channel} notified)."
+        )
+        return self._result(f"Escalated to engineering: {reason}")
+
+    def _stay_with_support(self, why: str) -> TicketResult:
         self._status.outcome_reason = why
         self._set_step(TicketStep.WITH_SUPPORT)
-        await self.gate.finish("Stays with support.")
         return self._result(f"Stays with support ({why})")
 
     async def _notify_engineering(self, reason: str, approver: str) -> None:
@@ -181,7 +206,7 @@ class TicketWorkflow(ApprovableWorkflow):
                 f"engineering not notified: {activity_failure_message(err)}"
             )
 
-    def _escalation_request(self, reason: str) -> ApprovalRequest:
+    def _escalation_request(self, reason: str, approval: ApprovalPolicy) -> ApprovalRequest:
         ticket = self._input.ticket
         opened = ticket.opened_at or workflow.info().start_time
         customer = f"{ticket.customer.name} ({ticket.customer.email})"
@@ -200,8 +225,14 @@ class TicketWorkflow(ApprovableWorkflow):
             ],
             requester=ticket.requested_by,
             requester_label=self._input.requester_label,
-            expiry_effect="stays with support",
-            policy=self._input.policy.escalation,
+            expiry_effect=(
+                "auto-escalates"
+                if approval.on_expiry is ExpiryOutcome.APPROVE
+                else "stays with support"
+            ),
+            policy=approval,
+            policy_rule=self._status.policy.rule if self._status.policy else None,
+            policy_version=self._status.policy.version if self._status.policy else None,
         )
 
     def _set_step(self, step: TicketStep) -> None:

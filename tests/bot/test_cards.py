@@ -11,12 +11,16 @@ from slack_sdk.models.views import View
 
 from bot.cards import (
     APPROVE_ACTION,
+    ARGUMENTS_BLOCK,
+    EDIT_ACTION,
     MAX_MESSAGE_BLOCKS,
     REJECT_ACTION,
     approval_card,
     decision_value,
+    edit_modal,
     escape,
     parse_decision_value,
+    parse_edited_arguments,
     reject_modal,
     reminder_text,
 )
@@ -28,6 +32,7 @@ from orchestration.models.approval import (
     CardInput,
     ConfirmText,
     DecisionSource,
+    ExpiryOutcome,
 )
 
 NOW = datetime(2026, 11, 21, 14, 0, tzinfo=UTC)
@@ -126,6 +131,23 @@ def test_confirm_dialog_only_when_asked() -> None:
         ),
         (ApprovalStatus.EXPIRED, {}, "*Expired* at 14:05 UTC: nobody decided in time."),
         (ApprovalStatus.CANCELLED, {"decided_at": NOW}, "*Cancelled* at 14:00 UTC."),
+        (
+            ApprovalStatus.EXPIRED,
+            {"on_expiry": ExpiryOutcome.REJECT},
+            "*Expired* at 14:05 UTC: nobody decided in time. The policy rejects it on expiry.",
+        ),
+        (
+            ApprovalStatus.SUPERSEDED,
+            {"decided_by": "U0REQUEST1", "decided_at": NOW},
+            "*Superseded* at 14:00 UTC: <@U0REQUEST1> changed the request while it waited; "
+            "a new card asks again.",
+        ),
+        (
+            ApprovalStatus.SUPERSEDED,
+            {"decided_by": "U0APPROVE2", "edited_by": "U0APPROVE2", "decided_at": NOW},
+            "*Superseded* at 14:00 UTC: <@U0APPROVE2> approved it with edits; a new card asks "
+            "again for the edited request.",
+        ),
     ],
 )
 def test_terminal_cards_have_no_buttons_and_say_who_when_why(
@@ -159,3 +181,45 @@ def test_reminder_mentions_approvers_and_deadline() -> None:
     text = reminder_text(card().state)
     assert "<@U0APPROVE1>, <@U0APPROVE2>" in text
     assert "14:05 UTC" in text
+
+
+def test_editable_requests_offer_approve_with_edits_and_a_valid_modal() -> None:
+    editable = card(arguments={"replicas": 3}, policy_rule="prod", policy_version="abc123")
+    message = approval_card(editable)
+    assert_valid_blocks(message.blocks)
+    assert [b["action_id"] for b in buttons(message.blocks)] == [
+        APPROVE_ACTION,
+        EDIT_ACTION,
+        REJECT_ACTION,
+    ]
+    assert "Policy: prod (version abc123)" in str(message.blocks)
+    view = edit_modal("{}", "Scale prod-web", {"replicas": 3, "zone": "eu"})
+    assert View(**view).to_dict()["callback_id"] == "approval_edit_arguments"
+    field = next(b for b in view["blocks"] if b.get("block_id") == ARGUMENTS_BLOCK)
+    assert field["element"]["initial_value"] == '{\n  "replicas": 3,\n  "zone": "eu"\n}'
+
+
+def test_edited_arguments_must_be_a_json_object() -> None:
+    assert parse_edited_arguments('{"replicas": 2}') == {"replicas": 2}
+    assert parse_edited_arguments("[]") == 'Arguments must be a JSON object, e.g. {"replicas": 3}.'
+    error = parse_edited_arguments("{")
+    assert isinstance(error, str) and error.startswith("Not valid JSON")
+
+
+def test_approved_with_edits_shows_what_runs_and_escalation_shows_on_pending_cards() -> None:
+    approved = card(
+        ApprovalStatus.APPROVED,
+        decided_by="U0APPROVE1",
+        decided_at=NOW,
+        edited_by="U0APPROVE1",
+        arguments={"replicas": 2},
+    )
+    message = approval_card(approved)
+    assert_valid_blocks(message.blocks)
+    text = str(message.blocks)
+    assert "*Approved* with edits by <@U0APPROVE1>" in text
+    assert '{"replicas": 2}' in text
+    escalated = card(escalated_at=NOW + timedelta(minutes=2), escalated_to=["U0OPERATR1"])
+    pending = approval_card(escalated)
+    assert_valid_blocks(pending.blocks)
+    assert "Escalated at 14:02 UTC: <@U0OPERATR1> may decide too." in str(pending.blocks)

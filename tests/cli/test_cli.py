@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
-from temporalio.testing import WorkflowEnvironment
 
 from orchestration.approval import ApprovableWorkflow
 from orchestration.models.approval import ApprovalStatus, DecisionSource
@@ -49,20 +45,6 @@ async def chatops(*args: str, env: dict[str, str]) -> Run:
     return run
 
 
-@pytest.fixture
-def cli_env(env: WorkflowEnvironment, stack: Stack, tmp_path: Path) -> dict[str, str]:
-    """The environment a user would set: Temporal's address, the stack's task queue."""
-    target = env.client.service_client.config.target_host
-    variables = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CHATOPS_"))}
-    variables.update(
-        TEMPORAL_ADDRESS=target,
-        CHATOPS_TASK_QUEUE=stack.task_queue,
-        CHATOPS_DATA_DIR=str(tmp_path / "data"),
-        CHATOPS_APPROVERS=f"{APPROVER_ID}",
-    )
-    return variables
-
-
 async def test_start_order_prints_the_workflow_id_and_posts_a_card(
     stack: Stack, cli_env: dict[str, str]
 ) -> None:
@@ -70,7 +52,7 @@ async def test_start_order_prints_the_workflow_id_and_posts_a_card(
     assert run.code == 0, run.err
     workflow_id = run.out.strip()
     assert workflow_id.startswith("order-ORD-")
-    assert "needs approval" in run.err
+    assert "needs 1 approval(s) (rule orders-over-1000, policy version " in run.err
     card = await stack.card()
     assert workflow_id in str(card["blocks"])
     small = await chatops("start", "order", "--example", "small", env=cli_env)
@@ -219,3 +201,60 @@ async def test_start_ticket_examples_and_files(
     assert f"error: {bad} is not a valid ticket:" in run.err
     for field in ("subject", "priority", "customer"):
         assert f"  {field}: " in run.err
+
+
+async def test_amend_supersedes_the_card_and_is_refused_once_decided(
+    stack: Stack, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    run = await chatops("start", "order", "--example", "large", env=cli_env)
+    workflow_id = run.out.strip()
+    first = await stack.card()
+    items = tmp_path / "items.json"
+    items.write_text(
+        json.dumps(
+            {"items": [{"sku": "LAPTOP-13", "name": "Laptop", "quantity": 1, "unit_price": "1299"}]}
+        )
+    )
+    amended = await chatops(
+        "amend", workflow_id, "--file", str(items), "--reason", "13in", env=cli_env
+    )
+    assert amended.code == 0, amended.err
+    assert (
+        amended.out.strip()
+        == f"{workflow_id}: amended to $1,299.00; a new card asks for approval again."
+    )
+    messages = await assert_eventually(stack.messages, lambda m: len(m) == 2, what="a new card")
+    assert "$1,299.00" in messages[1]["text"]
+    old = await assert_eventually(
+        lambda: stack.sim.message(APPROVALS_CHANNEL_ID, first["ts"]),
+        lambda m: m["text"].startswith("Superseded"),
+        what="the old card superseded",
+    )
+    assert "changed the request while it waited" in str(old["blocks"])
+
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"items": [{"sku": "X", "quantity": 0}]}))
+    refused = await chatops("amend", workflow_id, "--file", str(bad), env=cli_env)
+    assert refused.code == 1
+    assert "is not a valid amendment" in refused.err and "items.0.quantity" in refused.err
+
+    approve = await chatops("approve", workflow_id, "--as", APPROVER_ID, env=cli_env)
+    assert approve.code == 0, approve.err
+    handle = stack.client.get_workflow_handle(workflow_id, result_type=OrderResult)
+    assert (await handle.result()).step is OrderStep.COMPLETED
+    late = await chatops("amend", workflow_id, "--file", str(items), env=cli_env)
+    assert late.code == 1
+    assert late.err.strip() == f"error: {workflow_id} has ended (completed); it cannot be amended"
+    unknown = await chatops("amend", "order-NOPE", "--file", str(items), env=cli_env)
+    assert unknown.err.strip() == "error: No workflow order-NOPE."
+
+
+async def test_worker_refuses_a_broken_policy_file(cli_env: dict[str, str], tmp_path: Path) -> None:
+    broken = tmp_path / "policy.yml"
+    broken.write_text(
+        "rules:\n  - name: x\n    when: {kind: order}\n    allow: true\n    deny: frozen\n"
+    )
+    run = await chatops("worker", env={**cli_env, "CHATOPS_POLICY_FILE": str(broken)})
+    assert run.code == 1
+    assert run.err.startswith(f"error: {broken}: invalid policy:")
+    assert "rules.0: Value error, give exactly one of allow, deny, require_approval" in run.err

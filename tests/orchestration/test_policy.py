@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.models.approval import ApprovalPolicy, ExpiryOutcome
 from orchestration.policy import (
     Effect,
     PolicyDecision,
@@ -125,6 +126,17 @@ def test_the_version_changes_with_the_content() -> None:
             "rules:\n  - {name: x, when: {kind: order, colour: red}, allow: true}",
             "rules.0.when.colour: Extra inputs are not permitted",
         ),
+        (
+            "rules:\n  - {name: x, when: {kind: order}, require_approval: "
+            "{approvers: [U1], deadline: 5m, escalate: {after: 5m, approvers: [U2]}}}",
+            "rules.0.require_approval: Value error, escalate.after (0:05:00) must be shorter "
+            "than the deadline (0:05:00)",
+        ),
+        (
+            "rules:\n  - {name: x, when: {kind: order}, require_approval: "
+            "{approvers: [U1], on_expiry: maybe}}",
+            "rules.0.require_approval.on_expiry: Input should be 'approve', 'reject' or 'cancel'",
+        ),
     ],
 )
 def test_bad_policy_files_are_refused_with_file_field_and_reason(
@@ -166,3 +178,21 @@ async def test_the_activity_rereads_the_file_so_edits_apply_without_restart(
     path.write_text("rules: nope\n")
     with pytest.raises(ApplicationError, match="invalid policy"):
         await env.run(engine.evaluate_policy, request)
+
+
+def test_a_decision_becomes_the_gate_policy_keeping_channel_and_links() -> None:
+    decision = repo_decision(kind="agent_task", action="restart", target="prod-us")
+    base = ApprovalPolicy(channel="ops", temporal_ui_url="http://ui", search_attributes=False)
+    gate = decision.approval_policy(base)
+    assert (gate.channel, gate.temporal_ui_url, gate.search_attributes) == (
+        "ops",
+        "http://ui",
+        False,
+    )
+    assert gate.approvers == ["U0APPROVE1", "U0APPROVE2"] and gate.approvals_required == 2
+    assert (gate.timeout, gate.reminder_before) == (timedelta(minutes=30), timedelta(minutes=5))
+    assert (gate.escalate_after, gate.escalate_to) == (timedelta(minutes=15), ["U0OPERATR1"])
+    assert gate.on_expiry is ExpiryOutcome.REJECT
+    allowed = repo_decision(kind="order", amount="5")
+    with pytest.raises(ValueError, match="does not require approval"):
+        allowed.approval_policy(base)

@@ -2,7 +2,8 @@
 
 Ack first; then check the clicker and the request's state (``describe()``, which works with
 no worker running) so a click that cannot win is answered at once; then signal. Reject opens
-a modal for the reason; the decision is sent when the modal is submitted.
+a modal for the reason, Approve with edits a modal with the arguments; the decision is sent
+when the modal is submitted.
 """
 
 from __future__ import annotations
@@ -13,7 +14,14 @@ from typing import Any
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.cards import parse_decision_value, reject_modal
+from bot.cards import (
+    MAX_INPUT_LENGTH,
+    arguments_json,
+    edit_modal,
+    parse_decision_value,
+    reject_modal,
+)
+from bot.context import tell
 from bot.listeners.decide import submit_decision
 from orchestration.models.approval import DecisionInput, DecisionSource, Verdict
 
@@ -61,3 +69,31 @@ async def reject_clicked(
         {"workflow_id": workflow_id, "request_id": state.request_id, "channel": channel}
     )
     await client.views_open(trigger_id=body["trigger_id"], view=reject_modal(metadata, state.title))
+
+
+async def edit_clicked(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
+) -> None:
+    """Approve with edits: check, then open the modal with the arguments to change."""
+    await ack()
+    workflow_id, decision = click_decision(body, Verdict.APPROVE)
+    decision.arguments = {}  # checked as an edit: refused when there is nothing to edit
+    channel = card_channel(body)
+    state = await submit_decision(client, context, workflow_id, decision, channel, signal=False)
+    if state is None:
+        return
+    current = arguments_json(state.arguments or {})
+    if len(current) > MAX_INPUT_LENGTH:
+        await tell(
+            client,
+            channel,
+            decision.user_id,
+            f"These arguments are too long to edit in Slack ({len(current)} characters, at most "
+            f"{MAX_INPUT_LENGTH}); approve or reject them as they are. Nothing was changed.",
+        )
+        return
+    metadata = json.dumps(
+        {"workflow_id": workflow_id, "request_id": state.request_id, "channel": channel}
+    )
+    view = edit_modal(metadata, state.title, state.arguments or {})
+    await client.views_open(trigger_id=body["trigger_id"], view=view)

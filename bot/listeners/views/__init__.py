@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.cards import REJECT_VIEW
+from bot.cards import EDIT_VIEW, REJECT_VIEW
+from bot.listeners.views.edit_arguments import edited_arguments_submitted
 from bot.listeners.views.reject_reason import reject_reason_submitted
 
 
 def register(app: AsyncApp) -> None:
-    """Attach the reject-reason modal's listener."""
+    """Attach the modals' listeners."""
     app.view(REJECT_VIEW)(reject_reason_submitted)
+    app.view(EDIT_VIEW)(edited_arguments_submitted)
