@@ -26,14 +26,21 @@ class AgentRunner:
     steps: int = 3
     ran: list[RunAgentInput] = field(default_factory=list)
     feedback: list[AgentFeedbackInput] = field(default_factory=list)
+    started: list[RunAgentInput] = field(default_factory=list)
+    cancelled: list[RunAgentInput] = field(default_factory=list)
 
     @activity.defn
     async def run_agent_task(self, run: RunAgentInput) -> RunAgentResult:
         """Run the task step by step, heartbeating so cancellation reaches it."""
         task = run.task
-        for step in range(self.steps):
-            activity.heartbeat(step)
-            await asyncio.sleep(STEP_SECONDS)
+        self.started.append(run)
+        try:
+            for step in range(self.steps):
+                activity.heartbeat(step)
+                await asyncio.sleep(STEP_SECONDS)
+        except asyncio.CancelledError:
+            self.cancelled.append(run)  # a real agent would stop its tool here
+            raise
         if task.tool == "broken":
             raise ApplicationError(
                 f"tool {task.tool} failed", type="ToolFailed", non_retryable=True

@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, CancelledError
+from temporalio.workflow import ActivityCancellationType
 
 from orchestration.approval import ApprovableWorkflow, activity_failure_message
 from orchestration.policy_check import check_policy
@@ -36,7 +37,8 @@ with workflow.unsafe.imports_passed_through():
     from orchestration.policy import Effect, PolicyDecision
 
 RUN_TIMEOUT = timedelta(hours=1)
-RUN_HEARTBEAT = timedelta(seconds=30)
+# Short, so a cancellation reaches the agent within seconds (heartbeats are throttled to 80%).
+RUN_HEARTBEAT = timedelta(seconds=5)
 RUN_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_attempts=3)
 NOTE_TIMEOUT = timedelta(seconds=20)
 NOTE_RETRY = RetryPolicy(
@@ -104,8 +106,16 @@ class AgentTaskWorkflow(ApprovableWorkflow):
                 start_to_close_timeout=RUN_TIMEOUT,
                 heartbeat_timeout=RUN_HEARTBEAT,
                 retry_policy=RUN_RETRY,
+                cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
             )
         except ActivityError as err:
+            if isinstance(err.cause, CancelledError):
+                # The workflow was cancelled and the agent has stopped: say so, then end as
+                # cancelled (re-raising a cancellation marks the workflow cancelled).
+                message = "Agent task cancelled while it ran; the agent stopped."
+                await self._report(message)
+                await self.gate.finish(message)
+                raise
             message = f"Agent task failed: {activity_failure_message(err)}"
             await self._report(message)
             await self.gate.finish(message)

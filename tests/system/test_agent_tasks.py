@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from temporalio.client import WorkflowHandle
+import pytest
+from temporalio.client import WorkflowFailureError, WorkflowHandle
+from temporalio.exceptions import CancelledError
 
 from bot.cards import APPROVE_ACTION
 from orchestration.approval import ApprovableWorkflow
@@ -96,3 +98,18 @@ async def test_rejection_feedback_reaches_the_agent(stack: Stack) -> None:
     assert result.decision.rule == "agent-destructive-actions"
     assert [f.feedback for f in stack.agents.feedback] == ["delete only rows older than 90 days"]
     assert stack.agents.ran == []
+
+
+async def test_cancelling_a_running_task_stops_the_agent_and_says_so(stack: Stack) -> None:
+    stack.agents.steps = 600  # about a minute of work
+    handle = await start(stack, tool="search", action="read", target="docs")
+    await assert_eventually(lambda: stack.agents.started, bool, what="the agent at work")
+    await handle.cancel()
+    with pytest.raises(WorkflowFailureError) as failed:
+        await handle.result()
+    assert isinstance(failed.value.cause, CancelledError)
+    task_id = handle.id.removeprefix("agent-task-")
+    assert [r.task.task_id for r in stack.agents.cancelled] == [task_id]
+    assert stack.agents.ran == []
+    texts = [m["text"] for m in stack.sim.messages(APPROVALS_CHANNEL_ID)]
+    assert texts == [f"Agent task {task_id}: Agent task cancelled while it ran; the agent stopped."]
