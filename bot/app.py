@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -16,17 +17,28 @@ from temporalio.client import Client
 from bot.context import attach_temporal, tell
 from bot.hooks import AGENT_TASKS_PATH, AgentTaskHook
 from bot.listeners import register_all
+from bot.listeners.commands import attach_command_settings
 from bot.metrics import REGISTRY, REQUESTS
+from commands.replies import CommandSettings
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
+SAMPLES_PATH = "/samples"
+SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
 
 
-def build_app(web_client: AsyncWebClient, signing_secret: str, temporal: Client) -> AsyncApp:
-    """The Bolt app with every listener; Slack calls go through ``web_client``."""
+def build_app(
+    web_client: AsyncWebClient,
+    signing_secret: str,
+    temporal: Client,
+    commands: CommandSettings | None = None,
+) -> AsyncApp:
+    """The Bolt app with every listener; Slack calls go through ``web_client``; ``commands``
+    configures the slash commands (operators, task queue, UI link, scrape sources)."""
     # The token lives in web_client; Bolt calls auth.test lazily, on the first request.
     app = AsyncApp(client=web_client, signing_secret=signing_secret)
     attach_temporal(app, temporal)
+    attach_command_settings(app, commands or CommandSettings())
     register_all(app)
 
     @app.error
@@ -70,6 +82,8 @@ def build_web_app(app: AsyncApp, agent_tasks: AgentTaskHook | None = None) -> we
     web_app.router.add_post(EVENTS_PATH, slack_events)
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/metrics", metrics)
+    # Sample pages, so the scrape schedule has something to fetch with no network.
+    web_app.router.add_static(SAMPLES_PATH, SAMPLES_DIR, show_index=False)
     if agent_tasks is not None:
         web_app.router.add_post(AGENT_TASKS_PATH, agent_tasks.handle)
     return web_app

@@ -12,6 +12,7 @@ from temporalio.client import Client
 
 from bot.app import EVENTS_PATH, build_app, build_web_app
 from bot.hooks import AGENT_TASKS_PATH, AgentTaskHook
+from commands.replies import CommandSettings
 from orchestration.settings import Settings
 from orchestration.starts import ui_url
 
@@ -27,7 +28,13 @@ def bot_web_client(settings: Settings) -> AsyncWebClient:
 
 async def run_bot(settings: Settings, temporal: Client, stop: asyncio.Event) -> None:
     """Serve Slack traffic until ``stop`` is set."""
-    app = build_app(bot_web_client(settings), settings.signing_secret(), temporal)
+    commands = CommandSettings(
+        operators=tuple(settings.effective_operators),
+        task_queue=settings.task_queue,
+        ui_url=ui_url(settings),
+        scrape=settings.scrape_input(),
+    )
+    app = build_app(bot_web_client(settings), settings.signing_secret(), temporal, commands)
     web_app = build_web_app(app, AgentTaskHook(temporal, settings, ui_url(settings)))
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()

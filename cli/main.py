@@ -76,6 +76,14 @@ def build_parser() -> argparse.ArgumentParser:
         one.add_argument("--requester", help=f"Slack user id of whoever {requester}")
         one.set_defaults(role=f"start-{kind}")
 
+    for surface, text in (
+        ("workflow", "workflow status, lists, history, cancel (as /workflow; try: help)"),
+        ("schedule", "list, pause, trigger and change schedules (as /schedule; try: help)"),
+    ):
+        chat = commands.add_parser(surface, help=text, add_help=False)
+        chat.add_argument("words", nargs=argparse.REMAINDER, help="the command, e.g. help")
+        chat.set_defaults(role="chat-command", surface=surface)
+
     amend = commands.add_parser(
         "amend", help="change the items of an order that waits for approval (asks again)"
     )
@@ -105,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 async def run(args: argparse.Namespace, settings: Settings) -> None:
     """Dispatch one parsed command."""
-    from cli import agent_tasks, amend, orders, processes, tickets
+    from cli import agent_tasks, amend, chat_commands, orders, processes, tickets
 
     role = args.role
     if role == "up":
@@ -131,6 +139,10 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
         outlook = agent_tasks.task_outlook(settings, task)
         client = await connect(settings)
         await agent_tasks.cmd_start_agent_task(client, settings, task, outlook, ui_url(settings))
+    elif role == "chat-command":
+        command = chat_commands.parse_chat_command(args.surface, args.words)
+        client = await connect(settings)
+        await chat_commands.cmd_chat_command(client, settings, command)
     elif role == "amend":
         client = await connect(settings)
         await amend.cmd_amend(client, args.workflow_id, args.file, args.reason, args.as_user)
@@ -151,8 +163,13 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as err:
         print(f"error: {describe_validation_error('invalid settings', err)}", file=sys.stderr)
         return 2
+    from cli.chat_commands import UsageFailure
+
     try:
         asyncio.run(run(args, settings))
+    except UsageFailure as err:
+        print(err, file=sys.stderr)
+        return 2
     except (CliError, TemporalUnavailable, EmbeddedServerError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -27,16 +27,17 @@ from pydantic import (
     model_validator,
 )
 
+from orchestration.durations import duration_from_text
 from orchestration.models.approval import ApprovalPolicy, ExpiryOutcome
 
 NonEmpty = Annotated[str, Field(min_length=1)]
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def parse_duration(value: object) -> object:
-    """``90s``, ``5m``, ``2h``, ``1d`` as well as seconds or ISO 8601 (``PT5M``)."""
-    if isinstance(value, str) and value[-1:] in _UNITS and value[:-1].strip().isdigit():
-        return timedelta(seconds=int(value[:-1]) * _UNITS[value[-1]])
+    """``90s``, ``5m``, ``2h``, ``1d``, ``1h30m`` as well as seconds or ISO 8601 (``PT5M``)."""
+    if isinstance(value, str):
+        parsed = duration_from_text(value)
+        return value if parsed is None else parsed
     return value
 
 

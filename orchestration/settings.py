@@ -15,11 +15,15 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from orchestration.durations import duration_from_text
+from orchestration.models.scrape import ScrapeInput
 from slacksim import seed
 
 SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_TASK_QUEUE = "chatops"
 DEFAULT_POLICY_FILE = Path("policy.yml")
+# Pages the bot serves under /samples/, scraped by default so the scrape job works offline.
+SAMPLE_PAGES = ("status.html", "prices.html")
 
 # Identities the local Slack stand-in seeds are the defaults when no workspace is set up.
 STANDIN_REQUESTER = seed.REQUESTER_ID
@@ -69,7 +73,11 @@ class Settings(BaseSettings):
     assignment_attempts: int = Field(default=3, alias="CHATOPS_ASSIGNMENT_ATTEMPTS", ge=1, le=20)
     webhook_secret: SecretStr | None = Field(default=None, alias="CHATOPS_WEBHOOK_SECRET")
 
-    _split = field_validator("operators", mode="before")(split_ids)
+    scrape_every: timedelta = Field(default=timedelta(hours=1), alias="CHATOPS_SCRAPE_EVERY")
+    scrape_sources: IdList = Field(default_factory=list, alias="CHATOPS_SCRAPE_SOURCES")
+    scrape_channel: str = Field(default="general", alias="CHATOPS_SCRAPE_CHANNEL")
+
+    _split = field_validator("operators", "scrape_sources", mode="before")(split_ids)
 
     @field_validator("slack_api_url")
     @classmethod
@@ -86,6 +94,21 @@ class Settings(BaseSettings):
         # An empty CHATOPS_WEBHOOK_SECRET= must disable the hook, not accept an empty key.
         if value is None or not value.get_secret_value().strip():
             return None
+        return value
+
+    @field_validator("scrape_every", mode="before")
+    @classmethod
+    def _human_duration(cls, value: object) -> object:
+        if isinstance(value, str):
+            parsed = duration_from_text(value)
+            return value if parsed is None else parsed
+        return value
+
+    @field_validator("scrape_every")
+    @classmethod
+    def _at_least_a_minute(cls, value: timedelta) -> timedelta:
+        if value < timedelta(minutes=1):
+            raise ValueError("must be at least 1m")
         return value
 
     @field_validator("agent_accept_timeout")
@@ -115,6 +138,22 @@ class Settings(BaseSettings):
         if self.operators:
             return list(self.operators)
         return [] if self.uses_real_slack else [STANDIN_OPERATOR]
+
+    @property
+    def effective_scrape_sources(self) -> list[str]:
+        """Configured sources, or the sample pages the bot serves (works offline)."""
+        if self.scrape_sources:
+            return list(self.scrape_sources)
+        base = f"http://127.0.0.1:{self.bot_port}/samples"
+        return [f"{base}/{name}" for name in SAMPLE_PAGES]
+
+    def scrape_input(self) -> ScrapeInput:
+        """What the scrape schedule's runs fetch, where they write, where they report."""
+        return ScrapeInput(
+            sources=self.effective_scrape_sources,
+            output_dir=str((self.data_dir / "scrape").resolve()),
+            channel=self.scrape_channel,
+        )
 
     def bot_token(self) -> str:
         """The bot token in force: the configured one, else the stand-in's."""

@@ -17,13 +17,17 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.agents import AgentRunner
 from activities.orders import OrderServices
 from activities.policy import PolicyEngine
+from activities.schedules import unpause_schedule
+from activities.scrape import Scraper
 from activities.slack import SlackActivities, new_slack_client
 from activities.support import SupportDesk
 from orchestration import search_attributes as sa
 from orchestration.devserver import EmbeddedServerError, ensure_search_attributes
+from orchestration.schedules import ensure_scrape_schedule
 from orchestration.settings import DEFAULT_POLICY_FILE, Settings
 from orchestration.workflows.agent_task import AgentTaskWorkflow
 from orchestration.workflows.order import OrderWorkflow
+from orchestration.workflows.scrape import ScrapeWorkflow, TimedPauseWorkflow
 from orchestration.workflows.ticket import TicketWorkflow
 from orchestration.workflows.triage import (
     HighPriorityTriageWorkflow,
@@ -37,6 +41,8 @@ WORKFLOWS: Sequence[type] = (
     OrderWorkflow,
     TicketWorkflow,
     AgentTaskWorkflow,
+    ScrapeWorkflow,
+    TimedPauseWorkflow,
     LowPriorityTriageWorkflow,
     MediumPriorityTriageWorkflow,
     HighPriorityTriageWorkflow,
@@ -79,6 +85,8 @@ def build_worker(
             *(desk or SupportDesk()).activities(),
             (policy or PolicyEngine(DEFAULT_POLICY_FILE)).evaluate_policy,
             *(agents or AgentRunner()).activities(),
+            *Scraper().activities(),
+            unpause_schedule,
             *extra_activities,
         ],
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
@@ -114,6 +122,13 @@ async def run_worker(settings: Settings, client: Client, stop: asyncio.Event) ->
     worker = build_worker(
         client, settings.task_queue, slack, services, policy=PolicyEngine(settings.policy_file)
     )
+    if await ensure_scrape_schedule(
+        client, settings.scrape_input(), settings.task_queue, settings.scrape_every
+    ):
+        log.info(
+            "the scrape schedule runs every %s; see /schedule describe scrape",
+            settings.scrape_every,
+        )
     log.info("worker polling task queue %r", settings.task_queue)
     async with worker:
         await stop.wait()

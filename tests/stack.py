@@ -26,7 +26,9 @@ from activities.agents import AgentRunner
 from activities.orders import OrderServices
 from bot.app import EVENTS_PATH, build_app, build_web_app
 from cli.examples import example_order
+from commands.replies import CommandSettings
 from orchestration.models.order import Order, OrderResult
+from orchestration.models.scrape import ScrapeInput
 from orchestration.workflows.order import OrderWorkflow
 from slacksim import (
     APPROVALS_CHANNEL_ID,
@@ -34,11 +36,12 @@ from slacksim import (
     APPROVER_ID,
     DEFAULT_BOT_TOKEN,
     DEFAULT_SIGNING_SECRET,
+    OPERATOR_ID,
     REQUESTER_ID,
     SlackSim,
     running_sim,
 )
-from tests.helpers import assert_eventually, new_worker, order_input, unique
+from tests.helpers import assert_eventually, free_port, new_worker, order_input, unique
 
 
 @dataclass
@@ -53,6 +56,7 @@ class Stack:
     outbox: Path
     agents: AgentRunner
     started: list[WorkflowHandle[Any, Any]] = field(default_factory=list)
+    commands: CommandSettings = field(default_factory=CommandSettings)
 
     async def start_order(
         self, order: Order, *, expires_in: float = 300, reminder_before: float = 60, **policy: Any
@@ -92,33 +96,52 @@ def large_order() -> Order:
     return example_order("large", requested_by=REQUESTER_ID)
 
 
-def bot_app(client: Client, sim: SlackSim) -> AsyncApp:
+def bot_app(client: Client, sim: SlackSim, commands: CommandSettings | None = None) -> AsyncApp:
     """The Bolt app, calling the stand-in's Web API."""
     web_client = AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=sim.api_url)
-    return build_app(web_client, DEFAULT_SIGNING_SECRET, client)
+    return build_app(web_client, DEFAULT_SIGNING_SECRET, client, commands)
 
 
-async def serve(web_app: web.Application) -> tuple[web.AppRunner, int]:
-    """Serve ``web_app`` on a free port of 127.0.0.1; returns the runner and the port."""
+async def serve(web_app: web.Application, port: int = 0) -> tuple[web.AppRunner, int]:
+    """Serve ``web_app`` on 127.0.0.1 (a free port by default); returns the runner and port."""
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.TCPSite(runner, "127.0.0.1", port)
     await site.start()
     return runner, runner.addresses[0][1]
 
 
-async def start_bot(client: Client, sim: SlackSim) -> web.AppRunner:
-    runner, port = await serve(build_web_app(bot_app(client, sim)))
+async def start_bot(
+    client: Client, sim: SlackSim, commands: CommandSettings | None = None, port: int = 0
+) -> web.AppRunner:
+    runner, port = await serve(build_web_app(bot_app(client, sim, commands)), port)
     sim.bot_url = f"http://127.0.0.1:{port}{EVENTS_PATH}"
     return runner
+
+
+def stack_commands(queue: str, tmp_path: Path, samples: str) -> CommandSettings:
+    """Slash commands as a deployment configures them: the stand-in's operator, this task
+    queue, and scrape runs that fetch the bot's sample pages plus one page that is missing."""
+    return CommandSettings(
+        operators=(OPERATOR_ID,),
+        task_queue=queue,
+        ui_url="http://127.0.0.1:8233",
+        scrape=ScrapeInput(
+            sources=[f"{samples}/status.html", f"{samples}/prices.html", f"{samples}/gone.html"],
+            output_dir=str(tmp_path / "scrape"),
+            channel="general",
+        ),
+    )
 
 
 @asynccontextmanager
 async def running_stack(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Stack]:
     """Stand-in + bot + worker on a fresh task queue."""
     async with running_sim() as sim:
-        runner = await start_bot(env.client, sim)
         queue = unique("tq")
+        port = free_port()  # the bot also serves the sample pages the scrape job fetches
+        commands = stack_commands(queue, tmp_path, f"http://127.0.0.1:{port}/samples")
+        runner = await start_bot(env.client, sim, commands, port=port)
         services = OrderServices(outbox=tmp_path / "outbox")
         agents = AgentRunner()
         worker = new_worker(
@@ -126,7 +149,16 @@ async def running_stack(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterat
         )
         try:
             async with worker:
-                yield Stack(env.client, sim, queue, services, worker, tmp_path / "outbox", agents)
+                yield Stack(
+                    env.client,
+                    sim,
+                    queue,
+                    services,
+                    worker,
+                    tmp_path / "outbox",
+                    agents,
+                    commands=commands,
+                )
         finally:
             await runner.cleanup()
 

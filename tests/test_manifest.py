@@ -43,8 +43,17 @@ class BotUser(Strict):
     always_online: bool = False
 
 
+class SlashCommand(Strict):
+    command: Annotated[str, StringConstraints(pattern=r"^/[a-z0-9_-]{1,31}$")]
+    url: Url | None = None
+    description: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    usage_hint: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    should_escape: bool = False
+
+
 class Features(Strict):
     bot_user: BotUser
+    slash_commands: list[SlashCommand] = Field(default_factory=list, max_length=50)
 
 
 class Scopes(Strict):
@@ -115,4 +124,24 @@ def test_no_scope_is_granted_that_nothing_uses() -> None:
     scopes = set(load().oauth_config.scopes.bot)
     used = set().union(*(METHOD_SCOPES[m] for m in methods_called()))
     used.add("chat:write.public")  # lets chat.postMessage reach public channels uninvited
+    if registered_commands():
+        used.add("commands")
     assert scopes <= used, f"unused scopes: {scopes - used}"
+
+
+def registered_commands() -> set[str]:
+    """Every slash command the bot registers a listener for."""
+    found: set[str] = set()
+    for path in ROOT.glob("bot/**/*.py"):
+        found |= set(re.findall(r"\.command\(\s*\"(/[a-z0-9_-]+)\"", path.read_text()))
+    return found
+
+
+def test_declared_commands_are_exactly_the_handled_ones() -> None:
+    manifest = load()
+    declared = {c.command for c in manifest.features.slash_commands}
+    assert declared == registered_commands() == {"/workflow", "/schedule"}
+    assert "commands" in manifest.oauth_config.scopes.bot
+    for command in manifest.features.slash_commands:
+        assert command.url is not None and command.url.endswith("/slack/events")
+        assert command.should_escape is False  # ids arrive as typed

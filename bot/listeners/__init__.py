@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.listeners import actions, views
+from bot.listeners import actions, commands, views
 
 
 def register_all(app: AsyncApp) -> None:
     """Attach every listener to ``app``."""
     actions.register(app)
     views.register(app)
+    commands.register(app)

@@ -258,3 +258,35 @@ async def test_worker_refuses_a_broken_policy_file(cli_env: dict[str, str], tmp_
     assert run.code == 1
     assert run.err.startswith(f"error: {broken}: invalid policy:")
     assert "rules.0: Value error, give exactly one of allow, deny, require_approval" in run.err
+
+
+async def test_workflow_and_schedule_commands_in_a_terminal(
+    stack: Stack, cli_env: dict[str, str]
+) -> None:
+    handle = await stack.start_order(large_order())
+    await stack.card()
+    status = await chatops("workflow", "status", handle.id, env=cli_env)
+    assert status.code == 0, status.err
+    assert status.out.startswith(f"{handle.id}: order, running\n")
+    assert "Waiting for approval from @U0APPROVE1, @U0APPROVE2" in status.out
+
+    usage = await chatops("workflow", "frobnicate", env=cli_env)
+    assert usage.code == 2
+    assert usage.err.startswith(
+        "Unknown command 'frobnicate'.\n\nUsage: chatops workflow <command>"
+    )
+    unknown = await chatops("workflow", "status", "order-NOPE", env=cli_env)
+    assert (unknown.code, unknown.err.strip()) == (1, "error: No workflow order-NOPE.")
+
+    name = f"cli-{handle.id.lower()}"
+    created = await chatops("schedule", "create", name, "every", "2h", env=cli_env)
+    assert created.code == 0, created.err
+    assert created.out.strip() == f"Schedule {name} created: scrape every 2h."
+    ask = await chatops("schedule", "delete", name, env=cli_env)
+    assert ask.code == 1
+    assert ask.err.strip() == (
+        f"error: Delete schedule {name}? This cannot be undone. Run again with --confirm to "
+        "delete it."
+    )
+    deleted = await chatops("schedule", "delete", name, "--confirm", env=cli_env)
+    assert (deleted.code, deleted.out.strip()) == (0, f"Schedule {name} deleted.")

@@ -39,6 +39,7 @@ PROJECT_SCOPES = (
     "channels:history",
     "groups:history",
     "usergroups:read",
+    "commands",
 )
 UseManifest = Callable[..., Manifest]
 
@@ -83,7 +84,7 @@ def test_the_project_manifest_is_read() -> None:
     assert manifest.path == DEFAULT_MANIFEST_PATH
     assert manifest.bot_scopes == PROJECT_SCOPES
     assert manifest.scope_header == ",".join(PROJECT_SCOPES)
-    assert manifest.slash_commands == frozenset()
+    assert manifest.slash_commands == frozenset({"/workflow", "/schedule"})
     assert (manifest.home_tab_enabled, manifest.interactivity_enabled) == (False, True)
     assert manifest.socket_mode_enabled is False
 
