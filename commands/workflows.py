@@ -10,7 +10,11 @@ from typing import Any
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
-from temporalio.client import WorkflowExecutionDescription, WorkflowExecutionStatus
+from temporalio.client import (
+    WorkflowExecutionDescription,
+    WorkflowExecutionStatus,
+    WorkflowQueryFailedError,
+)
 from temporalio.service import RPCError
 
 from bot.cards import decided_line, format_time, mention, quorum_line
@@ -124,7 +128,7 @@ async def _live_status(context: CommandContext, workflow_id: str) -> dict[str, A
     handle = context.client.get_workflow_handle(workflow_id)
     try:
         answer = await handle.query("status", rpc_timeout=QUERY_TIMEOUT)
-    except (TimeoutError, RPCError, Exception):  # no worker, or no such query
+    except (RPCError, WorkflowQueryFailedError):  # no worker in time, or no such query
         return None
     return answer if isinstance(answer, dict) else None
 
