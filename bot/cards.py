@@ -306,16 +306,29 @@ def reminder_text(state: ApprovalState) -> str:
     )
 
 
-def reject_modal(private_metadata: str, title: str) -> dict[str, Any]:
-    """The modal asking for a rejection reason (required)."""
+def _modal(
+    callback_id: str, private_metadata: str, title: str, submit: str, blocks: list[Block]
+) -> dict[str, Any]:
+    """A decision modal: title, submit and Cancel, the request's ids in private metadata."""
     return {
         "type": "modal",
-        "callback_id": REJECT_VIEW,
+        "callback_id": callback_id,
         "private_metadata": private_metadata,
-        "title": {"type": "plain_text", "text": "Reject request"},
-        "submit": {"type": "plain_text", "text": "Reject"},
+        "title": {"type": "plain_text", "text": title},
+        "submit": {"type": "plain_text", "text": submit},
         "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
+        "blocks": blocks,
+    }
+
+
+def reject_modal(private_metadata: str, title: str) -> dict[str, Any]:
+    """The modal asking for a rejection reason (required)."""
+    return _modal(
+        REJECT_VIEW,
+        private_metadata,
+        "Reject request",
+        "Reject",
+        [
             {
                 "type": "section",
                 "text": {"type": "mrkdwn", "text": f"You are rejecting *{escape(title)}*."},
@@ -333,19 +346,17 @@ def reject_modal(private_metadata: str, title: str) -> dict[str, Any]:
                 },
             },
         ],
-    }
+    )
 
 
 def edit_modal(private_metadata: str, title: str, arguments: dict[str, Any]) -> dict[str, Any]:
     """The modal for "Approve with edits": the arguments as JSON, to change and approve."""
-    return {
-        "type": "modal",
-        "callback_id": EDIT_VIEW,
-        "private_metadata": private_metadata,
-        "title": {"type": "plain_text", "text": "Approve with edits"},
-        "submit": {"type": "plain_text", "text": "Approve"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
+    return _modal(
+        EDIT_VIEW,
+        private_metadata,
+        "Approve with edits",
+        "Approve",
+        [
             {
                 "type": "section",
                 "text": {
@@ -378,7 +389,7 @@ def edit_modal(private_metadata: str, title: str, arguments: dict[str, Any]) -> 
                 },
             },
         ],
-    }
+    )
 
 
 def parse_edited_arguments(text: str) -> dict[str, Any] | str:

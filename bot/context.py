@@ -15,14 +15,19 @@ TEMPORAL_KEY = "temporal"
 log = logging.getLogger(__name__)
 
 
-def attach_temporal(app: AsyncApp, temporal: Client) -> None:
-    """Make the Temporal client available to every listener as ``context["temporal"]``."""
+def attach_value(app: AsyncApp, key: str, value: object) -> None:
+    """Make ``value`` available to every listener as ``context[key]``."""
 
-    async def add_temporal(context: AsyncBoltContext, next: Any) -> None:
-        context[TEMPORAL_KEY] = temporal
+    async def add_value(context: AsyncBoltContext, next: Any) -> None:
+        context[key] = value
         await next()
 
-    app.middleware(add_temporal)
+    app.middleware(add_value)
+
+
+def attach_temporal(app: AsyncApp, temporal: Client) -> None:
+    """Make the Temporal client available to every listener as ``context["temporal"]``."""
+    attach_value(app, TEMPORAL_KEY, temporal)
 
 
 def temporal_client(context: dict[str, Any]) -> Client:

@@ -16,6 +16,7 @@ from cli.errors import CliError, describe_validation_error
 from cli.examples import EXAMPLES
 from cli.tickets import TICKET_EXAMPLES
 from orchestration.client import TemporalUnavailable, connect
+from orchestration.decisions import TemporalUnreachable
 from orchestration.devserver import EmbeddedServerError
 from orchestration.models.approval import Verdict
 from orchestration.settings import Settings
@@ -170,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     except UsageFailure as err:
         print(err, file=sys.stderr)
         return 2
-    except (CliError, TemporalUnavailable, EmbeddedServerError) as err:
+    except (CliError, TemporalUnavailable, TemporalUnreachable, EmbeddedServerError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     except OSError as err:  # e.g. a port taken by something else

@@ -10,13 +10,10 @@ import uuid
 from pathlib import Path
 
 from temporalio.client import Client
-from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from cli.errors import CliError, load_json_model
 from cli.examples import EXAMPLES, example_order
 from cli.outlook import policy_outlook
-from orchestration import search_attributes as sa
 from orchestration.decisions import (
     DecisionRefused,
     TemporalUnreachable,
@@ -32,8 +29,8 @@ from orchestration.models.approval import (
 )
 from orchestration.models.order import Order, OrderInput, OrderPolicy
 from orchestration.policy import PolicyRequest
-from orchestration.settings import STANDIN_REQUESTER, Settings
-from orchestration.starts import approval_policy
+from orchestration.settings import Settings
+from orchestration.starts import approval_policy, requester_in_force, start_request
 from orchestration.workflows.order import OrderWorkflow, money
 
 CONFIRM_WAIT = 5.0
@@ -47,8 +44,9 @@ async def start_order(
     ui_url: str | None = None,
 ) -> str:
     """Start an OrderWorkflow; returns its workflow id."""
-    if order.requested_by is None and not settings.uses_real_slack:
-        order = order.model_copy(update={"requested_by": STANDIN_REQUESTER})
+    order = order.model_copy(
+        update={"requested_by": requester_in_force(settings, order.requested_by)}
+    )
     workflow_input = OrderInput(
         order=order,
         policy=OrderPolicy(
@@ -57,21 +55,21 @@ async def start_order(
         ),
         requester_label=f"chatops CLI ({getpass.getuser()})",
     )
-    try:
-        handle = await client.start_workflow(
-            OrderWorkflow.run,
-            workflow_input,
-            id=order.workflow_id,
-            task_queue=settings.task_queue,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            search_attributes=TypedSearchAttributes([SearchAttributePair(sa.KIND, "order")]),
-        )
-    except WorkflowAlreadyStartedError:
+    started = await start_request(
+        client,
+        settings,
+        OrderWorkflow.run,
+        workflow_input,
+        workflow_id=order.workflow_id,
+        kind="order",
+        noun="order",
+    )
+    if started.already_started:
         raise CliError(
             f"order {order.order_id} already exists (workflow {order.workflow_id}); "
             "use a new order_id"
-        ) from None
-    return handle.id
+        )
+    return started.workflow_id
 
 
 def pick_order(example: str | None, file: Path | None, requester: str | None) -> Order:

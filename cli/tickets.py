@@ -9,14 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from temporalio.client import Client
-from temporalio.common import WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from cli.errors import CliError
 from cli.examples import fresh_example, pick_request
 from orchestration.models.ticket import Ticket, TicketInput, TicketPolicy
 from orchestration.settings import Settings
-from orchestration.starts import approval_policy, kind_attributes, requester_in_force
+from orchestration.starts import approval_policy, requester_in_force, start_request
 from orchestration.workflows.ticket import TicketWorkflow
 
 _CUSTOMER = {"name": "Bo Customer", "email": "bo@example.com"}
@@ -75,24 +73,22 @@ async def start_ticket(
     ticket = ticket.model_copy(
         update={"requested_by": requester_in_force(settings, ticket.requested_by)}
     )
-    try:
-        handle = await client.start_workflow(
-            TicketWorkflow.run,
-            TicketInput(
-                ticket=ticket,
-                policy=ticket_policy(settings, ui_url),
-                requester_label=f"chatops CLI ({getpass.getuser()})",
-            ),
-            id=ticket.workflow_id,
-            task_queue=settings.task_queue,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            search_attributes=kind_attributes(settings, "ticket"),
-        )
-    except WorkflowAlreadyStartedError:
-        raise CliError(
-            f"ticket {ticket.ticket_id} already exists (workflow {ticket.workflow_id})"
-        ) from None
-    return handle.id
+    started = await start_request(
+        client,
+        settings,
+        TicketWorkflow.run,
+        TicketInput(
+            ticket=ticket,
+            policy=ticket_policy(settings, ui_url),
+            requester_label=f"chatops CLI ({getpass.getuser()})",
+        ),
+        workflow_id=ticket.workflow_id,
+        kind="ticket",
+        noun="ticket",
+    )
+    if started.already_started:
+        raise CliError(f"ticket {ticket.ticket_id} already exists (workflow {ticket.workflow_id})")
+    return started.workflow_id
 
 
 async def cmd_start_ticket(

@@ -55,7 +55,6 @@ class Reply:
     announce: str | None = None
     blocks: list[dict[str, Any]] | None = None
     ok: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def refused(text: str) -> Reply:

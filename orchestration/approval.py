@@ -149,18 +149,17 @@ class ApprovalGate:
         self._record(decision, AttemptResult.APPLIED, None)
         self._publish()
 
-    def supersede(self, by: str, note: str) -> bool:
+    def supersede(self, by: str, note: str) -> None:
         """End the pending request because ``by`` changed what it asks about; the caller asks
-        again. False (nothing done) when no request is pending."""
+        again. Nothing happens when no request is pending."""
         state = self.state
         if state is None or state.status.is_terminal:
-            return False
+            return
         state.status = ApprovalStatus.SUPERSEDED
         state.decided_by = by
         state.decided_at = workflow.now()
         state.outcome_note = note
         self._publish()
-        return True
 
     def _record(self, decision: DecisionInput, result: AttemptResult, refusal: str | None) -> None:
         if self.state is None:

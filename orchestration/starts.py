@@ -6,8 +6,11 @@ id is the business key, so starting the same request twice never runs it twice.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
+from pydantic import BaseModel
 from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -63,6 +66,40 @@ def requester_in_force(settings: Settings, requested_by: str | None) -> str | No
     return requested_by
 
 
+async def start_request(
+    client: Client,
+    settings: Settings,
+    run: Callable[..., Awaitable[Any]],
+    input: BaseModel,
+    *,
+    workflow_id: str,
+    kind: str,
+    noun: str,
+) -> StartedTask:
+    """Start a chatops workflow under its business key; an id already used is reported
+    (``already_started``), never run twice.
+
+    Raises:
+        TemporalUnreachable: Temporal did not answer; nothing was started.
+    """
+    try:
+        handle = await client.start_workflow(
+            run,
+            input,
+            id=workflow_id,
+            task_queue=settings.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            search_attributes=kind_attributes(settings, kind),
+        )
+    except WorkflowAlreadyStartedError:
+        return StartedTask(workflow_id, already_started=True)
+    except RPCError as err:
+        raise TemporalUnreachable(
+            f"could not reach Temporal ({err.status.name}); the {noun} was not started"
+        ) from None
+    return StartedTask(handle.id)
+
+
 async def start_agent_task(
     client: Client,
     settings: Settings,
@@ -77,23 +114,14 @@ async def start_agent_task(
         TemporalUnreachable: Temporal did not answer; nothing was started.
     """
     task = task.model_copy(update={"requested_by": requester_in_force(settings, task.requested_by)})
-    try:
-        handle = await client.start_workflow(
-            AgentTaskWorkflow.run,
-            AgentTaskInput(
-                task=task,
-                approval=approval_policy(settings, ui_url),
-                requester_label=requester_label,
-            ),
-            id=task.workflow_id,
-            task_queue=settings.task_queue,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            search_attributes=kind_attributes(settings, "agent_task"),
-        )
-    except WorkflowAlreadyStartedError:
-        return StartedTask(task.workflow_id, already_started=True)
-    except RPCError as err:
-        raise TemporalUnreachable(
-            f"could not reach Temporal ({err.status.name}); the agent task was not started"
-        ) from None
-    return StartedTask(handle.id)
+    return await start_request(
+        client,
+        settings,
+        AgentTaskWorkflow.run,
+        AgentTaskInput(
+            task=task, approval=approval_policy(settings, ui_url), requester_label=requester_label
+        ),
+        workflow_id=task.workflow_id,
+        kind="agent_task",
+        noun="agent task",
+    )

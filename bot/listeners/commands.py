@@ -13,7 +13,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.context import temporal_client
+from bot.context import attach_value, temporal_client
 from commands.grammar import ScheduleDelete, UsageError, parse_schedule, parse_workflow
 from commands.replies import CommandContext, CommandSettings, Invoker, Reply
 from commands.schedules import DELETE_ACTION, run_schedule_command
@@ -25,12 +25,7 @@ SETTINGS_KEY = "command_settings"
 
 def attach_command_settings(app: AsyncApp, settings: CommandSettings) -> None:
     """Make the deployment's command settings available to the command listeners."""
-
-    async def add_settings(context: Any, next: Any) -> None:
-        context[SETTINGS_KEY] = settings
-        await next()
-
-    app.middleware(add_settings)
+    attach_value(app, SETTINGS_KEY, settings)
 
 
 def command_context(context: dict[str, Any]) -> CommandContext:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -14,7 +15,7 @@ from orchestration.decisions import (
     check_decision,
     send_decision,
 )
-from orchestration.models.approval import ApprovalState, DecisionInput
+from orchestration.models.approval import ApprovalState, DecisionInput, DecisionSource, Verdict
 
 
 async def submit_decision(
@@ -47,3 +48,39 @@ async def submit_decision(
         return None
     DECISIONS.labels(verdict=verdict, result="sent" if signal else "checked").inc()
     return state
+
+
+def modal_metadata(workflow_id: str, request_id: str, channel: str) -> str:
+    """What a decision modal carries (a ``view_submission`` has no message context)."""
+    return json.dumps({"workflow_id": workflow_id, "request_id": request_id, "channel": channel})
+
+
+def input_value(view: dict[str, Any], block: str, action: str) -> str:
+    """The text typed into one input of a submitted modal, stripped."""
+    values = view.get("state", {}).get("values", {})
+    return str(values.get(block, {}).get(action, {}).get("value") or "").strip()
+
+
+async def submit_modal_decision(
+    client: AsyncWebClient,
+    context: dict[str, Any],
+    body: dict[str, Any],
+    view: dict[str, Any],
+    verdict: Verdict,
+    reason: str,
+    arguments: dict[str, Any] | None = None,
+) -> None:
+    """The decision a submitted modal stands for: checked, then signalled."""
+    metadata = json.loads(view.get("private_metadata") or "{}")
+    user_id = body["user"]["id"]
+    decision = DecisionInput(
+        verdict=verdict,
+        user_id=user_id,
+        reason=reason[:2000],
+        source=DecisionSource.SLACK,
+        click_key=f"{user_id}:view:{view.get('id', '')}",
+        request_id=metadata.get("request_id"),
+        arguments=arguments,
+    )
+    workflow_id = str(metadata.get("workflow_id", ""))
+    await submit_decision(client, context, workflow_id, decision, str(metadata.get("channel", "")))

@@ -8,7 +8,6 @@ when the modal is submitted.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -22,7 +21,7 @@ from bot.cards import (
     reject_modal,
 )
 from bot.context import tell
-from bot.listeners.decide import submit_decision
+from bot.listeners.decide import modal_metadata, submit_decision
 from orchestration.models.approval import DecisionInput, DecisionSource, Verdict
 
 
@@ -65,9 +64,7 @@ async def reject_clicked(
     state = await submit_decision(client, context, workflow_id, decision, channel, signal=False)
     if state is None:
         return
-    metadata = json.dumps(
-        {"workflow_id": workflow_id, "request_id": state.request_id, "channel": channel}
-    )
+    metadata = modal_metadata(workflow_id, state.request_id, channel)
     await client.views_open(trigger_id=body["trigger_id"], view=reject_modal(metadata, state.title))
 
 
@@ -92,8 +89,6 @@ async def edit_clicked(
             f"{MAX_INPUT_LENGTH}); approve or reject them as they are. Nothing was changed.",
         )
         return
-    metadata = json.dumps(
-        {"workflow_id": workflow_id, "request_id": state.request_id, "channel": channel}
-    )
+    metadata = modal_metadata(workflow_id, state.request_id, channel)
     view = edit_modal(metadata, state.title, state.arguments or {})
     await client.views_open(trigger_id=body["trigger_id"], view=view)
