@@ -58,6 +58,11 @@ PERMANENT_ERRORS = frozenset(
 )
 
 
+def card_metadata(card: CardInput) -> dict[str, Any]:
+    """Message metadata that marks a card as ours, with the key of its request."""
+    return {"event_type": CARD_EVENT_TYPE, "event_payload": {"card_key": card.card_key}}
+
+
 def new_slack_client(token: str, base_url: str, timeout: int = 15) -> AsyncWebClient:
     """A Web API client with no retry handlers: retries belong to Temporal."""
     return AsyncWebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=[])
@@ -91,11 +96,11 @@ class SlackActivities:
         self._client = client
         self._channel_ids: dict[str, str] = {}
 
-    async def _call(self, method: str, **kwargs: Any) -> Any:
+    async def call(self, method: str, **kwargs: Any) -> Any:
         """POST a JSON body; Slack's failures become Temporal's ApplicationErrors."""
         return await self._request(method, json=kwargs)
 
-    async def _get(self, method: str, **params: Any) -> Any:
+    async def call_get(self, method: str, **params: Any) -> Any:
         """GET with a query string (Slack's read methods)."""
         return await self._request(method, http_verb="GET", params=params)
 
@@ -109,7 +114,7 @@ class SlackActivities:
                 f"Slack {method} unreachable: {type(err).__name__}", type="SlackUnreachable"
             ) from None
 
-    async def _channel_id(self, channel: str) -> str:
+    async def channel_id(self, channel: str) -> str:
         """Channel ids pass through; names (``approvals`` or ``#approvals``) are looked up once."""
         name = channel.lstrip("#")
         if name[:1] in ("C", "G", "D") and name.isupper() and name.isalnum():
@@ -118,7 +123,7 @@ class SlackActivities:
             return self._channel_ids[name]
         cursor = ""
         while True:
-            page = await self._get(
+            page = await self.call_get(
                 "conversations.list",
                 types="public_channel,private_channel",
                 exclude_archived="true",
@@ -138,7 +143,7 @@ class SlackActivities:
                 )
 
     async def _find_card(self, channel: str, card_key: str) -> str | None:
-        history = await self._get(
+        history = await self.call_get(
             "conversations.history",
             channel=channel,
             limit=HISTORY_LOOKBACK,
@@ -171,20 +176,20 @@ class SlackActivities:
     @activity.defn
     async def post_approval_card(self, card: CardInput) -> PostCardResult:
         """Post a card once: a retry first looks for the card an earlier attempt may have left."""
-        channel = await self._channel_id(card.request.policy.channel)
+        channel = await self.channel_id(card.request.policy.channel)
         if activity.info().attempt > 1:
             existing = await self._earlier_card(channel, card.card_key)
             if existing is not None:
                 activity.logger.info("card %s was already posted as %s", card.card_key, existing)
                 return PostCardResult(channel=channel, ts=existing)
         message = approval_card(card)
-        response = await self._call(
+        response = await self.call(
             "chat.postMessage",
             channel=channel,
             text=message.text,
             blocks=message.blocks,
             unfurl_links=False,
-            metadata={"event_type": CARD_EVENT_TYPE, "event_payload": {"card_key": card.card_key}},
+            metadata=card_metadata(card),
         )
         return PostCardResult(channel=str(response["channel"]), ts=str(response["ts"]))
 
@@ -197,31 +202,33 @@ class SlackActivities:
                 "card has no channel/ts to update", type="NoCard", non_retryable=True
             )
         message = approval_card(card)
-        await self._call(
+        # The metadata again, so the card stays findable (the reconciler looks for it).
+        await self.call(
             "chat.update",
             channel=state.channel,
             ts=state.message_ts,
             text=message.text,
             blocks=message.blocks,
+            metadata=card_metadata(card),
         )
 
     @activity.defn
     async def reply_in_thread(self, reply: ThreadReplyInput) -> None:
         """Post in a card's thread (reminders, results)."""
-        await self._call(
+        await self.call(
             "chat.postMessage", channel=reply.channel, thread_ts=reply.thread_ts, text=reply.text
         )
 
     @activity.defn
     async def post_notice(self, notice: NoticeInput) -> None:
         """A plain message in a channel (name or id), e.g. telling engineering."""
-        channel = await self._channel_id(notice.channel)
-        await self._call("chat.postMessage", channel=channel, text=notice.text)
+        channel = await self.channel_id(notice.channel)
+        await self.call("chat.postMessage", channel=channel, text=notice.text)
 
     @activity.defn
     async def post_ephemeral(self, note: EphemeralInput) -> None:
         """Tell one user something only they see."""
-        await self._call("chat.postEphemeral", channel=note.channel, user=note.user, text=note.text)
+        await self.call("chat.postEphemeral", channel=note.channel, user=note.user, text=note.text)
 
     @activity.defn
     async def resolve_approvers(self, request: ResolveApproversInput) -> ResolveApproversResult:
@@ -229,7 +236,7 @@ class SlackActivities:
         users: list[str] = []
         for entry in request.ids:
             if entry.startswith("S"):
-                response = await self._get("usergroups.users.list", usergroup=entry)
+                response = await self.call_get("usergroups.users.list", usergroup=entry)
                 members = [str(u) for u in response.get("users", [])]
             else:
                 members = [entry]

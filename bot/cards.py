@@ -14,6 +14,7 @@ from orchestration.models.approval import (
     ApprovalState,
     ApprovalStatus,
     CardInput,
+    ConfirmText,
     DecisionSource,
     ExpiryOutcome,
 )
@@ -256,16 +257,27 @@ def arguments_json(arguments: dict[str, Any], indent: int | None = 2) -> str:
 
 
 def _buttons(card: CardInput) -> Block:
-    value = decision_value(card.workflow_id, card.state.request_id)
+    return decision_buttons(card.workflow_id, card.state, card.request.title, card.request.confirm)
+
+
+def decision_buttons(
+    workflow_id: str,
+    state: ApprovalState,
+    title: str,
+    confirm: ConfirmText | None = None,
+    block_id: str = ACTIONS_BLOCK,
+) -> Block:
+    """Approve, Approve with edits (when the request has arguments) and Reject for one
+    request; a card and the Home tab draw the same buttons."""
+    value = decision_value(workflow_id, state.request_id)
     approve: Block = {
         "type": "button",
         "action_id": APPROVE_ACTION,
         "text": {"type": "plain_text", "text": "Approve"},
         "style": "primary",
         "value": value,
-        "accessibility_label": f"Approve {card.request.title}"[:75],
+        "accessibility_label": f"Approve {title}"[:75],
     }
-    confirm = card.request.confirm
     if confirm is not None:
         approve["confirm"] = {
             "title": {"type": "plain_text", "text": confirm.title[:100]},
@@ -280,10 +292,10 @@ def _buttons(card: CardInput) -> Block:
         "text": {"type": "plain_text", "text": "Reject"},
         "style": "danger",
         "value": value,
-        "accessibility_label": f"Reject {card.request.title}"[:75],
+        "accessibility_label": f"Reject {title}"[:75],
     }
     elements = [approve, reject]
-    if card.state.arguments is not None:
+    if state.arguments is not None:
         elements.insert(
             1,
             {
@@ -291,10 +303,10 @@ def _buttons(card: CardInput) -> Block:
                 "action_id": EDIT_ACTION,
                 "text": {"type": "plain_text", "text": "Approve with edits"},
                 "value": value,
-                "accessibility_label": f"Edit, then approve {card.request.title}"[:75],
+                "accessibility_label": f"Edit, then approve {title}"[:75],
             },
         )
-    return {"type": "actions", "block_id": ACTIONS_BLOCK, "elements": elements}
+    return {"type": "actions", "block_id": block_id, "elements": elements}
 
 
 def reminder_text(state: ApprovalState) -> str:

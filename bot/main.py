@@ -12,6 +12,7 @@ from temporalio.client import Client
 
 from bot.app import EVENTS_PATH, build_app, build_web_app
 from bot.hooks import AGENT_TASKS_PATH, AgentTaskHook
+from bot.jobs import BotJobs, JobSettings
 from commands.replies import CommandSettings
 from orchestration.settings import Settings
 from orchestration.starts import ui_url
@@ -34,7 +35,8 @@ async def run_bot(settings: Settings, temporal: Client, stop: asyncio.Event) -> 
         ui_url=ui_url(settings),
         scrape=settings.scrape_input(),
     )
-    app = build_app(bot_web_client(settings), settings.signing_secret(), temporal, commands)
+    web_client = bot_web_client(settings)
+    app = build_app(web_client, settings.signing_secret(), temporal, commands)
     web_app = build_web_app(app, AgentTaskHook(temporal, settings, ui_url(settings)))
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
@@ -43,8 +45,19 @@ async def run_bot(settings: Settings, temporal: Client, stop: asyncio.Event) -> 
     log.info("bot listening on http://%s:%d%s", settings.bot_host, settings.bot_port, EVENTS_PATH)
     if settings.webhook_secret is None:
         log.info("agent-task webhook %s is disabled (no CHATOPS_WEBHOOK_SECRET)", AGENT_TASKS_PATH)
+    jobs = BotJobs(
+        web_client,
+        temporal,
+        JobSettings(
+            channel=settings.approvals_channel,
+            digest_cron=settings.digest_cron,
+            digest_timezone=settings.digest_timezone,
+            reconcile_every=settings.reconcile_every,
+        ),
+    )
     socket_handler: AsyncSocketModeHandler | None = None
     try:
+        jobs.start()
         if settings.slack_app_token is not None:
             socket_handler = AsyncSocketModeHandler(
                 app, settings.slack_app_token.get_secret_value()
@@ -53,6 +66,7 @@ async def run_bot(settings: Settings, temporal: Client, stop: asyncio.Event) -> 
             log.info("bot connected to Slack in Socket Mode")
         await stop.wait()
     finally:
+        jobs.stop()
         if socket_handler is not None:
             await socket_handler.close_async()
         await runner.cleanup()

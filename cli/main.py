@@ -159,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format=f"%(asctime)s {args.role:<9} %(levelname)-7s %(name)s: %(message)s",
     )
+    if not args.verbose:
+        # The bot's jobs log what they did themselves; the scheduler's every run is noise.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
         settings = Settings()
     except ValidationError as err:

@@ -11,7 +11,9 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from apscheduler.triggers.cron import CronTrigger
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -30,6 +32,9 @@ STANDIN_REQUESTER = seed.REQUESTER_ID
 STANDIN_OPERATOR = seed.OPERATOR_ID
 STANDIN_BOT_TOKEN = seed.DEFAULT_BOT_TOKEN
 STANDIN_SIGNING_SECRET = seed.DEFAULT_SIGNING_SECRET
+
+# What turns off an optional periodic job.
+OFF = ("", "off", "none", "never")
 
 IdList = Annotated[list[str], NoDecode]
 
@@ -76,6 +81,12 @@ class Settings(BaseSettings):
     scrape_every: timedelta = Field(default=timedelta(hours=1), alias="CHATOPS_SCRAPE_EVERY")
     scrape_sources: IdList = Field(default_factory=list, alias="CHATOPS_SCRAPE_SOURCES")
     scrape_channel: str = Field(default="general", alias="CHATOPS_SCRAPE_CHANNEL")
+    # The bot's own periodic jobs; "off" turns one off.
+    digest_cron: str | None = Field(default="0 9 * * 1-5", alias="CHATOPS_DIGEST_CRON")
+    digest_timezone: str = Field(default="UTC", alias="CHATOPS_DIGEST_TIMEZONE")
+    reconcile_every: timedelta | None = Field(
+        default=timedelta(minutes=5), alias="CHATOPS_RECONCILE_EVERY"
+    )
 
     _split = field_validator("operators", "scrape_sources", mode="before")(split_ids)
 
@@ -96,10 +107,12 @@ class Settings(BaseSettings):
             return None
         return value
 
-    @field_validator("scrape_every", mode="before")
+    @field_validator("scrape_every", "reconcile_every", mode="before")
     @classmethod
     def _human_duration(cls, value: object) -> object:
         if isinstance(value, str):
+            if value.strip().lower() in OFF:
+                return None
             parsed = duration_from_text(value)
             return value if parsed is None else parsed
         return value
@@ -109,6 +122,35 @@ class Settings(BaseSettings):
     def _at_least_a_minute(cls, value: timedelta) -> timedelta:
         if value < timedelta(minutes=1):
             raise ValueError("must be at least 1m")
+        return value
+
+    @field_validator("reconcile_every")
+    @classmethod
+    def _at_least_ten_seconds(cls, value: timedelta | None) -> timedelta | None:
+        if value is not None and value < timedelta(seconds=10):
+            raise ValueError("must be at least 10s, or off")
+        return value
+
+    @field_validator("digest_cron")
+    @classmethod
+    def _crontab(cls, value: str | None) -> str | None:
+        if value is None or value.strip().lower() in OFF:
+            return None
+        try:
+            CronTrigger.from_crontab(value.strip())
+        except ValueError as err:
+            raise ValueError(
+                f"not a cron expression of five fields (minute hour day month weekday): {err}"
+            ) from None
+        return value.strip()
+
+    @field_validator("digest_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. UTC, Europe/Berlin)") from None
         return value
 
     @field_validator("agent_accept_timeout")

@@ -160,6 +160,14 @@ def chat_delete(ws: Workspace, params: Params) -> Result:
     return {"ok": True, "channel": channel.id, "ts": ts}
 
 
+@method("chat.getPermalink")
+def chat_get_permalink(ws: Workspace, params: Params) -> Result:
+    """Link to a message; the link opens the sim's page at it (Slack's opens Slack)."""
+    channel = _channel(ws, params, ids_only=True)
+    ts = _param(params, "message_ts", "message_not_found")
+    return {"ok": True, "channel": channel.id, "permalink": ws.permalink(channel.id, ts)}
+
+
 @method("chat.postEphemeral")
 def chat_post_ephemeral(ws: Workspace, params: Params) -> Result:
     """Show a message to one member of a channel."""

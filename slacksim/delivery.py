@@ -1,4 +1,4 @@
-"""Delivering user actions to the bot: build the payload, send it, read the ack.
+"""Delivering user actions and events to the bot: build the payload, send it, read the ack.
 
 Two transports carry the same payloads. Over HTTP the request is signed and POSTed to
 ``bot_url``; while the bot holds a Socket Mode connection, the payload goes over the socket in
@@ -34,7 +34,9 @@ logger = logging.getLogger(__name__)
 _T = TypeVar("_T")
 Transport = Literal["http", "socket"]
 FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
 ACK_TIMEOUT_S = 3.0
+HOME_TABS = ("home", "messages")
 
 
 @dataclass
@@ -47,11 +49,14 @@ class Delivery:
         body: The bot's answer (the ack): the HTTP body, or over Socket Mode the ack's
             ``payload`` as JSON text ("" when the ack had none).
         elapsed_ms: Time until the answer, in milliseconds.
-        error: ``operation_timeout`` or ``dispatch_failed`` as the user would see it, or a
-            problem applying the ack; None when all went well.
+        error: ``operation_timeout`` or ``dispatch_failed`` as the user would see it, a
+            problem applying the ack, or why Slack sent nothing (``not_a_valid_command``,
+            ``event_not_subscribed``, ``home_tab_disabled``, ``messages_tab_disabled``); None
+            when all went well.
         errors: Field errors from a ``response_action: errors`` ack, by block_id.
         cancelled: The user cancelled a confirm dialog, so nothing was sent.
-        kind: ``block_actions``, ``view_submission``, ``slash_command`` or ``raw``.
+        kind: ``block_actions``, ``view_submission``, ``slash_command``, ``event_callback``
+            or ``raw``.
         request: The HTTP body and Content-Type sent (HTTP only).
         transport: ``http`` (signed POST to ``bot_url``) or ``socket`` (Socket Mode).
         envelope: The Socket Mode envelope sent (socket only).
@@ -219,10 +224,24 @@ class Deliverer:
     ) -> Delivery:
         if self.socket_mode.connected:
             return await self.send_envelope(new_envelope(envelope_type, data), kind=kind)
-        # Over HTTP, interactions arrive form-encoded as payload=<JSON>; commands as plain
-        # form fields, as Slack sends them.
+        # Over HTTP, interactions arrive form-encoded as payload=<JSON>, commands as plain
+        # form fields and events as a JSON body, as Slack sends them.
+        if envelope_type == "events_api":
+            return await self.post_signed(json.dumps(data).encode(), JSON, kind=kind)
         fields = {"payload": json.dumps(data)} if envelope_type == "interactive" else data
         return await self.post_signed(urlencode(fields).encode(), FORM, kind=kind)
+
+    def _refused(self, error: str, kind: str) -> Delivery:
+        """Log what Slack never sends to the app, under an error name of ours."""
+        refused = Delivery(error=error, kind=kind, transport=self.transport)
+        self.log.append(refused)
+        return refused
+
+    def _cancelled(self) -> Delivery:
+        # The client shows the confirm dialog; cancelling it sends nothing to the app.
+        cancelled = Delivery(cancelled=True, kind="block_actions", transport=self.transport)
+        self.log.append(cancelled)
+        return cancelled
 
     async def click(
         self,
@@ -248,10 +267,7 @@ class Deliverer:
             message = dataclasses.replace(message, blocks=as_shown)
         block_id, button = payloads.find_button(message, action_id)
         if "confirm" in button and not confirm:
-            # The client shows the confirm dialog; cancelling it sends nothing to the app.
-            cancelled = Delivery(cancelled=True, kind="block_actions", transport=self.transport)
-            self.log.append(cancelled)
-            return cancelled
+            return self._cancelled()
         payload = payloads.block_actions(
             user=user,
             channel=chan,
@@ -298,11 +314,7 @@ class Deliverer:
         user, channel = self._user(user_id), self._channel(channel_id)
         if not self.workspace.manifest.declares(command):
             # The error name is ours: Slack's client only shows that sentence.
-            refused = Delivery(
-                error="not_a_valid_command", kind="slash_command", transport=self.transport
-            )
-            self.log.append(refused)
-            return refused
+            return self._refused("not_a_valid_command", "slash_command")
         fields = payloads.slash_command(
             user=user,
             channel=channel,
@@ -318,6 +330,70 @@ class Deliverer:
             except SlackError as exc:
                 delivery.error = exc.error
         return delivery
+
+    async def open_home(self, user_id: str, tab: str = "home") -> Delivery:
+        """Open the app's Home (``tab`` ``home`` or ``messages``) as ``user_id``: an
+        ``app_home_opened`` event carrying the Home view last published for them, if any.
+
+        Slack sends nothing when the app does not subscribe to the event
+        (``event_not_subscribed``) or its manifest hides that tab (``home_tab_disabled``,
+        ``messages_tab_disabled``); those error names are ours, and the refusal is logged.
+
+        Raises:
+            LookupError: Unknown user.
+            ValueError: ``tab`` is neither ``home`` nor ``messages``.
+        """
+        if tab not in HOME_TABS:
+            raise ValueError(f"tab must be one of {HOME_TABS}, not {tab!r}")
+        user, manifest = self._user(user_id), self.workspace.manifest
+        if not manifest.subscribes("app_home_opened"):
+            return self._refused("event_not_subscribed", "event_callback")
+        enabled = manifest.home_tab_enabled if tab == "home" else manifest.messages_tab_enabled
+        if not enabled:
+            return self._refused(f"{tab}_tab_disabled", "event_callback")
+        event = payloads.app_home_opened(
+            user=user,
+            channel_id=self.workspace.app_dm(user.id),
+            tab=tab,
+            event_ts=self.workspace.next_ts(),
+            view=self.workspace.homes.get(user.id) if tab == "home" else None,
+        )
+        payload = payloads.event_callback(
+            event, event_id=self.workspace.new_event_id(), event_time=int(self.workspace.clock())
+        )
+        return await self._deliver("events_api", payload, "event_callback")
+
+    async def click_home(
+        self, user_id: str, action_id: str, *, value: str | None = None, confirm: bool = True
+    ) -> Delivery:
+        """Click the button ``action_id`` in the Home view last published for ``user_id``.
+
+        A Home tab often lists many items with the same buttons: ``value`` picks the one with
+        that value (the first with the action_id otherwise).
+
+        Raises:
+            LookupError: Unknown user, no Home view published for them, or no such button.
+        """
+        user = self._user(user_id)
+        home = self.workspace.homes.get(user.id)
+        if home is None:
+            raise LookupError(f"no Home view was published for {user_id}")
+        found = payloads.find_in_blocks(home.spec.get("blocks", []), action_id, value)
+        if found is None:
+            with_value = "" if value is None else f" and value {value!r}"
+            raise LookupError(f"no button with action_id {action_id!r}{with_value} in {home.id}")
+        block_id, button = found
+        if "confirm" in button and not confirm:
+            return self._cancelled()
+        payload = payloads.view_block_actions(
+            user=user,
+            view=home,
+            block_id=block_id,
+            button=button,
+            trigger_id=self.workspace.new_trigger(user.id),
+            action_ts=self.workspace.next_ts(),
+        )
+        return await self._deliver("interactive", payload, "block_actions")
 
     def _user(self, user_id: str) -> User:
         return _found(lambda: self.workspace.user(user_id), f"user {user_id}")

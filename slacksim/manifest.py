@@ -1,8 +1,10 @@
-"""The app manifest as Slack enforces it: granted scopes, slash commands, App Home, transport.
+"""The app manifest as Slack enforces it: granted scopes, slash commands, event subscriptions,
+App Home, transport.
 
 The sim reads the project's ``manifest.yml`` so that a Web API call without its scope, an
-undeclared slash command or a Home tab the manifest leaves off fails in tests as it would in
-Slack (see ``/work/shared/reference/slack.md`` sections 3 and 8.4).
+undeclared slash command, an event the app does not subscribe to or a Home tab the manifest
+leaves off fails in tests as it would in Slack (see ``/work/shared/reference/slack.md``
+sections 3 and 8.4).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "chat.update": ("chat:write",),
     "chat.postEphemeral": ("chat:write",),
     "chat.delete": ("chat:write",),
+    "chat.getPermalink": (),
     "conversations.list": ("channels:read", "groups:read"),
     "conversations.info": ("channels:read", "groups:read"),
     "conversations.history": ("channels:history", "groups:history"),
@@ -55,7 +58,10 @@ class Manifest:
         bot_scopes: ``oauth_config.scopes.bot``, in manifest order.
         slash_commands: ``features.slash_commands[].command``; None accepts any command
             (no manifest was found).
+        bot_events: ``settings.event_subscriptions.bot_events``; None allows every event
+            (no manifest was found).
         home_tab_enabled: ``features.app_home.home_tab_enabled``.
+        messages_tab_enabled: ``features.app_home.messages_tab_enabled``.
         interactivity_enabled: ``settings.interactivity.is_enabled``.
         socket_mode_enabled: ``settings.socket_mode_enabled``.
         path: The file it came from, or None for the grant-everything default.
@@ -63,7 +69,9 @@ class Manifest:
 
     bot_scopes: tuple[str, ...] = BOT_SCOPES
     slash_commands: frozenset[str] | None = None
+    bot_events: frozenset[str] | None = None
     home_tab_enabled: bool = True
+    messages_tab_enabled: bool = True
     interactivity_enabled: bool = True
     socket_mode_enabled: bool = False
     path: Path | None = None
@@ -81,6 +89,10 @@ class Manifest:
         """True when the slash command is declared (always, without a manifest)."""
         return self.slash_commands is None or command in self.slash_commands
 
+    def subscribes(self, event_type: str) -> bool:
+        """True when the app subscribes to the bot event (always, without a manifest)."""
+        return self.bot_events is None or event_type in self.bot_events
+
     def refusal(self, method: str) -> dict[str, Any] | None:
         """Slack's ``missing_scope`` answer when ``method`` needs a scope not granted, else None.
 
@@ -97,12 +109,23 @@ class Manifest:
             "provided": self.scope_header,
         }
 
-    def extended(self, *, scopes: tuple[str, ...] = (), commands: tuple[str, ...] = ()) -> Manifest:
-        """Return a copy that also grants ``scopes`` and declares ``commands``."""
+    def extended(
+        self,
+        *,
+        scopes: tuple[str, ...] = (),
+        commands: tuple[str, ...] = (),
+        events: tuple[str, ...] = (),
+    ) -> Manifest:
+        """Return a copy that also grants ``scopes``, declares ``commands`` and subscribes to
+        ``events``."""
         added = tuple(scope for scope in scopes if scope not in self.bot_scopes)
         declared = None if self.slash_commands is None else self.slash_commands | set(commands)
+        subscribed = None if self.bot_events is None else self.bot_events | set(events)
         return dataclasses.replace(
-            self, bot_scopes=self.bot_scopes + added, slash_commands=declared
+            self,
+            bot_scopes=self.bot_scopes + added,
+            slash_commands=declared,
+            bot_events=subscribed,
         )
 
 
@@ -134,10 +157,13 @@ def parse_manifest(raw: Any, path: Path | None = None) -> Manifest:
     scopes = _section(_section(raw, "oauth_config"), "scopes").get("bot") or []
     if not isinstance(scopes, list):
         raise ValueError("manifest: oauth_config.scopes.bot must be a list")
+    app_home = _section(features, "app_home")
     return Manifest(
         bot_scopes=tuple(str(scope) for scope in scopes),
         slash_commands=_commands(features.get("slash_commands") or []),
-        home_tab_enabled=_section(features, "app_home").get("home_tab_enabled") is True,
+        bot_events=_events(_section(settings, "event_subscriptions").get("bot_events") or []),
+        home_tab_enabled=app_home.get("home_tab_enabled") is True,
+        messages_tab_enabled=app_home.get("messages_tab_enabled") is True,
         interactivity_enabled=_section(settings, "interactivity").get("is_enabled") is True,
         socket_mode_enabled=settings.get("socket_mode_enabled") is True,
         path=path,
@@ -151,6 +177,12 @@ def _commands(items: Any) -> frozenset[str]:
     if not all(isinstance(command, str) for command in commands):
         raise ValueError("manifest: every slash command needs a command string")
     return frozenset(str(command) for command in commands)
+
+
+def _events(items: Any) -> frozenset[str]:
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        raise ValueError("manifest: settings.event_subscriptions.bot_events must list names")
+    return frozenset(items)
 
 
 def _section(parent: dict[str, Any], key: str) -> dict[str, Any]:

@@ -1,14 +1,23 @@
 """Payloads Slack sends to an app when a user acts: pure builders, no I/O.
 
-Shapes follow Slack's interactivity payload reference and the bodies in bolt-python's own
-tests (see ``/work/shared/reference/slack.md`` section 8.2).
+Shapes follow Slack's interactivity payload and Events API references and the bodies in
+bolt-python's own tests (see ``/work/shared/reference/slack.md`` section 8.2, and
+https://api.slack.com/events/app_home_opened).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from slacksim.seed import APP_ID, TEAM_DOMAIN, TEAM_ID, VERIFICATION_TOKEN, Channel, User
+from slacksim.seed import (
+    APP_ID,
+    BOT_USER_ID,
+    TEAM_DOMAIN,
+    TEAM_ID,
+    VERIFICATION_TOKEN,
+    Channel,
+    User,
+)
 from slacksim.state import Message
 from slacksim.views import View
 
@@ -33,20 +42,50 @@ def find_button(message: Message, action_id: str) -> tuple[str, dict[str, Any]]:
     Raises:
         LookupError: No button in the message has that action_id.
     """
-    for block in message.blocks:
+    found = find_in_blocks(message.blocks, action_id)
+    if found is None:
+        raise LookupError(f"no button with action_id {action_id!r} in message {message.ts}")
+    return found
+
+
+def find_in_blocks(
+    blocks: list[dict[str, Any]], action_id: str, value: str | None = None
+) -> tuple[str, dict[str, Any]] | None:
+    """Return ``(block_id, button)`` for the first button with ``action_id`` (and ``value``,
+    when given) in ``blocks``, or None."""
+    for block in blocks:
         candidates = list(block.get("elements") or []) if block.get("type") == "actions" else []
         if isinstance(block.get("accessory"), dict):
             candidates.append(block["accessory"])
         for element in candidates:
-            if element.get("type") == "button" and element.get("action_id") == action_id:
+            if (
+                element.get("type") == "button"
+                and element.get("action_id") == action_id
+                and (value is None or element.get("value") == value)
+            ):
                 return str(block.get("block_id", "")), element
-    raise LookupError(f"no button with action_id {action_id!r} in message {message.ts}")
+    return None
 
 
 def _plain_text(text: Any) -> dict[str, Any]:
     if isinstance(text, dict):
         return text
     return {"type": "plain_text", "text": str(text), "emoji": True}
+
+
+def button_action(block_id: str, button: dict[str, Any], action_ts: str) -> dict[str, Any]:
+    """Return the ``actions[]`` entry for a click on ``button``."""
+    action: dict[str, Any] = {
+        "action_id": button["action_id"],
+        "block_id": block_id,
+        "text": _plain_text(button.get("text", "")),
+        "value": button.get("value", ""),
+        "type": "button",
+        "action_ts": action_ts,
+    }
+    if "style" in button:
+        action["style"] = button["style"]
+    return action
 
 
 def block_actions(
@@ -60,17 +99,7 @@ def block_actions(
     response_url: str,
     action_ts: str,
 ) -> Payload:
-    """Build the ``block_actions`` payload for a click on ``button``."""
-    action: dict[str, Any] = {
-        "action_id": button["action_id"],
-        "block_id": block_id,
-        "text": _plain_text(button.get("text", "")),
-        "value": button.get("value", ""),
-        "type": "button",
-        "action_ts": action_ts,
-    }
-    if "style" in button:
-        action["style"] = button["style"]
+    """Build the ``block_actions`` payload for a click on ``button`` in a message."""
     container: dict[str, Any] = {
         "type": "message",
         "message_ts": message.ts,
@@ -93,7 +122,35 @@ def block_actions(
         "message": message.to_api(),
         "state": {"values": {}},
         "response_url": response_url,
-        "actions": [action],
+        "actions": [button_action(block_id, button, action_ts)],
+    }
+
+
+def view_block_actions(
+    *,
+    user: User,
+    view: View,
+    block_id: str,
+    button: dict[str, Any],
+    trigger_id: str,
+    action_ts: str,
+) -> Payload:
+    """Build the ``block_actions`` payload for a click on ``button`` in a view (a Home tab).
+
+    A view has no channel, message or response_url; the app answers through the Web API.
+    """
+    return {
+        "type": "block_actions",
+        "user": user_ref(user),
+        "api_app_id": APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "container": {"type": "view", "view_id": view.id},
+        "trigger_id": trigger_id,
+        "team": team_ref(),
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "view": view.to_api(),
+        "actions": [button_action(block_id, button, action_ts)],
     }
 
 
@@ -170,4 +227,43 @@ def slash_command(
         "is_enterprise_install": "false",
         "response_url": response_url,
         "trigger_id": trigger_id,
+    }
+
+
+def app_home_opened(
+    *, user: User, channel_id: str, tab: str, event_ts: str, view: View | None
+) -> Payload:
+    """Build the ``app_home_opened`` event; ``view`` is the Home tab as last published."""
+    event: Payload = {
+        "type": "app_home_opened",
+        "user": user.id,
+        "channel": channel_id,
+        "tab": tab,
+        "event_ts": event_ts,
+    }
+    if view is not None:
+        event["view"] = view.to_api()
+    return event
+
+
+def event_callback(event: Payload, *, event_id: str, event_time: int) -> Payload:
+    """Wrap an event as the Events API delivers it, authorized for the app's bot user."""
+    return {
+        "token": VERIFICATION_TOKEN,
+        "team_id": TEAM_ID,
+        "api_app_id": APP_ID,
+        "event": event,
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": event_time,
+        "authorizations": [
+            {
+                "enterprise_id": None,
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "is_bot": True,
+                "is_enterprise_install": False,
+            }
+        ],
+        "is_ext_shared_channel": False,
     }

@@ -2,7 +2,8 @@
 
 The bot talks to it unchanged through ``AsyncWebClient(base_url=sim.api_url)``, and may also
 connect over Socket Mode; tests drive users through :meth:`SlackSim.click`,
-:meth:`SlackSim.submit_view` and :meth:`SlackSim.slash`.
+:meth:`SlackSim.submit_view`, :meth:`SlackSim.slash`, :meth:`SlackSim.open_home` and
+:meth:`SlackSim.click_home`.
 """
 
 from __future__ import annotations
@@ -123,6 +124,8 @@ class SlackSim:
         await self._runner.setup()
         await web.TCPSite(self._runner, host, port).start()
         self.host, self.port = host, int(self._runner.addresses[0][1])
+        # Permalinks open the sim's own page (routed in ui.py), as Slack's open Slack.
+        self.workspace.web_url = self.base_url
         logger.info("slacksim listening on %s", self.base_url)
 
     async def stop(self) -> None:
@@ -164,6 +167,16 @@ class SlackSim:
     async def slash(self, user_id: str, channel_id: str, command: str, text: str) -> Delivery:
         """Run a slash command (see :meth:`Deliverer.slash`)."""
         return await self.delivery.slash(user_id, channel_id, command, text)
+
+    async def open_home(self, user_id: str, tab: str = "home") -> Delivery:
+        """Open the app's Home tab as a user (see :meth:`Deliverer.open_home`)."""
+        return await self.delivery.open_home(user_id, tab)
+
+    async def click_home(
+        self, user_id: str, action_id: str, *, value: str | None = None, confirm: bool = True
+    ) -> Delivery:
+        """Click a button in a user's Home tab (see :meth:`Deliverer.click_home`)."""
+        return await self.delivery.click_home(user_id, action_id, value=value, confirm=confirm)
 
     async def disconnect_all(self, reason: str = "refresh_requested") -> int:
         """Send ``disconnect`` on every Socket Mode connection (see :class:`SocketModeHub`)."""

@@ -30,13 +30,20 @@ DEBUG_HOST = "slacksim"
 
 
 def new_envelope(envelope_type: EnvelopeType, payload: dict[str, Any]) -> Envelope:
-    """Wrap a payload as Slack sends it over a socket, under a fresh ``envelope_id``."""
-    return {
+    """Wrap a payload as Slack sends it over a socket, under a fresh ``envelope_id``.
+
+    An event's ack carries no answer, and its envelope counts delivery attempts (the sim
+    never retries, so always attempt 0).
+    """
+    envelope: Envelope = {
         "envelope_id": str(uuid.uuid4()),
         "type": envelope_type,
         "payload": payload,
-        "accepts_response_payload": True,
+        "accepts_response_payload": envelope_type != "events_api",
     }
+    if envelope_type == "events_api":
+        envelope.update(retry_attempt=0, retry_reason="")
+    return envelope
 
 
 @dataclass

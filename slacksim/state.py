@@ -18,6 +18,7 @@ from slacksim.seed import (
     APP_ID,
     BOT_ID,
     BOT_USER_ID,
+    TEAM_DOMAIN,
     TEAM_ID,
     Channel,
     User,
@@ -35,6 +36,9 @@ TRIGGER_TTL_S = 3.0
 # A response_url is good for 5 uses within 30 minutes (see the reference, section 1.6).
 HOOK_MAX_USES = 5
 HOOK_TTL_S = 30 * 60.0
+EVENT_ID_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# Where permalinks point until a running sim puts its own page there.
+SLACK_WEB_URL = f"https://{TEAM_DOMAIN}.slack.com/"
 
 
 @dataclass
@@ -103,11 +107,16 @@ class Workspace:
         clock: Wall clock (epoch seconds).
         manifest: The app manifest the Web API enforces; the repo's ``manifest.yml`` when
             None. It is configuration, so :meth:`reset` keeps it.
+
+    Attributes:
+        web_url: Where permalinks point (ending in ``/``): Slack's address for the team, or
+            the running sim's page. Configuration, kept by :meth:`reset`.
     """
 
     def __init__(self, clock: Clock = time.time, manifest: Manifest | None = None) -> None:
         self.clock = clock
         self.manifest = load_manifest() if manifest is None else manifest
+        self.web_url = SLACK_WEB_URL
         self.reset()
 
     def reset(self) -> None:
@@ -157,6 +166,15 @@ class Workspace:
         if found is None:
             raise SlackError("message_not_found")
         return found
+
+    def permalink(self, channel_id: str, ts: str) -> str:
+        """Return a message's permalink, shaped as Slack's: ``archives/<channel>/p<ts digits>``,
+        plus ``thread_ts`` and ``cid`` for a reply."""
+        message = self.message(channel_id, ts)
+        link = f"{self.web_url}archives/{channel_id}/p{ts.replace('.', '')}"
+        if message.thread_ts and message.thread_ts != message.ts:
+            link += f"?thread_ts={message.thread_ts}&cid={channel_id}"
+        return link
 
     def post(
         self,
@@ -253,6 +271,10 @@ class Workspace:
         trigger.used = True
         return trigger.user
 
+    def new_event_id(self) -> str:
+        """Return a fresh Events API ``event_id`` (``Ev`` and 10 characters, as Slack's)."""
+        return "Ev" + "".join(secrets.choice(EVENT_ID_CHARS) for _ in range(10))
+
     def new_hook(self, channel_id: str, user_id: str, message_ts: str | None) -> str:
         """Register a response_url and return its token."""
         token = secrets.token_urlsafe(18)
@@ -281,6 +303,11 @@ class Workspace:
         view_hash = f"{int(self.clock())}.{secrets.token_hex(4)}"
         self.homes[user_id] = View(view_id, user_id, spec, view_hash, view_id)
         return self.homes[user_id]
+
+    def app_dm(self, user_id: str) -> str:
+        """Return the id of the user's direct-message channel with the app (its Messages tab):
+        stable per user, a ``D`` id as Slack's."""
+        return "D" + self.user(user_id).id[1:]
 
     def home_view(self, user_id: str) -> dict[str, Any] | None:
         """Return the Home tab last published for a user, or None."""

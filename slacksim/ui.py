@@ -1,11 +1,13 @@
 """What a person uses: a Slack-like web page, and the JSON actions and state behind it.
 
-``GET /`` serves the page (``slacksim/web/``). It reads ``GET /_sim/ui/state`` for one user's
-view of one channel, follows ``GET /_sim/ui/events`` (Server-Sent Events) for changes, and acts
-through ``POST /_sim/act/{click,submit,close,slash}``, which end-to-end tests in other processes
-use too. Every action answers the :class:`~slacksim.delivery.Delivery` as JSON; unknown users,
-channels, messages, buttons and views answer 404, malformed bodies 400, always as
-``{"ok": false, "error": "..."}``.
+``GET /`` serves the page (``slacksim/web/``), as do permalinks
+(``GET /archives/<channel>/p<ts digits>``, which it scrolls to). It reads
+``GET /_sim/ui/state`` for one user's view of one channel and of the app's Home tab, follows
+``GET /_sim/ui/events`` (Server-Sent Events) for changes, and acts through
+``POST /_sim/act/{click,submit,close,slash,home,click_home}``, which end-to-end tests in other
+processes use too. Every action answers the :class:`~slacksim.delivery.Delivery` as JSON;
+unknown users, channels, messages, buttons, views and Home views answer 404, malformed bodies
+400, always as ``{"ok": false, "error": "..."}``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from slacksim.delivery import HOME_TABS
 from slacksim.errors import SlackError
 from slacksim.seed import (
     APPROVALS_CHANNEL_ID,
@@ -145,6 +148,7 @@ def page_state(sim: SlackSim, user_ref: str | None, channel_ref: str | None) -> 
         "messages": messages,
         "ephemerals": [e for e in sim.ephemerals(user_id) if e.get("channel") == channel.id],
         "views": sim.open_views(user_id),
+        "home": {"enabled": ws.manifest.home_tab_enabled, "view": sim.home_view(user_id)},
     }
 
 
@@ -211,6 +215,27 @@ class UiHandlers:
         text = _text(body, "text", required=False)
         return _delivery(await self.sim.slash(user, channel, command, text))
 
+    async def home(self, body: dict[str, Any]) -> web.Response:
+        """``POST /_sim/act/home``: a user opens the app's Home (``tab``: home or messages)."""
+        tab = _text(body, "tab", required=False) or "home"
+        if tab not in HOME_TABS:
+            raise BadRequest(f"'tab' must be one of {', '.join(HOME_TABS)}")
+        return _delivery(await self.sim.open_home(_text(body, "user"), tab))
+
+    async def click_home(self, body: dict[str, Any]) -> web.Response:
+        """``POST /_sim/act/click_home``: a user clicks a button in their Home tab; ``value``
+        picks among buttons sharing the action_id."""
+        confirm = body.get("confirm", True)
+        if not isinstance(confirm, bool):
+            raise BadRequest("'confirm' must be true or false")
+        value = body.get("value")
+        if value is not None and not isinstance(value, str):
+            raise BadRequest("'value' must be a string")
+        delivered = self.sim.click_home(
+            _text(body, "user"), _text(body, "action_id"), value=value, confirm=confirm
+        )
+        return _delivery(await delivered)
+
 
 def _delivery(delivery: Delivery) -> web.Response:
     return web.json_response(delivery.to_json())
@@ -249,6 +274,9 @@ def add_ui_routes(app: web.Application, sim: SlackSim) -> None:
     app.middlewares.append(change_middleware(tracker))
     app.on_shutdown.append(tracker.close)
     app.router.add_get("/", handlers.index)
+    # Permalinks (chat.getPermalink) open the page at a channel and message.
+    app.router.add_get("/archives/{channel}", handlers.index)
+    app.router.add_get("/archives/{channel}/{message}", handlers.index)
     app.router.add_get("/ui/{name}", handlers.asset)
     app.router.add_get("/_sim/ui/state", handlers.state)
     app.router.add_get("/_sim/ui/events", handlers.events)
@@ -256,3 +284,5 @@ def add_ui_routes(app: web.Application, sim: SlackSim) -> None:
     app.router.add_post("/_sim/act/submit", json_action(handlers.submit))
     app.router.add_post("/_sim/act/close", json_action(handlers.close))
     app.router.add_post("/_sim/act/slash", json_action(handlers.slash))
+    app.router.add_post("/_sim/act/home", json_action(handlers.home))
+    app.router.add_post("/_sim/act/click_home", json_action(handlers.click_home))

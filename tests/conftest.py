@@ -74,6 +74,8 @@ async def stack(
         if os.environ.get("CHATOPS_RECORD_HISTORIES") and "system" in request.node.nodeid:
             name = request.node.name.removeprefix("test_")
             await record_histories(running.started, name, HISTORIES)
+        # Requests left waiting would show up in later tests' digests and Home tabs.
+        await terminate_unfinished(running.started)
 
 
 @pytest.fixture

@@ -16,11 +16,19 @@ from activities.orders import OrderServices
 from activities.slack import new_slack_client
 from activities.support import SupportDesk
 from cli.tickets import example_ticket
+from commands.replies import CommandSettings
 from orchestration.models.approval import ApprovalPolicy
 from orchestration.models.ticket import Ticket, TicketInput, TicketPolicy, TicketResult
 from orchestration.worker import build_worker
 from orchestration.workflows.ticket import TicketWorkflow
-from slacksim import APPROVER_ID, DEFAULT_BOT_TOKEN, REQUESTER_ID, SlackSim, running_sim
+from slacksim import (
+    APPROVER_ID,
+    DEFAULT_BOT_TOKEN,
+    OPERATOR_ID,
+    REQUESTER_ID,
+    SlackSim,
+    running_sim,
+)
 from tests.helpers import assert_eventually, unique
 from tests.stack import start_bot
 
@@ -95,8 +103,9 @@ class DeskStack:
 async def running_desk(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[DeskStack]:
     """Stand-in + bot + worker (with a fresh help desk) on a fresh task queue."""
     async with running_sim() as sim:
-        runner = await start_bot(env.client, sim)
         queue = unique("tq-tickets")
+        commands = CommandSettings(operators=(OPERATOR_ID,), task_queue=queue)
+        runner = await start_bot(env.client, sim, commands)
         desk = SupportDesk()
         worker = build_worker(
             env.client,

@@ -27,6 +27,7 @@ from activities.orders import OrderServices
 from bot.app import EVENTS_PATH, build_app, build_web_app
 from cli.examples import example_order
 from commands.replies import CommandSettings
+from orchestration.approval import MEMO_KEY
 from orchestration.models.order import Order, OrderResult
 from orchestration.models.scrape import ScrapeInput
 from orchestration.workflows.order import OrderWorkflow
@@ -90,6 +91,16 @@ class Stack:
 
     async def card_text(self) -> str:
         return str((await self.card())["text"])
+
+
+async def card_published(handle: WorkflowHandle[Any, Any]) -> None:
+    """Wait until the workflow's memo knows where its card is (just after the post)."""
+
+    async def where() -> Any:
+        state = await (await handle.describe()).memo_value(MEMO_KEY, {})
+        return state.get("message_ts")
+
+    await assert_eventually(where, bool, what=f"the card of {handle.id} in the memo")
 
 
 def large_order() -> Order:

@@ -20,6 +20,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "conversations.history": {"channels:history", "groups:history"},
     "usergroups.users.list": {"usergroups:read"},
     "views.open": set(),
+    "views.publish": set(),
+    "chat.getPermalink": set(),
     "auth.test": set(),
 }
 Url = Annotated[str, StringConstraints(pattern=r"^https?://", max_length=3000)]
@@ -51,7 +53,14 @@ class SlashCommand(Strict):
     should_escape: bool = False
 
 
+class AppHome(Strict):
+    home_tab_enabled: bool = False
+    messages_tab_enabled: bool = False
+    messages_tab_read_only_enabled: bool = False
+
+
 class Features(Strict):
+    app_home: AppHome | None = None
     bot_user: BotUser
     slash_commands: list[SlashCommand] = Field(default_factory=list, max_length=50)
 
@@ -69,7 +78,13 @@ class Interactivity(Strict):
     request_url: Url | None = None
 
 
+class EventSubscriptions(Strict):
+    request_url: Url | None = None
+    bot_events: list[str] = Field(default_factory=list, max_length=100)
+
+
 class AppSettings(Strict):
+    event_subscriptions: EventSubscriptions | None = None
     interactivity: Interactivity
     org_deploy_enabled: bool = False
     socket_mode_enabled: bool = False
@@ -94,7 +109,7 @@ def methods_called() -> set[str]:
     found: set[str] = set()
     for path in [*ROOT.glob("activities/*.py"), *ROOT.glob("bot/**/*.py")]:
         text = path.read_text()
-        found |= set(re.findall(r"_(?:call|get)\(\s*\"([a-z]+\.[a-zA-Z.]+)\"", text))
+        found |= set(re.findall(r"\.call(?:_get)?\(\s*\"([a-z]+\.[a-zA-Z.]+)\"", text))
         for group, method in re.findall(r"client\.([a-z]+)_([a-zA-Z]+)\(", text):
             if (group, method) != ("api", "call"):
                 found.add(f"{group}.{method}")
@@ -145,3 +160,21 @@ def test_declared_commands_are_exactly_the_handled_ones() -> None:
     for command in manifest.features.slash_commands:
         assert command.url is not None and command.url.endswith("/slack/events")
         assert command.should_escape is False  # ids arrive as typed
+
+
+def registered_events() -> set[str]:
+    """Every Events API event the bot registers a listener for."""
+    found: set[str] = set()
+    for path in ROOT.glob("bot/**/*.py"):
+        found |= set(re.findall(r"\.event\(\s*\"([a-z_]+)\"", path.read_text()))
+    return found
+
+
+def test_subscribed_events_are_exactly_the_handled_ones_and_home_is_on() -> None:
+    manifest = load()
+    events = manifest.settings.event_subscriptions
+    assert events is not None and events.request_url is not None
+    assert events.request_url.endswith("/slack/events")
+    assert set(events.bot_events) == registered_events() == {"app_home_opened"}
+    assert manifest.features.app_home is not None
+    assert manifest.features.app_home.home_tab_enabled is True

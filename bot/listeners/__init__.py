@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.listeners import actions, commands, views
+from bot.listeners import actions, commands, events, views
 
 
 def register_all(app: AsyncApp) -> None:
@@ -12,3 +12,4 @@ def register_all(app: AsyncApp) -> None:
     actions.register(app)
     views.register(app)
     commands.register(app)
+    events.register(app)

@@ -1,4 +1,8 @@
-"""The one path from a Slack gesture to a decision signal, shared by buttons and modals."""
+"""The one path from a Slack gesture to a decision signal, shared by buttons and modals.
+
+A gesture comes from a card in a channel, or from the Home tab (``channel`` None). Answers go
+back where the person is: an ephemeral message in the channel, or a notice on their Home tab.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,9 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.cards import decision_value, escape
 from bot.context import tell, temporal_client
+from bot.home import publish_home
 from bot.metrics import DECISIONS
 from orchestration.decisions import (
     DecisionRefused,
@@ -23,14 +29,14 @@ async def submit_decision(
     context: dict[str, Any],
     workflow_id: str,
     decision: DecisionInput,
-    channel: str,
+    channel: str | None,
     *,
     signal: bool = True,
 ) -> ApprovalState | None:
     """Check the decision against the published state, then (if ``signal``) send it.
 
     A decision that cannot win, or that Temporal could not take, is explained to the user
-    ephemerally and None is returned; otherwise the state it was checked against.
+    (see :func:`answer`) and None is returned; otherwise the state it was checked against.
     """
     temporal = temporal_client(context)
     verdict = decision.verdict.value
@@ -40,17 +46,37 @@ async def submit_decision(
             await send_decision(temporal, workflow_id, decision)
     except DecisionRefused as err:
         DECISIONS.labels(verdict=verdict, result="refused").inc()
-        await tell(client, channel, decision.user_id, str(err))
+        await answer(client, context, decision.user_id, channel, str(err))
         return None
     except TemporalUnreachable as err:
         DECISIONS.labels(verdict=verdict, result="unreachable").inc()
-        await tell(client, channel, decision.user_id, str(err))
+        await answer(client, context, decision.user_id, channel, str(err))
         return None
     DECISIONS.labels(verdict=verdict, result="sent" if signal else "checked").inc()
+    if signal and channel is None:
+        done = "approved" if decision.verdict is Verdict.APPROVE else "rejected"
+        edits = " with edits" if decision.arguments is not None else ""
+        await publish_home(
+            client,
+            temporal,
+            decision.user_id,
+            notice=f"You {done} *{escape(state.title)}*{edits}. Its card shows the outcome.",
+            decided=(decision_value(workflow_id, state.request_id),),
+        )
     return state
 
 
-def modal_metadata(workflow_id: str, request_id: str, channel: str) -> str:
+async def answer(
+    client: AsyncWebClient, context: dict[str, Any], user_id: str, channel: str | None, text: str
+) -> None:
+    """Tell ``user_id`` something: ephemerally in ``channel``, or on their Home tab."""
+    if channel is None:
+        await publish_home(client, temporal_client(context), user_id, notice=text)
+    else:
+        await tell(client, channel, user_id, text)
+
+
+def modal_metadata(workflow_id: str, request_id: str, channel: str | None) -> str:
     """What a decision modal carries (a ``view_submission`` has no message context)."""
     return json.dumps({"workflow_id": workflow_id, "request_id": request_id, "channel": channel})
 
@@ -83,4 +109,5 @@ async def submit_modal_decision(
         arguments=arguments,
     )
     workflow_id = str(metadata.get("workflow_id", ""))
-    await submit_decision(client, context, workflow_id, decision, str(metadata.get("channel", "")))
+    channel = metadata.get("channel")  # null: opened from the Home tab
+    await submit_decision(client, context, workflow_id, decision, channel and str(channel))

@@ -1,4 +1,5 @@
-// The local Slack stand-in's channel page: draws /_sim/ui/state and acts through /_sim/act/*.
+// The local Slack stand-in's page: a channel or the app's Home tab, drawn from /_sim/ui/state,
+// acting through /_sim/act/*. Permalinks (/archives/<channel>/p<digits>) open it at a message.
 // Everything is built with DOM calls and textContent, never innerHTML, so message text
 // cannot inject markup.
 "use strict";
@@ -21,12 +22,24 @@
     operation_timeout: "didn't respond in time",
     dispatch_failed: "couldn't be reached",
   };
+  // Why Slack sent no app_home_opened: the manifest leaves the event or the tab out.
+  const HOME_REFUSALS = {
+    event_not_subscribed: "does not subscribe to the app_home_opened event",
+    home_tab_disabled: "has the Home tab turned off in its manifest",
+  };
+  const PERMALINK = /^\/archives\/([^/]+)(?:\/p(\d{7,}))?\/?$/;
 
   const store = {
     user: null,
     channel: null,
+    home: false, // showing the app's Home tab instead of the channel
+    homeNotice: null, // { text, kind } about the last opening of the Home tab
+    openPending: false, // deliver app_home_opened once the user is known
+    link: null, // { channel, ts, threadTs } of the permalink being shown
+    linkPending: false, // scroll to the permalink's message once drawn
+    place: null, // "home" or the channel id last drawn
     state: null,
-    rendered: null, // "version|user|channel" last drawn
+    rendered: null, // "version|user|channel|home" last drawn
     modalKey: null, // "view_id|hash" of the modal on screen
     localErrors: {}, // required fields left empty, found before sending
     expanded: new Set(), // ts of threads shown open
@@ -119,7 +132,34 @@
     const url = safeUrl(unescapeSlack(target));
     const text = unescapeSlack(label || target);
     if (!url) return document.createTextNode(text);
-    return el("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, text);
+    return linkTo(url, text);
+  }
+
+  // A permalink into this workspace opens here, as Slack's client opens its own links.
+  function linkTo(url, text) {
+    const link = parsePermalink(url);
+    if (!link) return el("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, text);
+    return el("a", {
+      href: url, class: "permalink",
+      onclick: (event) => { event.preventDefault(); followLink(link); },
+    }, text);
+  }
+
+  function parsePermalink(href) {
+    let url;
+    try { url = new URL(href, window.location.href); } catch (err) { return null; }
+    const match = url.origin === window.location.origin && url.pathname.match(PERMALINK);
+    if (!match) return null;
+    const digits = match[2];
+    const ts = digits ? `${digits.slice(0, -6)}.${digits.slice(-6)}` : null;
+    return { channel: match[1], ts, threadTs: url.searchParams.get("thread_ts") };
+  }
+
+  function followLink(link) {
+    if (link.threadTs && link.threadTs !== link.ts) store.expanded.add(link.threadTs);
+    store.link = link.ts ? link : null;
+    store.linkPending = Boolean(link.ts);
+    switchTo({ channel: link.channel, home: false });
   }
 
   function splitLabel(inner) {
@@ -205,7 +245,7 @@
       return el("span", { class: "sk-unsupported", title: "not supported by the stand-in" },
         element.placeholder?.text || element.type);
     }
-    const clickable = ctx.kind === "message" && !ctx.ephemeral;
+    const clickable = (ctx.kind === "message" && !ctx.ephemeral) || ctx.kind === "home";
     const button = el("button", {
       type: "button",
       class: "sk-button",
@@ -217,7 +257,9 @@
       disabled: !clickable,
       title: clickable ? null : "Buttons here are not supported by the stand-in",
     }, element.text?.text ?? "");
-    if (clickable) button.addEventListener("click", () => clickButton(ctx.ts, element, button));
+    if (!clickable) return button;
+    button.addEventListener("click", () => (ctx.kind === "home"
+      ? clickHomeButton(element, button) : clickButton(ctx.ts, element, button)));
     return button;
   }
 
@@ -243,8 +285,8 @@
     if (item.type === "user") node = mention(item.user_id);
     else if (item.type === "link") {
       const url = safeUrl(item.url || "");
-      node = url ? el("a", { href: url, target: "_blank", rel: "noopener noreferrer" },
-        item.text || item.url) : document.createTextNode(item.text || item.url || "");
+      node = url ? linkTo(url, item.text || item.url)
+        : document.createTextNode(item.text || item.url || "");
     } else if (item.type === "emoji") node = document.createTextNode(EMOJI[item.name] || `:${item.name}:`);
     else if (item.type === "channel") node = special("#" + item.channel_id);
     else node = document.createTextNode(item.text || "");
@@ -277,10 +319,13 @@
     const classes = ["message"];
     if (opts.ephemeral) classes.push("ephemeral");
     if (opts.reply) classes.push("reply");
+    const linked = !opts.ephemeral && isLinked(message.ts);
+    if (linked) classes.push("linked");
     return el("div", {
       class: classes.join(" "),
       "data-ts": message.ts,
       "data-kind": opts.ephemeral ? "ephemeral" : opts.reply ? "reply" : "message",
+      "data-linked": linked ? "true" : null,
     },
     avatar(who.name, who.bot),
     el("div", { class: "message-body" },
@@ -318,6 +363,19 @@
         replies.map((r) => renderMessage(r, { reply: true }))) : null);
   }
 
+  function isLinked(ts) {
+    return Boolean(store.link && store.link.channel === store.state?.channel && store.link.ts === ts);
+  }
+
+  function scrollToLink() {
+    if (!store.linkPending || store.home || !store.link) return;
+    if (store.link.channel !== store.state.channel) return;
+    store.linkPending = false;
+    const target = document.querySelector(`#message-list .message[data-linked="true"]`);
+    if (target) target.scrollIntoView({ block: "center" });
+    else toast("That message is not in this channel any more");
+  }
+
   function drawMessages(keepScroll) {
     const state = store.state;
     const scroller = byId("messages");
@@ -339,15 +397,28 @@
 
   function drawChrome() {
     const state = store.state;
+    const botName = state.bot.name;
     byId("workspace-name").textContent = state.team.name;
-    document.title = `#${channelName()} · ${state.team.name}`;
-    byId("channel-list").replaceChildren(...state.channels.map((c) => el("li", {},
+    document.title = store.home ? `${botName} · Home · ${state.team.name}`
+      : `#${channelName()} · ${state.team.name}`;
+    byId("channel-list").replaceChildren(...state.channels.map((c) => {
+      const active = !store.home && c.id === state.channel;
+      return el("li", {},
+        el("a", {
+          href: "#", class: active ? "channel-link active" : "channel-link",
+          "data-channel-id": c.id, "aria-current": active ? "page" : null,
+          onclick: (event) => { event.preventDefault(); switchTo({ channel: c.id, home: false }); },
+        }, el("span", { class: "hash" }, "#"), c.name));
+    }));
+    byId("app-list").replaceChildren(el("li", {},
       el("a", {
-        href: "#", class: c.id === state.channel ? "channel-link active" : "channel-link",
-        "data-channel-id": c.id, "aria-current": c.id === state.channel ? "page" : null,
-        onclick: (event) => { event.preventDefault(); switchTo({ channel: c.id }); },
-      }, el("span", { class: "hash" }, "#"), c.name))));
-    byId("channel-title").textContent = `# ${channelName()}`;
+        href: "#", class: store.home ? "channel-link home-link active" : "channel-link home-link",
+        "data-home": "true", "aria-current": store.home ? "page" : null,
+        onclick: (event) => { event.preventDefault(); openHomeTab(); },
+      }, el("span", { class: "app-icon", "aria-hidden": "true" }, botName.charAt(0).toUpperCase()),
+      el("span", { class: "app-name" }, botName),
+      el("span", { class: "app-tab" }, "Home"))));
+    byId("channel-title").textContent = store.home ? botName : `# ${channelName()}`;
     byId("channel-intro").replaceChildren(
       el("div", { class: "intro-title" }, `# ${channelName()}`),
       el("div", { class: "intro-text" },
@@ -367,6 +438,69 @@
       select.dataset.key = key;
     }
     select.value = store.state.user;
+  }
+
+  // ---- Home tab ---------------------------------------------------------------------------
+
+  function drawHome() {
+    const shown = store.home;
+    byId("messages").hidden = shown;
+    byId("composer-area").hidden = shown;
+    byId("home").hidden = !shown;
+    if (!shown) return;
+    const { enabled, view } = store.state.home;
+    const botName = store.state.bot.name;
+    const notice = byId("home-notice");
+    notice.textContent = store.homeNotice?.text || "";
+    if (store.homeNotice?.kind) notice.dataset.kind = store.homeNotice.kind;
+    else delete notice.dataset.kind;
+    const content = byId("home-content");
+    if (view && enabled) {
+      content.replaceChildren(el("div", { class: "home-view", "data-view-id": view.id },
+        renderBlocks(view.blocks, { kind: "home", viewId: view.id })));
+    } else {
+      const why = enabled ? `${botName} has not published a Home tab for you yet.`
+        : `${botName} has the Home tab turned off in its manifest.`;
+      content.replaceChildren(el("div", { class: "home-empty" }, why));
+    }
+  }
+
+  function openHomeTab() {
+    switchTo({ home: true });
+  }
+
+  // Slack sends app_home_opened each time someone opens the tab; the app answers (or not)
+  // with views.publish, which arrives here as a workspace change.
+  async function openHome() {
+    const user = store.user;
+    setHomeNotice("Opening\u2026", "info");
+    const result = await post("/_sim/act/home", { user, tab: "home" });
+    if (store.user !== user || !store.home) return; // moved on meanwhile
+    const bot = store.state?.bot?.name || "The app";
+    if (!result.ok) setHomeNotice(result.error, "error");
+    else if (HOME_REFUSALS[result.data.error]) {
+      setHomeNotice(`${bot} ${HOME_REFUSALS[result.data.error]} (${result.data.error})`, "error");
+    } else if (result.data.error) setHomeNotice(failure(result.data.error), "error");
+    else setHomeNotice(null);
+  }
+
+  function setHomeNotice(text, kind) {
+    store.homeNotice = text ? { text, kind } : null;
+    if (store.state && store.home) drawHome();
+  }
+
+  async function clickHomeButton(element, button) {
+    if (element.confirm && !(await confirmDialog(element.confirm))) return;
+    button.disabled = true;
+    button.classList.add("busy");
+    const result = await post("/_sim/act/click_home", {
+      user: store.user, action_id: element.action_id, value: element.value ?? null, confirm: true,
+    });
+    button.disabled = false;
+    button.classList.remove("busy");
+    if (!result.ok) toast(result.error);
+    else if (result.data.error) toast(failure(result.data.error));
+    refresh();
   }
 
   // ---- modal ------------------------------------------------------------------------------
@@ -617,35 +751,60 @@
   }
 
   function draw(data) {
-    const key = `${data.version}|${data.user}|${data.channel}`;
+    const key = `${data.version}|${data.user}|${data.channel}|${store.home}`;
     if (key === store.rendered) return;
-    const moved = store.state && (store.state.user !== data.user || store.state.channel !== data.channel);
+    const place = store.home ? "home" : data.channel;
+    const moved = store.state && (store.state.user !== data.user || store.place !== place);
     store.state = data;
     store.user = data.user;
     store.channel = data.channel;
+    store.place = place;
     store.rendered = key;
     remember();
     drawChrome();
     drawMessages(false);
+    drawHome();
     drawModal();
     if (moved) byId("messages").scrollTop = byId("messages").scrollHeight;
+    scrollToLink();
     document.body.dataset.version = String(data.version);
+    if (store.openPending && store.home) {
+      store.openPending = false;
+      openHome();
+    }
   }
 
   function remember() {
+    if (store.home || store.link?.channel !== store.channel) store.link = null;
     const url = new URL(window.location.href);
+    url.pathname = store.link
+      ? `/archives/${store.link.channel}/p${store.link.ts.replace(".", "")}` : "/";
+    for (const key of ["thread_ts", "cid", "home"]) url.searchParams.delete(key);
+    if (store.link?.threadTs && store.link.threadTs !== store.link.ts) {
+      url.searchParams.set("thread_ts", store.link.threadTs);
+      url.searchParams.set("cid", store.link.channel);
+    }
     url.searchParams.set("user", store.user);
     url.searchParams.set("channel", store.channel);
+    if (store.home) url.searchParams.set("home", "1");
     window.history.replaceState(null, "", url);
     try {
       localStorage.setItem("slacksim.user", store.user);
       localStorage.setItem("slacksim.channel", store.channel);
+      localStorage.setItem("slacksim.home", store.home ? "1" : "");
     } catch (err) { /* storage may be disabled; the URL still remembers */ }
   }
 
   function switchTo(change) {
+    // Opening the Home tab, or becoming someone else while on it, opens it anew.
+    const opens = (change.home ?? store.home) && (change.home || "user" in change);
     Object.assign(store, change);
+    if (opens) {
+      store.openPending = true;
+      store.homeNotice = null;
+    }
     store.modalKey = null;
+    store.rendered = null;
     byId("composer-notice").textContent = "";
     refresh();
   }
@@ -672,10 +831,26 @@
     const params = new URLSearchParams(window.location.search);
     let saved = {};
     try {
-      saved = { user: localStorage.getItem("slacksim.user"), channel: localStorage.getItem("slacksim.channel") };
+      saved = {
+        user: localStorage.getItem("slacksim.user"),
+        channel: localStorage.getItem("slacksim.channel"),
+        home: localStorage.getItem("slacksim.home"),
+      };
     } catch (err) { /* no storage */ }
     store.user = params.get("user") || saved.user || null;
     store.channel = params.get("channel") || saved.channel || null;
+    store.home = params.has("home") ? params.get("home") === "1" : saved.home === "1";
+    const link = parsePermalink(window.location.href);
+    if (link) {
+      store.channel = link.channel;
+      store.home = false;
+      if (link.ts) {
+        store.link = link;
+        store.linkPending = true;
+        if (link.threadTs && link.threadTs !== link.ts) store.expanded.add(link.threadTs);
+      }
+    }
+    store.openPending = store.home;
     byId("user-switcher").addEventListener("change", (event) => switchTo({ user: event.target.value }));
     byId("composer").addEventListener("submit", sendComposer);
     byId("composer-input").addEventListener("keydown", (event) => {

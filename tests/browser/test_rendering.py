@@ -5,6 +5,7 @@ No bot and no Temporal here: messages are posted through the real ``AsyncWebClie
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,6 +17,7 @@ from slacksim import (
     APPROVALS_CHANNEL_ID,
     APPROVER_ID,
     DEFAULT_BOT_TOKEN,
+    GENERAL_CHANNEL_ID,
     OUTSIDER_ID,
     SlackSim,
     running_sim,
@@ -150,4 +152,56 @@ async def test_a_click_that_cannot_be_delivered_is_reported(
     await page.keyboard.press("Escape")
     await expect(channel.confirm_dialog).to_have_count(0)
     assert sim.deliveries == []
+    assert channel.errors == []
+
+
+async def test_a_permalink_opens_the_page_at_its_message(
+    sim: SlackSim, slack: AsyncWebClient, page: Page
+) -> None:
+    posted = [
+        await slack.chat_postMessage(channel=APPROVALS_CHANNEL_ID, text=f"message {n}")
+        for n in range(30)
+    ]
+    early = posted[1]["ts"]
+    reply = await slack.chat_postMessage(
+        channel=APPROVALS_CHANNEL_ID, text="in the thread", thread_ts=posted[2]["ts"]
+    )
+    top_link = await slack.chat_getPermalink(channel=APPROVALS_CHANNEL_ID, message_ts=early)
+    reply_link = await slack.chat_getPermalink(channel=APPROVALS_CHANNEL_ID, message_ts=reply["ts"])
+    channel = ChannelPage(page, sim)
+
+    await page.goto(top_link["permalink"])
+    linked = page.locator('.message[data-linked="true"]')
+    await expect(linked).to_have_attribute("data-ts", early)
+    await expect(linked).to_have_class(re.compile(r"\blinked\b"))
+    await expect(linked).to_be_in_viewport()
+    await expect(page.locator(".channel-link.active")).to_have_attribute(
+        "data-channel-id", APPROVALS_CHANNEL_ID
+    )
+
+    await page.goto(reply_link["permalink"])
+    await expect(linked).to_have_attribute("data-ts", reply["ts"])
+    await expect(linked).to_have_attribute("data-kind", "reply")
+    await expect(linked).to_be_in_viewport()
+    assert channel.errors == []
+
+
+async def test_a_permalink_in_a_message_opens_its_channel_here(
+    sim: SlackSim, slack: AsyncWebClient, page: Page
+) -> None:
+    card = await slack.chat_postMessage(channel=APPROVALS_CHANNEL_ID, text="the card")
+    link = await slack.chat_getPermalink(channel=APPROVALS_CHANNEL_ID, message_ts=card["ts"])
+    await slack.chat_postMessage(
+        channel=GENERAL_CHANNEL_ID, text=f"See <{link['permalink']}|the card>"
+    )
+    channel = ChannelPage(page, sim)
+    await page.goto(f"{sim.base_url}?channel={GENERAL_CHANNEL_ID}")
+
+    anchor = page.locator("a.permalink")
+    await expect(anchor).to_have_text("the card")
+    await expect(anchor).not_to_have_attribute("target", "_blank")
+    await anchor.click()
+
+    await expect(channel.message(card["ts"])).to_have_attribute("data-linked", "true")
+    await expect(page).to_have_url(re.compile(f"/archives/{APPROVALS_CHANNEL_ID}/p"))
     assert channel.errors == []

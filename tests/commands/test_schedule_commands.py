@@ -18,7 +18,12 @@ from commands.grammar import ScheduleDelete
 from commands.replies import CommandContext, Invoker
 from commands.schedules import DELETE_ACTION, run_schedule_command
 from orchestration.models.scrape import ScrapeInput
-from orchestration.schedules import ensure_scrape_schedule, schedule_spec, scrape_schedule
+from orchestration.schedules import (
+    SCRAPE_SCHEDULE_ID,
+    ensure_scrape_schedule,
+    schedule_spec,
+    scrape_schedule,
+)
 from slacksim import OPERATOR_ID, REQUESTER_ID
 from tests.commands.test_workflow_commands import general, slash
 from tests.helpers import assert_eventually, unique
@@ -234,6 +239,37 @@ async def test_the_scrape_schedule_is_created_once(stack: Stack, tmp_path: Path)
         assert (created, again) == (True, False)
         description = await handle.describe()
         assert description.schedule.spec.intervals[0].every == timedelta(hours=1)
+    finally:
+        if created:
+            await handle.delete()
+
+
+async def test_pause_scrape_through_slack_pauses_the_scrape_schedule(stack: Stack) -> None:
+    """The README's example, end to end: the schedule named ``scrape``, as the worker makes it."""
+    assert stack.commands.scrape is not None
+    created = await ensure_scrape_schedule(
+        stack.client, stack.commands.scrape, stack.task_queue, timedelta(hours=1)
+    )
+    handle = stack.client.get_schedule_handle(SCRAPE_SCHEDULE_ID)
+    try:
+        refused = await slash(stack, REQUESTER_ID, "pause scrape", "/schedule")
+        assert refused.startswith("Only operators (CHATOPS_OPERATORS) may change schedules")
+        assert not (await handle.describe()).schedule.state.paused
+
+        answer = await slash(stack, OPERATOR_ID, "pause scrape vendor outage", "/schedule")
+        assert answer == "Schedule `scrape` paused."
+        state = (await handle.describe()).schedule.state
+        assert state.paused and state.note == f"Paused by {OPERATOR_ID}: vendor outage"
+        announced = await assert_eventually(
+            lambda: general(stack), bool, what="the pause announced"
+        )
+        assert announced[-1] == f"<@{OPERATOR_ID}> paused schedule `scrape`: vendor outage"
+        described = await slash(stack, REQUESTER_ID, "describe scrape", "/schedule")
+        assert described.startswith("*Schedule scrape*: paused, every 1h")
+
+        answer = await slash(stack, OPERATOR_ID, "unpause scrape outage over", "/schedule")
+        assert answer == "Schedule `scrape` unpaused."
+        assert not (await handle.describe()).schedule.state.paused
     finally:
         if created:
             await handle.delete()

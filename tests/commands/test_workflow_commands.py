@@ -13,17 +13,21 @@ from cli.examples import example_order
 from orchestration.approval import ApprovableWorkflow
 from orchestration.models.approval import DecisionInput, DecisionSource, Verdict
 from orchestration.models.order import OrderStep
+from orchestration.models.ticket import AgentAcceptance, TicketStep
+from orchestration.workflows.ticket import TicketWorkflow
+from orchestration.workflows.triage import TriageWorkflow
 from slacksim import (
     APPROVER_ID,
     GENERAL_CHANNEL_ID,
     OPERATOR_ID,
     REQUESTER_ID,
 )
+from tests.desk import DeskStack
 from tests.helpers import assert_eventually, new_worker, order_input, unique
 from tests.stack import Stack, large_order
 
 
-async def slash(stack: Stack, user: str, text: str, command: str = "/workflow") -> str:
+async def slash(stack: Stack | DeskStack, user: str, text: str, command: str = "/workflow") -> str:
     """Run a slash command as ``user`` in #general; the ephemeral answer's text."""
     before = len(stack.sim.ephemerals(user))
     delivery = await stack.sim.slash(user, GENERAL_CHANNEL_ID, command, text)
@@ -34,7 +38,7 @@ async def slash(stack: Stack, user: str, text: str, command: str = "/workflow") 
     return str(answers[-1]["text"])
 
 
-def general(stack: Stack) -> list[str]:
+def general(stack: Stack | DeskStack) -> list[str]:
     return [str(m["text"]) for m in stack.sim.messages(GENERAL_CHANNEL_ID)]
 
 
@@ -152,3 +156,35 @@ async def test_unknown_ids_and_nonsense_get_clear_answers(stack: Stack) -> None:
     assert nonsense.startswith("Unknown command 'frobnicate'.\n```Usage: /workflow <command>")
     helped = await slash(stack, REQUESTER_ID, "")
     assert helped.startswith("```Usage: /workflow <command>")
+
+
+async def test_pause_and_resume_a_real_ticket_through_slack(desk: DeskStack) -> None:
+    handle = await desk.start("unanswered")
+    await assert_eventually(lambda: len(desk.desk.offers), lambda n: n == 1, what="first offer")
+    refused = await slash(desk, REQUESTER_ID, f"pause {handle.id} incident")
+    assert refused.startswith("Only operators (CHATOPS_OPERATORS) may cancel, pause or resume")
+
+    answer = await slash(desk, OPERATOR_ID, f"pause {handle.id} incident in the export service")
+    assert answer == f"{handle.id} paused."
+    announced = await assert_eventually(lambda: general(desk), bool, what="the pause announced")
+    assert announced == [f"<@{OPERATOR_ID}> paused `{handle.id}`: incident in the export service"]
+    status = await assert_eventually(
+        lambda: handle.query(TicketWorkflow.status), lambda s: s.paused, what="ticket paused"
+    )
+    assert status.step is TicketStep.AWAITING_ACCEPTANCE
+    child = desk.child(handle, "medium")
+    await assert_eventually(
+        lambda: child.query(TriageWorkflow.status), lambda s: s.paused, what="child paused"
+    )
+    shown = await slash(desk, REQUESTER_ID, f"status {handle.id}")
+    assert "Step: awaiting acceptance (paused) (from live)" in shown
+
+    answer = await slash(desk, OPERATOR_ID, f"resume {handle.id} fixed")
+    assert answer == f"{handle.id} resumed."
+    await assert_eventually(
+        lambda: handle.query(TicketWorkflow.status), lambda s: not s.paused, what="resumed"
+    )
+    await child.signal(TriageWorkflow.agent_responded, AgentAcceptance(agent_id="agent-cy"))
+    result = await handle.result()
+    assert result.step is TicketStep.RESOLVED and result.status.paused is False
+    assert general(desk)[-1] == f"<@{OPERATOR_ID}> resumed `{handle.id}`: fixed"

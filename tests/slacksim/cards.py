@@ -1,17 +1,25 @@
-"""Block Kit used by the slacksim tests (a small approval card and a reason modal), and the
-listeners the test bots share."""
+"""Block Kit used by the slacksim tests (a small approval card, a reason modal and a Home tab),
+and the listeners the test bots share."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
+from aiohttp import web
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
+
+from slacksim import Delivery, SlackSim
+from tests.helpers import assert_eventually
 
 APPROVE = "approve"
 REJECT = "reject"
 REASON_BLOCK = "reason"
 REASON_INPUT = "reason_input"
+OPEN_ITEM = "open_item"
+HOME_ITEMS = ("wf-1", "wf-2")
 
 
 def card_blocks(workflow_id: str = "wf-1") -> list[dict[str, Any]]:
@@ -85,3 +93,81 @@ def add_reject_and_command_listeners(app: AsyncApp) -> None:
     @app.command("/workflow")
     async def workflow(ack: AsyncAck, command: dict[str, Any]) -> None:
         await ack(f"Usage: /workflow status <id> (got {command['text']!r})")
+
+
+def home_blocks(items: tuple[str, ...] = HOME_ITEMS, opened: int = 0) -> list[dict[str, Any]]:
+    """A Home tab listing ``items``, each with an Open button whose value names it."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Waiting for you"}},
+        {
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": f"Opened {opened} times"}],
+        },
+    ]
+    for index, item in enumerate(items):
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*{item}*"}})
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"item_{index}",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": OPEN_ITEM,
+                        "text": {"type": "plain_text", "text": "Open"},
+                        "value": item,
+                    }
+                ],
+            }
+        )
+    return blocks
+
+
+def add_home_listeners(app: AsyncApp, opened: list[dict[str, Any]]) -> None:
+    """Home listeners both test bots share: opening the Home tab (recorded in ``opened``)
+    publishes it, and Open opens the reason modal for that item with the click's trigger."""
+
+    @app.event("app_home_opened")
+    async def home_opened(event: dict[str, Any], client: AsyncWebClient) -> None:
+        opened.append(event)
+        view = {"type": "home", "blocks": home_blocks(opened=len(opened))}
+        await client.views_publish(user_id=event["user"], view=view)
+
+    @app.action(OPEN_ITEM)
+    async def open_item(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        item = body["actions"][0]["value"]
+        await client.views_open(trigger_id=body["trigger_id"], view=reason_modal(f"Reject {item}"))
+
+
+@asynccontextmanager
+async def served_over_http(app: AsyncApp, sim: SlackSim) -> AsyncIterator[None]:
+    """Serve a Bolt app on a free loopback port and point the sim's deliveries at it."""
+    runner = web.AppRunner(app.web_app(path="/slack/events"))
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    sim.bot_url = f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"
+    try:
+        yield
+    finally:
+        await runner.cleanup()
+
+
+async def click_home_item(
+    sim: SlackSim, user: str, value: str, within: float
+) -> tuple[Delivery, dict[str, Any]]:
+    """Open the Home tab, click the item ``value``'s button; the delivery and the modal it
+    opened."""
+    await sim.open_home(user)
+
+    async def published() -> dict[str, Any] | None:
+        return sim.home_view(user)
+
+    await assert_eventually(published, lambda view: view is not None, within=within)
+    delivery = await sim.click_home(user, OPEN_ITEM, value=value)
+
+    async def views() -> list[dict[str, Any]]:
+        return sim.open_views(user)
+
+    [modal] = await assert_eventually(views, lambda found: len(found) == 1, within=within)
+    return delivery, modal

@@ -65,8 +65,12 @@ class FakeBot:
         if not verifier.is_valid_request(raw, dict(request.headers)):
             self.rejected += 1
             return web.json_response({"error": "invalid request"}, status=401)
-        fields = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
-        data = json.loads(fields["payload"]) if "payload" in fields else fields
+        if request.content_type == "application/json":
+            # Events arrive as a JSON body; interactions and commands form-encoded.
+            data = json.loads(raw)
+        else:
+            fields = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+            data = json.loads(fields["payload"]) if "payload" in fields else fields
         self.received.append(Received(request.content_type, raw, data))
         if self.reply.delay:
             await asyncio.sleep(self.reply.delay)

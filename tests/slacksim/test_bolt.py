@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiohttp import web
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -17,15 +16,19 @@ from tests.slacksim.cards import (
     REASON_BLOCK,
     REASON_INPUT,
     REJECT,
+    add_home_listeners,
     add_reject_and_command_listeners,
     card_blocks,
+    click_home_item,
+    served_over_http,
 )
 
 WITHIN = 5.0
 
 
-def build_app(client: AsyncWebClient) -> AsyncApp:
-    """A tiny approval bot: Approve replaces the card, Reject asks for a reason."""
+def build_app(client: AsyncWebClient, home_events: list[dict[str, Any]]) -> AsyncApp:
+    """A tiny approval bot: Approve replaces the card, Reject asks for a reason, and the Home
+    tab (whose openings land in ``home_events``) lists items to open."""
     app = AsyncApp(client=client, signing_secret=DEFAULT_SIGNING_SECRET)
 
     @app.action(APPROVE)
@@ -34,21 +37,24 @@ def build_app(client: AsyncWebClient) -> AsyncApp:
         await respond(text="Approved", replace_original=True, delete_original=False)
 
     add_reject_and_command_listeners(app)
+    add_home_listeners(app, home_events)
     return app
 
 
 @pytest.fixture
-async def bolt(sim: SlackSim, slack: AsyncWebClient) -> AsyncIterator[AsyncApp]:
+def home_events() -> list[dict[str, Any]]:
+    """The app_home_opened events the Bolt app received."""
+    return []
+
+
+@pytest.fixture
+async def bolt(
+    sim: SlackSim, slack: AsyncWebClient, home_events: list[dict[str, Any]]
+) -> AsyncIterator[AsyncApp]:
     """The Bolt app served over HTTP, with the sim delivering to it."""
-    app = build_app(slack)
-    runner = web.AppRunner(app.web_app(path="/slack/events"))
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    sim.bot_url = f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"
-    try:
+    app = build_app(slack, home_events)
+    async with served_over_http(app, sim):
         yield app
-    finally:
-        await runner.cleanup()
 
 
 async def post_card(slack: AsyncWebClient) -> str:
@@ -105,3 +111,37 @@ async def test_stale_request_gets_bolts_401(sim: SlackSim, bolt: AsyncApp) -> No
     )
 
     assert (delivery.status, delivery.error) == (401, "dispatch_failed")
+
+
+async def test_app_home_opened_reaches_the_event_listener_which_publishes(
+    sim: SlackSim, bolt: AsyncApp, home_events: list[dict[str, Any]]
+) -> None:
+    first = await sim.open_home(APPROVER_ID)
+
+    async def published() -> dict[str, Any] | None:
+        return sim.home_view(APPROVER_ID)
+
+    home = await assert_eventually(published, lambda view: view is not None, within=WITHIN)
+    second = await sim.open_home(APPROVER_ID)
+    await assert_eventually(published, lambda view: view != home, within=WITHIN)
+
+    assert (first.status, first.error, first.kind, first.transport) == (
+        200,
+        None,
+        "event_callback",
+        "http",
+    )
+    assert second.ok is True
+    assert [(e["user"], e["tab"], "view" in e) for e in home_events] == [
+        (APPROVER_ID, "home", False),
+        (APPROVER_ID, "home", True),
+    ]
+    assert home_events[1]["view"] == home
+
+
+async def test_a_home_click_gives_a_trigger_that_opens_a_modal(
+    sim: SlackSim, bolt: AsyncApp, home_events: list[dict[str, Any]]
+) -> None:
+    delivery, modal = await click_home_item(sim, APPROVER_ID, "wf-2", WITHIN)
+    assert (delivery.status, delivery.error, delivery.kind) == (200, None, "block_actions")
+    assert modal["title"]["text"] == "Reject wf-2"

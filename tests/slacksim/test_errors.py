@@ -187,3 +187,23 @@ async def test_views_update_hash_conflict(sim: SlackSim, slack: AsyncWebClient) 
     assert updated["view"]["title"]["text"] == "Updated"
     assert updated["view"]["hash"] != opened["hash"]
     assert conflict == "hash_conflict"
+
+
+async def test_get_permalink_errors(slack: AsyncWebClient) -> None:
+    posted = await slack.chat_postMessage(channel=APPROVALS_CHANNEL_ID, text="card")
+
+    unknown_channel = slack.chat_getPermalink(channel="C0NOWHERE", message_ts=posted["ts"])
+    by_name = slack.chat_getPermalink(channel="#approvals", message_ts=posted["ts"])
+    elsewhere = slack.chat_getPermalink(channel=GENERAL_CHANNEL_ID, message_ts=posted["ts"])
+    unknown_ts = slack.chat_getPermalink(channel=APPROVALS_CHANNEL_ID, message_ts=MISSING_TS)
+    no_ts = slack.api_call("chat.getPermalink", params={"channel": APPROVALS_CHANNEL_ID})
+
+    assert [await error_of(call) for call in (unknown_channel, by_name)] == [
+        "channel_not_found",
+        "channel_not_found",
+    ]
+    assert [await error_of(call) for call in (elsewhere, unknown_ts, no_ts)] == [
+        "message_not_found",
+        "message_not_found",
+        "message_not_found",
+    ]

@@ -1,4 +1,4 @@
-"""The sim enforces the app manifest: scopes, slash commands and the Home tab."""
+"""The sim enforces the app manifest: scopes, slash commands, bot events and the Home tab."""
 
 from __future__ import annotations
 
@@ -25,7 +25,13 @@ from slacksim import (
     running_sim,
 )
 from slacksim.api import METHODS
-from slacksim.manifest import DEFAULT_MANIFEST_PATH, METHOD_SCOPES, Manifest, load_manifest
+from slacksim.manifest import (
+    DEFAULT_MANIFEST_PATH,
+    METHOD_SCOPES,
+    Manifest,
+    load_manifest,
+    parse_manifest,
+)
 from slacksim.seed import BOT_SCOPES
 from tests.slacksim.cards import reason_modal
 from tests.slacksim.conftest import FakeBot
@@ -46,10 +52,15 @@ UseManifest = Callable[..., Manifest]
 
 @pytest.fixture
 def use_manifest(sim: SlackSim, tmp_path: Path) -> UseManifest:
-    """Write a manifest file with the given scopes, commands and Home tab; the sim loads it."""
+    """Write a manifest file with the given scopes, commands, Home tab and bot events; the sim
+    loads it."""
 
     def write(
-        scopes: Sequence[str], commands: Sequence[str] = (), *, home: bool = False
+        scopes: Sequence[str],
+        commands: Sequence[str] = (),
+        *,
+        home: bool = False,
+        events: Sequence[str] = (),
     ) -> Manifest:
         document = {
             "_metadata": {"major_version": 1, "minor_version": 1},
@@ -60,7 +71,11 @@ def use_manifest(sim: SlackSim, tmp_path: Path) -> UseManifest:
                 "slash_commands": [{"command": c, "description": "run"} for c in commands],
             },
             "oauth_config": {"scopes": {"bot": list(scopes)}},
-            "settings": {"interactivity": {"is_enabled": True}, "socket_mode_enabled": False},
+            "settings": {
+                "event_subscriptions": {"bot_events": list(events)},
+                "interactivity": {"is_enabled": True},
+                "socket_mode_enabled": False,
+            },
         }
         path = tmp_path / "manifest.yml"
         path.write_text(yaml.safe_dump(document))
@@ -85,7 +100,13 @@ def test_the_project_manifest_is_read() -> None:
     assert manifest.bot_scopes == PROJECT_SCOPES
     assert manifest.scope_header == ",".join(PROJECT_SCOPES)
     assert manifest.slash_commands == frozenset({"/workflow", "/schedule"})
-    assert (manifest.home_tab_enabled, manifest.interactivity_enabled) == (False, True)
+    assert manifest.bot_events == frozenset({"app_home_opened"})
+    assert (manifest.subscribes("app_home_opened"), manifest.subscribes("app_mention")) == (
+        True,
+        False,
+    )
+    assert (manifest.home_tab_enabled, manifest.messages_tab_enabled) == (True, False)
+    assert manifest.interactivity_enabled is True
     assert manifest.socket_mode_enabled is False
 
 
@@ -98,7 +119,9 @@ def test_without_a_manifest_everything_is_granted(
     assert manifest == Manifest()
     assert manifest.bot_scopes == BOT_SCOPES
     assert manifest.declares("/anything") is True
-    assert manifest.home_tab_enabled is True
+    assert manifest.bot_events is None
+    assert manifest.subscribes("app_home_opened") is True
+    assert (manifest.home_tab_enabled, manifest.messages_tab_enabled) == (True, True)
     assert [r.getMessage() for r in caplog.records] == [
         f"no app manifest at {tmp_path / 'absent.yml'}; granting every scope and slash command"
     ]
@@ -106,8 +129,13 @@ def test_without_a_manifest_everything_is_granted(
 
 @pytest.mark.parametrize(
     "text",
-    ["- a list\n", "features:\n  slash_commands:\n    - description: no command\n"],
-    ids=["not-a-mapping", "command-without-name"],
+    [
+        "- a list\n",
+        "features:\n  slash_commands:\n    - description: no command\n",
+        "settings:\n  event_subscriptions:\n    bot_events: app_home_opened\n",
+        "settings:\n  event_subscriptions:\n    bot_events:\n      - {name: app_home_opened}\n",
+    ],
+    ids=["not-a-mapping", "command-without-name", "events-not-a-list", "event-not-a-name"],
 )
 def test_an_unreadable_manifest_is_refused(tmp_path: Path, text: str) -> None:
     path = tmp_path / "manifest.yml"
@@ -115,6 +143,34 @@ def test_an_unreadable_manifest_is_refused(tmp_path: Path, text: str) -> None:
 
     with pytest.raises(ValueError, match="manifest"):
         load_manifest(path)
+
+
+@pytest.mark.parametrize(
+    ("settings", "events"),
+    [
+        ({}, frozenset()),
+        ({"event_subscriptions": {"request_url": "https://x/slack/events"}}, frozenset()),
+        (
+            {"event_subscriptions": {"bot_events": ["app_home_opened", "app_mention"]}},
+            frozenset({"app_home_opened", "app_mention"}),
+        ),
+    ],
+    ids=["no-subscriptions", "no-bot-events", "two-events"],
+)
+def test_bot_events_are_read_from_event_subscriptions(
+    settings: dict[str, Any], events: frozenset[str]
+) -> None:
+    manifest = parse_manifest({"settings": settings})
+
+    assert manifest.bot_events == events
+    assert manifest.subscribes("app_home_opened") is ("app_home_opened" in events)
+
+
+def test_extended_subscribes_to_more_events() -> None:
+    manifest = parse_manifest({"settings": {"event_subscriptions": {"bot_events": ["a"]}}})
+
+    assert manifest.extended(events=("b",)).bot_events == frozenset({"a", "b"})
+    assert Manifest().extended(events=("b",)).bot_events is None
 
 
 async def test_missing_scope_names_needed_and_provided(
@@ -228,7 +284,10 @@ async def test_a_declared_command_is_delivered(
     assert [(r.data["command"], r.data["text"]) for r in bot.received] == [("/deploy", "prod")]
 
 
-async def test_views_publish_needs_the_home_tab(sim: SlackSim, slack: AsyncWebClient) -> None:
+async def test_views_publish_needs_the_home_tab(
+    sim: SlackSim, slack: AsyncWebClient, use_manifest: UseManifest
+) -> None:
+    use_manifest([], home=False)
     home = {"type": "home", "blocks": [{"type": "divider"}]}
 
     answer = await refusal(slack.views_publish(user_id=APPROVER_ID, view=home))
@@ -292,3 +351,32 @@ def test_every_method_has_a_scope_entry_that_agrees_with_the_project() -> None:
     assert set(METHODS) <= set(METHOD_SCOPES)
     for method, needed in PROJECT_METHOD_SCOPES.items():
         assert set(METHOD_SCOPES[method]) == needed, method
+
+
+async def test_app_home_opened_needs_the_subscription_and_the_home_tab(
+    sim: SlackSim, bot: FakeBot, use_manifest: UseManifest
+) -> None:
+    use_manifest([], home=True)
+    unsubscribed = await sim.open_home(APPROVER_ID)
+    use_manifest([], home=False, events=["app_home_opened"])
+    home_off = await sim.open_home(APPROVER_ID)
+    use_manifest([], home=True, events=["app_home_opened"])
+    delivered = await sim.open_home(APPROVER_ID)
+
+    assert [unsubscribed.error, home_off.error, delivered.error] == [
+        "event_not_subscribed",
+        "home_tab_disabled",
+        None,
+    ]
+    assert [r.data["event"]["type"] for r in bot.received] == ["app_home_opened"]
+
+
+async def test_get_permalink_needs_no_scope(
+    sim: SlackSim, slack: AsyncWebClient, use_manifest: UseManifest
+) -> None:
+    use_manifest([])
+    message = sim.workspace.post(APPROVALS_CHANNEL_ID, "card", [])
+
+    answer = await slack.chat_getPermalink(channel=APPROVALS_CHANNEL_ID, message_ts=message.ts)
+
+    assert answer["permalink"].endswith(f"/p{message.ts.replace('.', '')}")

@@ -29,16 +29,19 @@ from tests.slacksim.cards import (
     REASON_BLOCK,
     REASON_INPUT,
     REJECT,
+    add_home_listeners,
     add_reject_and_command_listeners,
     card_blocks,
+    click_home_item,
 )
 
 WITHIN = 5.0
 CONNECTIONS_OPEN = "apps.connections.open"
 
 
-def build_app(client: AsyncWebClient) -> AsyncApp:
-    """An approval bot: Approve answers ephemerally, Reject asks for a reason, plus a command."""
+def build_app(client: AsyncWebClient, home_events: list[dict[str, Any]]) -> AsyncApp:
+    """An approval bot: Approve answers ephemerally, Reject asks for a reason, plus a command
+    and a Home tab (whose openings land in ``home_events``)."""
     app = AsyncApp(client=client, signing_secret=DEFAULT_SIGNING_SECRET)
 
     @app.action(APPROVE)
@@ -49,6 +52,7 @@ def build_app(client: AsyncWebClient) -> AsyncApp:
         )
 
     add_reject_and_command_listeners(app)
+    add_home_listeners(app, home_events)
     return app
 
 
@@ -58,6 +62,7 @@ class SocketBot:
 
     handler: AsyncSocketModeHandler
     received: list[dict[str, Any]] = field(default_factory=list)
+    home_events: list[dict[str, Any]] = field(default_factory=list)
 
     async def record(self, message: WSMessage) -> None:
         # A raw-message listener: slack_sdk handles "disconnect" before its parsed listeners.
@@ -77,9 +82,10 @@ def open_sockets(sim: SlackSim) -> Callable[[], Awaitable[int]]:
 @pytest.fixture
 async def socket_bot(sim: SlackSim) -> AsyncIterator[SocketBot]:
     """The Bolt app connected over Socket Mode; no bot_url, so HTTP cannot be the way in."""
-    app = build_app(AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=sim.api_url))
+    home_events: list[dict[str, Any]] = []
+    app = build_app(AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=sim.api_url), home_events)
     # web_client defaults to app.client, so apps.connections.open goes to the sim too.
-    bot = SocketBot(AsyncSocketModeHandler(app, DEFAULT_APP_TOKEN))
+    bot = SocketBot(AsyncSocketModeHandler(app, DEFAULT_APP_TOKEN), home_events=home_events)
     bot.handler.client.on_message_listeners.append(bot.record)
     try:
         await bot.handler.connect_async()
@@ -225,3 +231,42 @@ async def test_apps_connections_open_wants_the_app_token(
     assert misused.value.response["error"] == "not_allowed_token_type"
     assert str(opened["url"]).startswith(f"ws://127.0.0.1:{sim.port}/link/?ticket=")
     assert [c.ok for c in sim.calls_to(CONNECTIONS_OPEN)] == [False, False, True]
+
+
+async def test_app_home_opened_goes_over_the_socket_as_events_api(
+    sim: SlackSim, socket_bot: SocketBot
+) -> None:
+    delivery = await sim.open_home(APPROVER_ID)
+
+    async def published() -> dict[str, Any] | None:
+        return sim.home_view(APPROVER_ID)
+
+    await assert_eventually(published, lambda view: view is not None, within=WITHIN)
+    assert (delivery.transport, delivery.ok, delivery.body, delivery.request) == (
+        "socket",
+        True,
+        "",
+        None,
+    )
+    assert delivery.envelope is not None
+    assert {k: v for k, v in delivery.envelope.items() if k not in ("envelope_id", "payload")} == {
+        "type": "events_api",
+        "accepts_response_payload": False,
+        "retry_attempt": 0,
+        "retry_reason": "",
+    }
+    assert delivery.envelope["payload"]["type"] == "event_callback"
+    [event] = socket_bot.home_events
+    assert event == delivery.envelope["payload"]["event"]
+    [envelope] = socket_bot.of_type("events_api")
+    assert envelope["envelope_id"] == delivery.envelope["envelope_id"]
+
+
+async def test_a_home_click_over_the_socket_opens_a_modal(
+    sim: SlackSim, socket_bot: SocketBot
+) -> None:
+    delivery, modal = await click_home_item(sim, APPROVER_ID, "wf-1", WITHIN)
+    assert (delivery.transport, delivery.ok) == ("socket", True)
+    assert delivery.envelope is not None
+    assert delivery.envelope["payload"]["container"]["type"] == "view"
+    assert modal["title"]["text"] == "Reject wf-1"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import time
 from collections.abc import AsyncIterator
@@ -25,10 +26,12 @@ from slacksim import (
 from tests.helpers import assert_eventually
 from tests.slacksim.cards import (
     APPROVE,
+    OPEN_ITEM,
     REASON_BLOCK,
     REASON_INPUT,
     REJECT,
     card_blocks,
+    home_blocks,
     reason_modal,
 )
 from tests.slacksim.conftest import FakeBot, Reply
@@ -397,6 +400,11 @@ async def test_stopping_the_sim_ends_open_event_streams(http: aiohttp.ClientSess
         ("close", b'{"user": "U"}', "'view_id'"),
         ("slash", b'{"user": "U", "channel": "C", "command": "workflow"}', "'command'"),
         ("slash", b'{"user": "U", "channel": "C", "command": "/w", "text": 3}', "'text'"),
+        ("home", b'{"tab": "home"}', "'user'"),
+        ("home", b'{"user": "U", "tab": "about"}', "'tab'"),
+        ("click_home", b'{"user": "U"}', "'action_id'"),
+        ("click_home", b'{"user": "U", "action_id": "a", "value": 3}', "'value'"),
+        ("click_home", b'{"user": "U", "action_id": "a", "confirm": "no"}', "'confirm'"),
     ],
 )
 async def test_malformed_actions_are_400(
@@ -453,3 +461,69 @@ async def test_the_page_updates_through_the_events_it_is_sent(
         lambda: page_state(http, sim), lambda got: got[1]["version"] >= version
     )
     assert [m["ts"] for m in state[1]["messages"]] == [ts]
+
+
+async def test_opening_home_delivers_the_event_and_the_state_shows_the_view(
+    sim: SlackSim, slack: AsyncWebClient, bot: FakeBot, http: aiohttp.ClientSession
+) -> None:
+    _, before = await page_state(http, sim, user=APPROVER_ID)
+    status, delivery = await act(http, sim, "home", {"user": APPROVER_ID})
+    published = await slack.views_publish(
+        user_id=APPROVER_ID, view={"type": "home", "blocks": home_blocks()}
+    )
+    _, after = await page_state(http, sim, user=APPROVER_ID)
+    _, theirs = await page_state(http, sim, user=OUTSIDER_ID)
+
+    assert (status, delivery["status"], delivery["kind"]) == (200, 200, "event_callback")
+    [received] = bot.received
+    assert (received.data["event"]["type"], received.data["event"]["user"]) == (
+        "app_home_opened",
+        APPROVER_ID,
+    )
+    assert before["home"] == {"enabled": True, "view": None}
+    assert after["home"] == {"enabled": True, "view": published["view"]}
+    assert after["version"] > before["version"]
+    assert theirs["home"]["view"] is None
+
+
+async def test_a_refused_home_opening_answers_its_error(
+    sim: SlackSim, bot: FakeBot, http: aiohttp.ClientSession
+) -> None:
+    sim.workspace.manifest = dataclasses.replace(sim.workspace.manifest, home_tab_enabled=False)
+
+    status, delivery = await act(http, sim, "home", {"user": APPROVER_ID, "tab": "home"})
+    _, state = await page_state(http, sim, user=APPROVER_ID)
+
+    assert (status, delivery["error"], delivery["status"]) == (200, "home_tab_disabled", None)
+    assert state["home"] == {"enabled": False, "view": None}
+    assert bot.received == []
+
+
+async def test_clicking_in_home_picks_the_button_by_value(
+    sim: SlackSim, slack: AsyncWebClient, bot: FakeBot, http: aiohttp.ClientSession
+) -> None:
+    await slack.views_publish(user_id=APPROVER_ID, view={"type": "home", "blocks": home_blocks()})
+    body = {"user": APPROVER_ID, "action_id": OPEN_ITEM, "value": "wf-2", "confirm": True}
+
+    status, delivery = await act(http, sim, "click_home", body)
+    missing = await act(http, sim, "click_home", {**body, "user": OUTSIDER_ID})
+
+    assert (status, delivery["status"], delivery["kind"]) == (200, 200, "block_actions")
+    [received] = bot.received
+    assert received.data["container"]["type"] == "view"
+    assert received.data["actions"][0]["value"] == "wf-2"
+    assert (missing[0], missing[1]["ok"]) == (404, False)
+    assert "no Home view" in missing[1]["error"]
+
+
+async def test_permalinks_open_the_page(
+    sim: SlackSim, slack: AsyncWebClient, http: aiohttp.ClientSession
+) -> None:
+    ts = await post_card(slack)
+    link = await slack.chat_getPermalink(channel=APPROVALS_CHANNEL_ID, message_ts=ts)
+
+    async with http.get(link["permalink"]) as page:
+        html = await page.text()
+        assert (page.status, page.content_type) == (200, "text/html")
+
+    assert 'id="user-switcher"' in html

@@ -132,3 +132,28 @@ async def test_conversations_users_and_groups(slack: AsyncWebClient) -> None:
     assert (info["channel"]["name"], info["channel"]["is_member"]) == ("general", True)
     assert user["user"]["real_name"] == "Alex Approver"
     assert group["users"] == [APPROVER_ID, APPROVER2_ID]
+
+
+async def test_permalinks_point_at_the_page_for_a_message_or_a_reply(
+    sim: SlackSim, slack: AsyncWebClient
+) -> None:
+    card = await slack.chat_postMessage(channel=APPROVALS_CHANNEL_ID, text="card")
+    reply = await slack.chat_postMessage(
+        channel=APPROVALS_CHANNEL_ID, text="reminder", thread_ts=card["ts"]
+    )
+
+    top = await slack.chat_getPermalink(channel=APPROVALS_CHANNEL_ID, message_ts=card["ts"])
+    threaded = await slack.chat_getPermalink(channel=APPROVALS_CHANNEL_ID, message_ts=reply["ts"])
+
+    digits = str(card["ts"]).replace(".", "")
+    assert (top["ok"], top["channel"]) == (True, APPROVALS_CHANNEL_ID)
+    assert top["permalink"] == f"{sim.base_url}archives/{APPROVALS_CHANNEL_ID}/p{digits}"
+    assert threaded["permalink"] == (
+        f"{sim.base_url}archives/{APPROVALS_CHANNEL_ID}/p{str(reply['ts']).replace('.', '')}"
+        f"?thread_ts={card['ts']}&cid={APPROVALS_CHANNEL_ID}"
+    )
+    calls = sim.calls_to("chat.getPermalink")
+    assert [(c.ok, c.params["message_ts"]) for c in calls] == [
+        (True, card["ts"]),
+        (True, reply["ts"]),
+    ]

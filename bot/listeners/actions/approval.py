@@ -20,8 +20,7 @@ from bot.cards import (
     parse_decision_value,
     reject_modal,
 )
-from bot.context import tell
-from bot.listeners.decide import modal_metadata, submit_decision
+from bot.listeners.decide import answer, modal_metadata, submit_decision
 from orchestration.models.approval import DecisionInput, DecisionSource, Verdict
 
 
@@ -40,9 +39,12 @@ def click_decision(body: dict[str, Any], verdict: Verdict) -> tuple[str, Decisio
     return workflow_id, decision
 
 
-def card_channel(body: dict[str, Any]) -> str:
-    """The channel of the card that was clicked."""
-    return str((body.get("container") or {}).get("channel_id") or body["channel"]["id"])
+def card_channel(body: dict[str, Any]) -> str | None:
+    """The channel of the card that was clicked; None for a click on the Home tab."""
+    container = body.get("container") or {}
+    if container.get("type") == "view":
+        return None
+    return str(container.get("channel_id") or body["channel"]["id"])
 
 
 async def approve_clicked(
@@ -81,10 +83,11 @@ async def edit_clicked(
         return
     current = arguments_json(state.arguments or {})
     if len(current) > MAX_INPUT_LENGTH:
-        await tell(
+        await answer(
             client,
-            channel,
+            context,
             decision.user_id,
+            channel,
             f"These arguments are too long to edit in Slack ({len(current)} characters, at most "
             f"{MAX_INPUT_LENGTH}); approve or reject them as they are. Nothing was changed.",
         )

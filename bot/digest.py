@@ -1,0 +1,76 @@
+"""The digest of pending approvals, posted to the approvals channel on a schedule.
+
+Read from the workflows' memo (as ``/workflow pending`` reads it): oldest first, with how long
+each has waited, its deadline, who may decide and a link to its card. Nothing is posted when
+nothing is waiting.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from slack_sdk.web.async_client import AsyncWebClient
+from temporalio.client import Client
+
+from activities.slack import SlackActivities
+from bot.cards import Block, Message, escape, format_time, mention, quorum_line
+from bot.home import Waiting, card_links, request_key
+from commands.replies import CommandContext
+from commands.workflows import pending_approvals
+from orchestration.durations import format_duration
+
+log = logging.getLogger(__name__)
+DIGEST_ITEMS = 20
+
+
+def digest_message(waiting: list[Waiting], now: datetime, links: dict[str, str]) -> Message:
+    """The digest for ``waiting`` (oldest first; not empty)."""
+    count = f"{len(waiting)} approval" + ("s" if len(waiting) != 1 else "")
+    oldest = format_duration(now - waiting[0][1].requested_at)
+    blocks: list[Block] = [
+        {"type": "header", "text": {"type": "plain_text", "text": f"Approvals digest: {count}"}},
+    ]
+    for workflow_id, state in waiting[:DIGEST_ITEMS]:
+        link = links.get(request_key(workflow_id, state))
+        title = f"<{link}|{escape(state.title)}>" if link else escape(state.title)
+        left = max(state.deadline - now, timedelta(0))
+        approvers = ", ".join(mention(a) for a in state.approvers) or "nobody configured"
+        line = (
+            f"*{title}* (`{escape(workflow_id)}`)\nwaiting "
+            f"{format_duration(now - state.requested_at)} · deadline "
+            f"{format_time(state.deadline)} (in {format_duration(left)}) · {approvers}"
+        )
+        progress = quorum_line(state)
+        if progress:
+            line += f" · {progress}"
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": line[:3000]}})
+    footer = "Decide on each card, or in the app's Home tab. `/workflow pending` lists them."
+    if len(waiting) > DIGEST_ITEMS:
+        footer = f"… and {len(waiting) - DIGEST_ITEMS} more. " + footer
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": footer}]})
+    return Message(text=f"{count} waiting; the oldest for {oldest}.", blocks=blocks)
+
+
+async def post_digest(client: AsyncWebClient, temporal: Client, channel: str) -> str | None:
+    """Post the digest in ``channel``; returns the message's ts, or None when nothing waits.
+
+    Raises:
+        temporalio.exceptions.ApplicationError: Slack refused the post.
+        temporalio.service.RPCError: Temporal did not answer.
+    """
+    waiting = await pending_approvals(CommandContext(temporal))
+    if not waiting:
+        log.info("digest: nothing is waiting for approval; nothing posted")
+        return None
+    message = digest_message(waiting, datetime.now(UTC), await card_links(client, waiting))
+    slack = SlackActivities(client)
+    answer = await slack.call(
+        "chat.postMessage",
+        channel=await slack.channel_id(channel),
+        text=message.text,
+        blocks=message.blocks,
+        unfurl_links=False,
+    )
+    log.info("digest of %d pending approval(s) posted", len(waiting))
+    return str(answer["ts"])

@@ -1,0 +1,210 @@
+"""App Home: "Waiting for you", the approvals the viewer may decide, with the cards' buttons.
+
+The list is read from the workflows' memo (as ``/workflow pending`` reads it), so it is right
+even while no worker runs. Slack shows the view last published; it is drawn again each time
+the person opens the tab and after each decision made from it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Collection
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from temporalio.client import Client
+from temporalio.service import RPCError
+
+from bot.cards import (
+    Block,
+    decision_buttons,
+    decision_value,
+    escape,
+    format_time,
+    mention,
+    quorum_line,
+)
+from commands.replies import CommandContext
+from commands.workflows import pending_approvals
+from orchestration.approval_rules import refusal_for
+from orchestration.durations import format_duration
+from orchestration.models.approval import (
+    ApprovalState,
+    ConfirmText,
+    DecisionInput,
+    DecisionSource,
+    Verdict,
+)
+
+log = logging.getLogger(__name__)
+# Slack allows 100 blocks in a Home view; an item takes three.
+HOME_ITEMS = 25
+HOME_ACTIONS_BLOCK = "home_actions"
+
+Waiting = tuple[str, ApprovalState]
+
+
+def may_decide(state: ApprovalState, user_id: str) -> bool:
+    """True when ``user_id`` is one of the request's approvers and could decide it now."""
+    if user_id not in state.approvers:
+        return False
+    probe = DecisionInput(
+        verdict=Verdict.APPROVE,
+        user_id=user_id,
+        source=DecisionSource.SLACK,
+        click_key="home",
+        request_id=state.request_id,
+    )
+    return refusal_for(state, probe) is None
+
+
+def home_confirm(state: ApprovalState) -> ConfirmText:
+    """The Home tab shows less than the card, so Approve there always asks first."""
+    text = f"Approve *{escape(state.title)}*? It goes ahead once enough people approve."
+    return ConfirmText(title="Approve this request?", text=text[:300])
+
+
+def _item_text(workflow_id: str, state: ApprovalState, now: datetime, link: str | None) -> str:
+    kind = state.kind.replace("_", " ")
+    left = max(state.deadline - now, timedelta(0))
+    lines = [
+        f"*{escape(state.title)}*",
+        f"{escape(kind)} `{escape(workflow_id)}` · requested by {mention(state.requester)} "
+        f"{format_duration(now - state.requested_at)} ago · deadline "
+        f"{format_time(state.deadline)} (in {format_duration(left)})",
+    ]
+    progress = quorum_line(state)
+    if progress:
+        lines.append(progress)
+    if state.escalated_at is not None:
+        lines.append(f"Escalated at {format_time(state.escalated_at)}")
+    if link:
+        lines.append(f"<{link}|Open the card>")
+    return "\n".join(lines)[:3000]
+
+
+def home_view(
+    waiting: list[Waiting],
+    now: datetime,
+    *,
+    notice: str | None = None,
+    links: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The Home view for one person: ``waiting`` holds only what they may decide."""
+    links = links or {}
+    blocks: list[Block] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Waiting for you"}},
+    ]
+    if notice:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": notice[:3000]}})
+    if not waiting:
+        blocks.append(
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": "Nothing is waiting for you. Requests you may decide show up here "
+                    "and as cards in the approvals channel.",
+                },
+            }
+        )
+    else:
+        count = f"{len(waiting)} request" + ("s" if len(waiting) != 1 else "")
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": f"{count} you may decide, oldest first · as of {format_time(now)}",
+                    }
+                ],
+            }
+        )
+    for index, (workflow_id, state) in enumerate(waiting[:HOME_ITEMS]):
+        text = _item_text(workflow_id, state, now, links.get(request_key(workflow_id, state)))
+        blocks.append({"type": "divider"})
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+        blocks.append(
+            decision_buttons(
+                workflow_id,
+                state,
+                state.title,
+                home_confirm(state),
+                block_id=f"{HOME_ACTIONS_BLOCK}_{index}",
+            )
+        )
+    if len(waiting) > HOME_ITEMS:
+        more = len(waiting) - HOME_ITEMS
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": f"… and {more} more: `/workflow pending` lists them all.",
+                    }
+                ],
+            }
+        )
+    return {"type": "home", "blocks": blocks}
+
+
+def request_key(workflow_id: str, state: ApprovalState) -> str:
+    """Which request of which workflow (request ids count up within one workflow)."""
+    return decision_value(workflow_id, state.request_id)
+
+
+async def card_links(client: AsyncWebClient, waiting: list[Waiting]) -> dict[str, str]:
+    """Permalinks of the cards, by :func:`request_key`; a card Slack cannot link to is left
+    out."""
+
+    async def link(workflow_id: str, state: ApprovalState) -> tuple[str, str | None]:
+        key = request_key(workflow_id, state)
+        if not state.channel or not state.message_ts:
+            return key, None
+        try:
+            answer = await client.chat_getPermalink(
+                channel=state.channel, message_ts=state.message_ts
+            )
+        except SlackApiError as err:
+            log.info("no permalink for %s: %s", key, err.response.get("error"))
+            return key, None
+        return key, str(answer.get("permalink") or "") or None
+
+    found = await asyncio.gather(*(link(wid, state) for wid, state in waiting[:HOME_ITEMS]))
+    return {key: url for key, url in found if url}
+
+
+async def waiting_for(temporal: Client, user_id: str) -> list[Waiting]:
+    """The approvals ``user_id`` may decide now, oldest first."""
+    waiting = await pending_approvals(CommandContext(temporal))
+    return [(wid, state) for wid, state in waiting if may_decide(state, user_id)]
+
+
+async def publish_home(
+    client: AsyncWebClient,
+    temporal: Client,
+    user_id: str,
+    *,
+    notice: str | None = None,
+    decided: Collection[str] = (),
+) -> None:
+    """Draw ``user_id``'s Home tab; ``decided`` lists requests (by :func:`request_key`) they
+    just decided, left out because the workflow may not have applied the decision yet."""
+    try:
+        waiting = await waiting_for(temporal, user_id)
+    except RPCError as err:
+        waiting = []
+        problem = f"Could not reach Temporal ({err.status.name}) to list your approvals."
+        notice = f"{notice}\n{problem}" if notice else problem
+    waiting = [(wid, state) for wid, state in waiting if request_key(wid, state) not in decided]
+    links = await card_links(client, waiting)
+    view = home_view(waiting, datetime.now(UTC), notice=notice, links=links)
+    try:
+        await client.views_publish(user_id=user_id, view=view)
+    except SlackApiError as err:
+        log.warning("could not publish the Home tab of %s: %s", user_id, err.response.get("error"))

@@ -1,0 +1,107 @@
+"""The bot's own periodic jobs, on APScheduler: the digest and the card reconciler.
+
+These are housekeeping for the Slack side, not business workflows (those are Temporal's). A
+job that fails is logged in one line and runs again at its next time; two runs of one job
+never overlap, and runs missed while the bot was down collapse into one.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from slack_sdk.web.async_client import AsyncWebClient
+from temporalio.client import Client
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError
+
+from activities.slack import SlackActivities
+from bot.digest import post_digest
+from bot.reconcile import CardReconciler
+
+log = logging.getLogger(__name__)
+DIGEST_JOB = "digest"
+RECONCILE_JOB = "reconcile"
+# A digest more than this late (the bot was down at its time) is still worth posting.
+DIGEST_GRACE = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    """When the jobs run; None turns a job off."""
+
+    channel: str = "approvals"
+    digest_cron: str | None = "0 9 * * 1-5"
+    digest_timezone: str = "UTC"
+    reconcile_every: timedelta | None = timedelta(minutes=5)
+
+
+class BotJobs:
+    """The scheduler and its two jobs; :meth:`start` inside the bot's event loop."""
+
+    def __init__(self, client: AsyncWebClient, temporal: Client, settings: JobSettings) -> None:
+        self._client = client
+        self._temporal = temporal
+        self.settings = settings
+        self.scheduler = AsyncIOScheduler(timezone=ZoneInfo(settings.digest_timezone))
+        self._reconciler = CardReconciler(SlackActivities(client), temporal, settings.channel)
+
+    async def digest(self) -> str | None:
+        """Post the digest now; the message's ts, or None (nothing waits, or it failed)."""
+        try:
+            return await post_digest(self._client, self._temporal, self.settings.channel)
+        except (ApplicationError, RPCError) as err:
+            log.warning("digest not posted: %s", err)
+            return None
+
+    async def reconcile(self) -> int:
+        """One reconciler pass now; how many cards it brought up to date."""
+        try:
+            report = await self._reconciler.run()
+        except (ApplicationError, RPCError) as err:
+            log.warning("card reconciler pass failed: %s", err)
+            return 0
+        return len(report.updated)
+
+    def start(self) -> None:
+        """Schedule the jobs; the reconciler's first pass runs at once (after an outage is
+        when cards are most likely to be stale)."""
+        zone = ZoneInfo(self.settings.digest_timezone)
+        if self.settings.digest_cron:
+            self.scheduler.add_job(
+                self.digest,
+                CronTrigger.from_crontab(self.settings.digest_cron, timezone=zone),
+                id=DIGEST_JOB,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=int(DIGEST_GRACE.total_seconds()),
+            )
+        if self.settings.reconcile_every:
+            self.scheduler.add_job(
+                self.reconcile,
+                IntervalTrigger(seconds=int(self.settings.reconcile_every.total_seconds())),
+                id=RECONCILE_JOB,
+                next_run_time=datetime.now(UTC),
+                coalesce=True,
+                max_instances=1,
+            )
+        self.scheduler.start()
+        for job in self.scheduler.get_jobs():
+            log.info("bot job %s: next run %s", job.id, job.next_run_time)
+
+    def run_now(self, job_id: str) -> None:
+        """Make a scheduled job run at once (through the scheduler, as at its time)."""
+        job = self.scheduler.get_job(job_id)
+        if job is None:
+            raise LookupError(f"no job {job_id} (is it turned off?)")
+        job.modify(next_run_time=datetime.now(UTC))
+
+    def stop(self) -> None:
+        """Stop scheduling; a run in progress is abandoned with the event loop."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
