@@ -15,18 +15,19 @@ from temporalio.client import Client
 
 from activities.slack import SlackActivities
 from bot.cards import Block, Message, escape, format_time, mention, quorum_line
-from bot.home import Waiting, card_links, request_key
+from bot.home import card_links, request_key
 from commands.replies import CommandContext
-from commands.workflows import pending_approvals
+from commands.workflows import Pending, pending_approvals
 from orchestration.durations import format_duration
 
 log = logging.getLogger(__name__)
 DIGEST_ITEMS = 20
 
 
-def digest_message(waiting: list[Waiting], now: datetime, links: dict[str, str]) -> Message:
-    """The digest for ``waiting`` (oldest first; not empty)."""
-    count = f"{len(waiting)} approval" + ("s" if len(waiting) != 1 else "")
+def digest_message(found: Pending, now: datetime, links: dict[str, str]) -> Message:
+    """The digest for ``found`` (not empty)."""
+    waiting = found.oldest
+    count = f"{found.total} approval" + ("s" if found.total != 1 else "")
     oldest = format_duration(now - waiting[0][1].requested_at)
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": f"Approvals digest: {count}"}},
@@ -46,8 +47,9 @@ def digest_message(waiting: list[Waiting], now: datetime, links: dict[str, str])
             line += f" · {progress}"
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": line[:3000]}})
     footer = "Decide on each card, or in the app's Home tab. `/workflow pending` lists them."
-    if len(waiting) > DIGEST_ITEMS:
-        footer = f"… and {len(waiting) - DIGEST_ITEMS} more. " + footer
+    shown = len(waiting[:DIGEST_ITEMS])
+    if found.total > shown:
+        footer = f"… and {found.total - shown} more. " + footer
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": footer}]})
     return Message(text=f"{count} waiting; the oldest for {oldest}.", blocks=blocks)
 
@@ -59,11 +61,12 @@ async def post_digest(client: AsyncWebClient, temporal: Client, channel: str) ->
         temporalio.exceptions.ApplicationError: Slack refused the post.
         temporalio.service.RPCError: Temporal did not answer.
     """
-    waiting = await pending_approvals(CommandContext(temporal))
-    if not waiting:
+    found = await pending_approvals(CommandContext(temporal), keep=DIGEST_ITEMS)
+    if not found.total:
         log.info("digest: nothing is waiting for approval; nothing posted")
         return None
-    message = digest_message(waiting, datetime.now(UTC), await card_links(client, waiting))
+    links = await card_links(client, found.oldest)
+    message = digest_message(found, datetime.now(UTC), links)
     slack = SlackActivities(client)
     answer = await slack.call(
         "chat.postMessage",
@@ -72,5 +75,5 @@ async def post_digest(client: AsyncWebClient, temporal: Client, channel: str) ->
         blocks=message.blocks,
         unfurl_links=False,
     )
-    log.info("digest of %d pending approval(s) posted", len(waiting))
+    log.info("digest of %d pending approval(s) posted", found.total)
     return str(answer["ts"])

@@ -28,7 +28,7 @@ from bot.cards import (
     quorum_line,
 )
 from commands.replies import CommandContext
-from commands.workflows import pending_approvals
+from commands.workflows import Pending, Waiting, pending_approvals
 from orchestration.approval_rules import refusal_for
 from orchestration.durations import format_duration
 from orchestration.models.approval import (
@@ -43,8 +43,6 @@ log = logging.getLogger(__name__)
 # Slack allows 100 blocks in a Home view; an item takes three.
 HOME_ITEMS = 25
 HOME_ACTIONS_BLOCK = "home_actions"
-
-Waiting = tuple[str, ApprovalState]
 
 
 def may_decide(state: ApprovalState, user_id: str) -> bool:
@@ -87,20 +85,21 @@ def _item_text(workflow_id: str, state: ApprovalState, now: datetime, link: str 
 
 
 def home_view(
-    waiting: list[Waiting],
+    found: Pending,
     now: datetime,
     *,
     notice: str | None = None,
     links: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The Home view for one person: ``waiting`` holds only what they may decide."""
+    """The Home view for one person: ``found`` holds only what they may decide."""
     links = links or {}
+    waiting = found.oldest
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Waiting for you"}},
     ]
     if notice:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": notice[:3000]}})
-    if not waiting:
+    if not found.total:
         blocks.append(
             {
                 "type": "section",
@@ -112,7 +111,7 @@ def home_view(
             }
         )
     else:
-        count = f"{len(waiting)} request" + ("s" if len(waiting) != 1 else "")
+        count = f"{found.total} request" + ("s" if found.total != 1 else "")
         blocks.append(
             {
                 "type": "context",
@@ -137,8 +136,8 @@ def home_view(
                 block_id=f"{HOME_ACTIONS_BLOCK}_{index}",
             )
         )
-    if len(waiting) > HOME_ITEMS:
-        more = len(waiting) - HOME_ITEMS
+    if found.total > len(waiting[:HOME_ITEMS]):
+        more = found.total - len(waiting[:HOME_ITEMS])
         blocks.append(
             {
                 "type": "context",
@@ -179,10 +178,16 @@ async def card_links(client: AsyncWebClient, waiting: list[Waiting]) -> dict[str
     return {key: url for key, url in found if url}
 
 
-async def waiting_for(temporal: Client, user_id: str) -> list[Waiting]:
-    """The approvals ``user_id`` may decide now, oldest first."""
-    waiting = await pending_approvals(CommandContext(temporal))
-    return [(wid, state) for wid, state in waiting if may_decide(state, user_id)]
+async def waiting_for(
+    temporal: Client, user_id: str, decided: Collection[str] = (), keep: int = HOME_ITEMS
+) -> Pending:
+    """The approvals ``user_id`` may decide now, oldest first; ``decided`` (request keys)
+    are left out."""
+
+    def theirs(workflow_id: str, state: ApprovalState) -> bool:
+        return may_decide(state, user_id) and request_key(workflow_id, state) not in decided
+
+    return await pending_approvals(CommandContext(temporal), keep=keep, accept=theirs)
 
 
 async def publish_home(
@@ -196,14 +201,13 @@ async def publish_home(
     """Draw ``user_id``'s Home tab; ``decided`` lists requests (by :func:`request_key`) they
     just decided, left out because the workflow may not have applied the decision yet."""
     try:
-        waiting = await waiting_for(temporal, user_id)
+        found = await waiting_for(temporal, user_id, decided)
     except RPCError as err:
-        waiting = []
+        found = Pending(0, [])
         problem = f"Could not reach Temporal ({err.status.name}) to list your approvals."
         notice = f"{notice}\n{problem}" if notice else problem
-    waiting = [(wid, state) for wid, state in waiting if request_key(wid, state) not in decided]
-    links = await card_links(client, waiting)
-    view = home_view(waiting, datetime.now(UTC), notice=notice, links=links)
+    links = await card_links(client, found.oldest)
+    view = home_view(found, datetime.now(UTC), notice=notice, links=links)
     try:
         await client.views_publish(user_id=user_id, view=view)
     except SlackApiError as err:

@@ -3,8 +3,11 @@ memo, visibility; live queries when a worker answers), and cancel or pause them 
 
 from __future__ import annotations
 
+import heapq
 import statistics
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -63,7 +66,6 @@ STATE_NAMES = {
 QUERY_TIMEOUT = timedelta(seconds=2)
 LIST_LIMIT = 20
 PENDING_LIMIT = 30
-SCAN_LIMIT = 5000
 HISTORY_LINES = 40
 
 
@@ -212,37 +214,62 @@ async def list_workflows(context: CommandContext, command: WorkflowList) -> Repl
     return Reply(clip(f"*Workflows ({what}), newest first:*\n" + "\n".join(lines)))
 
 
-async def pending_approvals(context: CommandContext) -> list[tuple[str, ApprovalState]]:
-    """Every approval waiting now, oldest first (from memo: works with no worker)."""
-    waiting: list[tuple[str, ApprovalState]] = []
+Waiting = tuple[str, ApprovalState]
+
+
+@dataclass(frozen=True)
+class Pending:
+    """How many approvals wait (that ``accept`` took), and the oldest of them, oldest first."""
+
+    total: int
+    oldest: list[Waiting]
+
+
+async def pending_approvals(
+    context: CommandContext,
+    *,
+    keep: int = PENDING_LIMIT,
+    accept: Callable[[str, ApprovalState], bool] | None = None,
+) -> Pending:
+    """Every approval waiting now (from memo: works with no worker), counted; the ``keep``
+    oldest are kept. Memory stays flat however many wait: the scan streams, holding at most
+    ``keep`` requests."""
     query = f"{types_clause(APPROVABLE)} AND ExecutionStatus = 'Running'"
-    async for execution in context.client.list_workflows(query, limit=SCAN_LIMIT):
+    newest_kept: list[tuple[float, int, Waiting]] = []  # a heap: its top is the newest kept
+    total = 0
+    async for execution in context.client.list_workflows(query):
         raw = await execution.memo_value(MEMO_KEY, None)
-        if raw is None:
+        if not isinstance(raw, dict) or raw.get("status") != ApprovalStatus.PENDING.value:
             continue
         approval = ApprovalState.model_validate(raw)
-        if approval.status is ApprovalStatus.PENDING:
-            waiting.append((execution.id, approval))
-    waiting.sort(key=lambda item: item[1].requested_at)
-    return waiting
+        if accept is not None and not accept(execution.id, approval):
+            continue
+        total += 1
+        item = (-approval.requested_at.timestamp(), total, (execution.id, approval))
+        if len(newest_kept) < keep:
+            heapq.heappush(newest_kept, item)
+        elif keep and item > newest_kept[0]:  # older than the newest kept one
+            heapq.heapreplace(newest_kept, item)
+    oldest = [waiting for _, _, waiting in sorted(newest_kept, reverse=True)]
+    return Pending(total, oldest)
 
 
 async def pending(context: CommandContext) -> Reply:
     """The approvals waiting, oldest first, with age and deadline."""
-    waiting = await pending_approvals(context)
-    if not waiting:
+    found = await pending_approvals(context)
+    if not found.total:
         return Reply("Nothing is waiting for approval.")
     now = datetime.now(UTC)
-    lines = [f"*{len(waiting)} waiting for approval, oldest first:*"]
-    for workflow_id, approval in waiting[:PENDING_LIMIT]:
+    lines = [f"*{found.total} waiting for approval, oldest first:*"]
+    for workflow_id, approval in found.oldest:
         approvers = ", ".join(mention(a) for a in approval.approvers) or "nobody"
         lines.append(
             f"• {approval.title} (`{workflow_id}`): waiting "
             f"{format_duration(now - approval.requested_at)}, deadline "
             f"{format_time(approval.deadline)}; {approvers}"
         )
-    if len(waiting) > PENDING_LIMIT:
-        lines.append(f"… and {len(waiting) - PENDING_LIMIT} more.")
+    if found.total > len(found.oldest):
+        lines.append(f"… and {found.total - len(found.oldest)} more.")
     return Reply(clip("\n".join(lines)))
 
 
@@ -321,7 +348,7 @@ async def stats(context: CommandContext, period: timedelta) -> Reply:
     waits: list[float] = []
     deciders: Counter[str] = Counter()
     outcomes: Counter[str] = Counter()
-    async for execution in context.client.list_workflows(query, limit=SCAN_LIMIT):
+    async for execution in context.client.list_workflows(query):
         raw = await execution.memo_value(MEMO_KEY, None)
         if raw is None:
             continue

@@ -17,6 +17,8 @@ from bot.cards import APPROVE_ACTION, EDIT_ACTION, REJECT_ACTION, decision_value
 from bot.digest import DIGEST_ITEMS, digest_message
 from bot.home import HOME_ITEMS, home_view, may_decide, request_key
 from bot.reconcile import candidate, closed_state, without_buttons
+from commands.replies import CommandContext
+from commands.workflows import Pending, pending_approvals
 from orchestration.models.approval import ApprovalState, ApprovalStatus
 from orchestration.settings import Settings
 from tests.bot.test_cards import assert_valid_blocks
@@ -53,7 +55,9 @@ def test_may_decide_only_approvers_who_have_not_yet_approved() -> None:
 def test_home_view_has_the_cards_buttons_per_request_and_stays_within_limits() -> None:
     waiting = [(f"agent-task-{n}", state(n, arguments={"replicas": n})) for n in range(40)]
     links = {request_key("agent-task-0", waiting[0][1]): "https://example.test/archives/C1/p1"}
-    view = home_view(waiting, NOW, notice="You approved *x*.", links=links)
+    view = home_view(
+        Pending(40, waiting[:HOME_ITEMS]), NOW, notice="You approved *x*.", links=links
+    )
     View(**view).to_dict()  # raises on anything Slack would refuse
     assert len(view["blocks"]) <= 100  # a Home view's limit (a message's is 50)
     for block in view["blocks"]:
@@ -72,14 +76,14 @@ def test_home_view_has_the_cards_buttons_per_request_and_stays_within_limits() -
 
 
 def test_empty_home_says_nothing_is_waiting() -> None:
-    view = home_view([], NOW)
+    view = home_view(Pending(0, []), NOW)
     assert_valid_blocks(view["blocks"])
     assert "Nothing is waiting for you." in str(view["blocks"])
 
 
 def test_digest_is_oldest_first_within_message_limits() -> None:
     waiting = [(f"order-{n}", state(n, approvals_required=2)) for n in range(30)]
-    message = digest_message(waiting, NOW, {})
+    message = digest_message(Pending(30, waiting[:DIGEST_ITEMS]), NOW, {})
     assert_valid_blocks(message.blocks)
     assert message.text == "30 approvals waiting; the oldest for 1h 30m."
     sections = [b["text"]["text"] for b in message.blocks if b["type"] == "section"]
@@ -141,3 +145,40 @@ def test_job_settings_are_checked_with_clear_errors() -> None:
         Settings(CHATOPS_DIGEST_TIMEZONE="Moon/Base")
     with pytest.raises(ValidationError, match="at least 10s"):
         Settings(CHATOPS_RECONCILE_EVERY="1s")
+
+
+class FakeExecution:
+    def __init__(self, workflow_id: str, memo: dict[str, Any] | None) -> None:
+        self.id = workflow_id
+        self._memo = memo
+
+    async def memo_value(self, key: str, default: Any) -> Any:
+        return self._memo if self._memo is not None else default
+
+
+class FakeListing:
+    """Visibility as the scan sees it: newest first, some without a request or decided."""
+
+    def __init__(self, executions: list[FakeExecution]) -> None:
+        self.executions = executions
+        self.namespace = "default"
+
+    async def list_workflows(self, query: str) -> Any:
+        for execution in self.executions:
+            yield execution
+
+
+async def test_the_pending_scan_counts_everything_and_keeps_only_the_oldest() -> None:
+    executions = [FakeExecution(f"wf-{n}", state(n).model_dump(mode="json")) for n in range(50)]
+    executions.reverse()  # newest first, as Temporal lists them
+    executions.insert(3, FakeExecution("wf-no-request", None))
+    decided = state(99, status=ApprovalStatus.APPROVED).model_dump(mode="json")
+    executions.insert(7, FakeExecution("wf-decided", decided))
+    context = CommandContext(FakeListing(executions))  # type: ignore[arg-type]
+
+    found = await pending_approvals(context, keep=5)
+    assert found.total == 50
+    assert [wid for wid, _ in found.oldest] == ["wf-0", "wf-1", "wf-2", "wf-3", "wf-4"]
+    even = await pending_approvals(context, keep=3, accept=lambda wid, _: wid[-1] in "02468")
+    assert (even.total, [wid for wid, _ in even.oldest]) == (25, ["wf-0", "wf-2", "wf-4"])
+    assert (await pending_approvals(context, keep=0)).total == 50

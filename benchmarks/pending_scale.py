@@ -1,0 +1,181 @@
+"""Many pending approvals: how long `/workflow pending`, the Home tab and the digest take, and
+whether the bot's memory stays flat, with a raw-SDK listing of the same workflows as baseline.
+
+Seeds N waiting requests on the embedded dev server (workflows on a task queue no worker polls,
+each with a pending request in its memo, as the approval gate leaves it), then, through the
+real parts on loopback (the bot over HTTP, the Slack stand-in), times each reader.
+
+    .venv/bin/python -m benchmarks.pending_scale [--pending 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TypeVar
+
+from aiohttp import web
+from slack_sdk.web.async_client import AsyncWebClient
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from bot.app import EVENTS_PATH, build_app, build_web_app
+from bot.digest import post_digest
+from commands.workflows import APPROVABLE, types_clause
+from orchestration import search_attributes as sa
+from orchestration.approval import MEMO_KEY
+from orchestration.models.approval import ApprovalState
+from slacksim import (
+    APPROVER2_ID,
+    APPROVER_ID,
+    DEFAULT_BOT_TOKEN,
+    DEFAULT_SIGNING_SECRET,
+    GENERAL_CHANNEL_ID,
+    REQUESTER_ID,
+    SlackSim,
+    running_sim,
+)
+
+POLL = 0.005
+T = TypeVar("T")
+
+
+def rss_mb() -> float:
+    """This process's resident memory (the bot and the stand-in run in it)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def seed(client: Client, count: int, concurrency: int) -> float:
+    """Start ``count`` orders waiting for approval; returns the seconds it took."""
+    queue = f"bench-unpolled-{uuid.uuid4().hex[:8]}"
+    now = datetime.now(UTC)
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(n: int) -> None:
+        state = ApprovalState(
+            request_id="1",
+            kind="order",
+            subject_id=f"ORD-B{n:05d}",
+            title=f"Order ORD-B{n:05d} for $1,{n % 1000:03d}.00",
+            requester=REQUESTER_ID,
+            approvers=[APPROVER_ID, APPROVER2_ID],
+            channel="C0APPROVAL",
+            message_ts=f"1795300000.{n:06d}",
+            requested_at=now - timedelta(seconds=count - n),
+            deadline=now + timedelta(hours=4),
+        )
+        async with gate:
+            await client.start_workflow(
+                "OrderWorkflow",
+                id=f"bench-order-{uuid.uuid4().hex[:12]}",
+                task_queue=queue,
+                memo={MEMO_KEY: state.model_dump(mode="json")},
+            )
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(n) for n in range(count)))
+    return time.perf_counter() - started
+
+
+async def raw_listing(client: Client) -> tuple[float, int]:
+    """Baseline: list the same running workflows with the raw SDK, reading each memo."""
+    query = f"{types_clause(APPROVABLE)} AND ExecutionStatus = 'Running'"
+    started = time.perf_counter()
+    seen = 0
+    async for execution in client.list_workflows(query):
+        await execution.memo_value(MEMO_KEY, None)
+        seen += 1
+    return (time.perf_counter() - started) * 1000, seen
+
+
+async def timed_until(
+    probe: Callable[[], T], check: Callable[[T], bool], within: float = 300.0
+) -> float:
+    """Milliseconds until ``check(probe())`` holds."""
+    started = time.perf_counter()
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if check(probe()):
+            return (time.perf_counter() - started) * 1000
+        await asyncio.sleep(POLL)
+    raise TimeoutError("condition not reached")
+
+
+async def slash_pending(sim: SlackSim) -> tuple[float, str]:
+    before = len(sim.ephemerals(REQUESTER_ID))
+    started = time.perf_counter()
+    await sim.slash(REQUESTER_ID, GENERAL_CHANNEL_ID, "/workflow", "pending")
+    await timed_until(lambda: sim.ephemerals(REQUESTER_ID), lambda e: len(e) > before)
+    answer = str(sim.ephemerals(REQUESTER_ID)[-1]["text"])
+    return (time.perf_counter() - started) * 1000, answer.splitlines()[0]
+
+
+async def open_home(sim: SlackSim) -> float:
+    """Open the Home tab; milliseconds until a new view is published."""
+    previous = (sim.home_view(APPROVER_ID) or {}).get("hash")
+    started = time.perf_counter()
+    await sim.open_home(APPROVER_ID)
+    await timed_until(
+        lambda: (sim.home_view(APPROVER_ID) or {}).get("hash"),
+        lambda current: current is not None and current != previous,
+    )
+    return (time.perf_counter() - started) * 1000
+
+
+async def main(count: int, concurrency: int, rounds: int) -> None:
+    async with (
+        await WorkflowEnvironment.start_local(
+            data_converter=pydantic_data_converter,
+            dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
+            search_attributes=list(sa.ALL),
+            dev_server_extra_args=["--sqlite-pragma", "journal_mode=wal"],
+        ) as env,
+        running_sim() as sim,
+    ):
+        slack = AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=sim.api_url)
+        app = build_app(slack, DEFAULT_SIGNING_SECRET, env.client)
+        runner = web.AppRunner(build_web_app(app), access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        sim.bot_url = f"http://127.0.0.1:{runner.addresses[0][1]}{EVENTS_PATH}"
+        try:
+            await open_home(sim)  # warm up: imports, first connections
+            memory_before = rss_mb()
+            seconds = await seed(env.client, count, concurrency)
+            print(f"seeded {count} pending approvals in {seconds:.1f} s")
+            raw_ms, seen = await raw_listing(env.client)
+            print(f"baseline raw SDK listing of {seen} running, memo read: {raw_ms:.0f} ms")
+            for round_ in range(1, rounds + 1):
+                pending_ms, first_line = await slash_pending(sim)
+                home_ms = await open_home(sim)
+                digest_started = time.perf_counter()
+                await post_digest(slack, env.client, "approvals")
+                digest_ms = (time.perf_counter() - digest_started) * 1000
+                print(
+                    f"round {round_}: /workflow pending {pending_ms:.0f} ms ({first_line}); "
+                    f"Home tab {home_ms:.0f} ms; digest {digest_ms:.0f} ms; "
+                    f"RSS {rss_mb():.0f} MB"
+                )
+            print(f"RSS before seeding {memory_before:.0f} MB, after {rss_mb():.0f} MB")
+            print(f"ratio /workflow pending / raw listing: {pending_ms / raw_ms:.2f}x")
+        finally:
+            await runner.cleanup()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pending", type=int, default=10_000)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    asyncio.run(main(args.pending, args.concurrency, args.rounds))
