@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -23,17 +22,15 @@ from typing import Any
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.orders import OrderServices
 from activities.slack import new_slack_client
 from benchmarks.baseline import BaselineWorkflow, touch
+from benchmarks.servers import dev_server
 from bot.app import EVENTS_PATH, build_app, build_web_app
 from bot.cards import APPROVE_ACTION
 from cli.examples import example_order
-from orchestration import search_attributes as sa
 from orchestration.models.approval import ApprovalPolicy
 from orchestration.models.order import OrderInput, OrderPolicy
 from orchestration.worker import build_worker
@@ -122,12 +119,7 @@ async def orders(
 
 async def main(runs: int) -> None:
     async with (
-        await WorkflowEnvironment.start_local(
-            data_converter=pydantic_data_converter,
-            dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
-            search_attributes=list(sa.ALL),
-            dev_server_extra_args=["--sqlite-pragma", "journal_mode=wal"],
-        ) as env,
+        await dev_server() as env,
         running_sim() as sim,
     ):
         app = build_app(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -23,13 +22,11 @@ from typing import TypeVar
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 
+from benchmarks.servers import dev_server
 from bot.app import EVENTS_PATH, build_app, build_web_app
 from bot.digest import post_digest
 from commands.workflows import APPROVABLE, types_clause
-from orchestration import search_attributes as sa
 from orchestration.approval import MEMO_KEY
 from orchestration.models.approval import ApprovalState
 from slacksim import (
@@ -134,12 +131,7 @@ async def open_home(sim: SlackSim) -> float:
 
 async def main(count: int, concurrency: int, rounds: int) -> None:
     async with (
-        await WorkflowEnvironment.start_local(
-            data_converter=pydantic_data_converter,
-            dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
-            search_attributes=list(sa.ALL),
-            dev_server_extra_args=["--sqlite-pragma", "journal_mode=wal"],
-        ) as env,
+        await dev_server() as env,
         running_sim() as sim,
     ):
         slack = AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=sim.api_url)
