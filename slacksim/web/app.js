@@ -730,11 +730,15 @@
     try {
       do {
         store.again = false;
+        const asked = { user: store.user, channel: store.channel };
         const query = new URLSearchParams();
-        if (store.user) query.set("user", store.user);
-        if (store.channel) query.set("channel", store.channel);
+        if (asked.user) query.set("user", asked.user);
+        if (asked.channel) query.set("channel", asked.channel);
         const response = await fetch(`/_sim/ui/state?${query}`, { cache: "no-store" });
         const data = await response.json();
+        // Someone switched person or channel while this was on its way: drawing it would
+        // undo the switch; the loop asks again for what is wanted now.
+        if (store.again && (store.user !== asked.user || store.channel !== asked.channel)) continue;
         if (!response.ok) {
           // A user or channel that no longer exists (after a reseed): fall back to defaults.
           if (store.user || store.channel) { store.user = store.channel = null; store.again = true; }
