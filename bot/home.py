@@ -85,21 +85,22 @@ def _item_text(workflow_id: str, state: ApprovalState, now: datetime, link: str 
 
 
 def home_view(
-    found: Pending,
+    found: Pending | None,
     now: datetime,
     *,
     notice: str | None = None,
     links: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The Home view for one person: ``found`` holds only what they may decide."""
+    """The Home view for one person: ``found`` holds only what they may decide (None: it
+    could not be listed, and ``notice`` says why)."""
     links = links or {}
-    waiting = found.oldest
+    waiting = found.oldest if found is not None else []
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Waiting for you"}},
     ]
     if notice:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": notice[:3000]}})
-    if not found.total:
+    if found is not None and not found.total:
         blocks.append(
             {
                 "type": "section",
@@ -110,7 +111,7 @@ def home_view(
                 },
             }
         )
-    else:
+    elif found is not None:
         count = f"{found.total} request" + ("s" if found.total != 1 else "")
         blocks.append(
             {
@@ -136,7 +137,7 @@ def home_view(
                 block_id=f"{HOME_ACTIONS_BLOCK}_{index}",
             )
         )
-    if found.total > len(waiting[:HOME_ITEMS]):
+    if found is not None and found.total > len(waiting[:HOME_ITEMS]):
         more = found.total - len(waiting[:HOME_ITEMS])
         blocks.append(
             {
@@ -200,13 +201,18 @@ async def publish_home(
 ) -> None:
     """Draw ``user_id``'s Home tab; ``decided`` lists requests (by :func:`request_key`) they
     just decided, left out because the workflow may not have applied the decision yet."""
+    found: Pending | None = None
+    links: dict[str, str] = {}
     try:
         found = await waiting_for(temporal, user_id, decided)
     except RPCError as err:
-        found = Pending(0, [])
-        problem = f"Could not reach Temporal ({err.status.name}) to list your approvals."
+        problem = (
+            f"Could not reach Temporal ({err.status.name}) to list your approvals; open this "
+            "tab again in a moment."
+        )
         notice = f"{notice}\n{problem}" if notice else problem
-    links = await card_links(client, found.oldest)
+    else:
+        links = await card_links(client, found.oldest)
     view = home_view(found, datetime.now(UTC), notice=notice, links=links)
     try:
         await client.views_publish(user_id=user_id, view=view)

@@ -182,3 +182,9 @@ async def test_the_pending_scan_counts_everything_and_keeps_only_the_oldest() ->
     even = await pending_approvals(context, keep=3, accept=lambda wid, _: wid[-1] in "02468")
     assert (even.total, [wid for wid, _ in even.oldest]) == (25, ["wf-0", "wf-2", "wf-4"])
     assert (await pending_approvals(context, keep=0)).total == 50
+
+
+def test_home_without_a_list_says_why_and_not_that_nothing_waits() -> None:
+    view = home_view(None, NOW, notice="Could not reach Temporal (UNAVAILABLE).")
+    text = str(view["blocks"])
+    assert "Could not reach Temporal" in text and "Nothing is waiting" not in text
