@@ -31,6 +31,7 @@ from benchmarks.servers import dev_server
 from bot.app import EVENTS_PATH, build_app, build_web_app
 from bot.cards import APPROVE_ACTION
 from cli.examples import example_order
+from orchestration.approval import MEMO_KEY
 from orchestration.models.approval import ApprovalPolicy
 from orchestration.models.order import OrderInput, OrderPolicy
 from orchestration.worker import build_worker
@@ -84,9 +85,24 @@ def card_of(sim: SlackSim, workflow_id: str) -> dict[str, Any] | None:
     return cards[0] if cards else None
 
 
-async def click_and_wait(sim: SlackSim, workflow_id: str) -> tuple[float, float]:
-    """Approve the order's card; return (ack ms, click-to-card-updated ms)."""
+async def at_the_gate(client: Client, workflow_id: str, within: float = 30.0) -> None:
+    """Wait until the order waits at its gate: the memo knows where its card is, so the
+    workflow task that followed the post has completed (a person clicks seconds later; a
+    signal sent sooner would wait for that task, which the baseline's wait also avoids)."""
+    handle = client.get_workflow_handle(workflow_id)
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        state = await (await handle.describe()).memo_value(MEMO_KEY, {})
+        if state.get("message_ts"):
+            return
+        await asyncio.sleep(POLL)
+    raise TimeoutError("the order did not reach its gate")
+
+
+async def click_and_wait(sim: SlackSim, client: Client, workflow_id: str) -> tuple[float, float]:
+    """Approve the order's card once it waits; return (ack ms, click-to-card-updated ms)."""
     await until(lambda: card_of(sim, workflow_id) is not None)
+    await at_the_gate(client, workflow_id)
     ts = (card_of(sim, workflow_id) or {})["ts"]
     started = time.perf_counter()
     delivery = await sim.click(APPROVER_ID, APPROVALS_CHANNEL_ID, ts, APPROVE_ACTION)
@@ -105,15 +121,18 @@ async def orders(
     async with build_worker(client, queue, slack, OrderServices(outbox=outbox)):
         for _ in range(runs):
             order = example_order("large", requested_by=REQUESTER_ID)
-            await client.start_workflow(
+            handle = await client.start_workflow(
                 OrderWorkflow.run,
                 OrderInput(order=order, policy=policy),
                 id=order.workflow_id,
                 task_queue=queue,
             )
-            ack, update = await click_and_wait(sim, order.workflow_id)
+            ack, update = await click_and_wait(sim, client, order.workflow_id)
             acks.append(ack)
             updated.append(update)
+            # One decision at a time, as in the baseline: the order's payment and delivery
+            # finish before the next order starts.
+            await handle.result()
     return acks, updated
 
 
