@@ -96,6 +96,11 @@ class SlackActivities:
         self._client = client
         self._channel_ids: dict[str, str] = {}
 
+    @property
+    def client(self) -> AsyncWebClient:
+        """The Web API client the calls go through."""
+        return self._client
+
     async def call(self, method: str, **kwargs: Any) -> Any:
         """POST a JSON body; Slack's failures become Temporal's ApplicationErrors."""
         return await self._request(method, json=kwargs)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
-from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client
 
 from activities.slack import SlackActivities
@@ -54,7 +53,7 @@ def digest_message(found: Pending, now: datetime, links: dict[str, str]) -> Mess
     return Message(text=f"{count} waiting; the oldest for {oldest}.", blocks=blocks)
 
 
-async def post_digest(client: AsyncWebClient, temporal: Client, channel: str) -> str | None:
+async def post_digest(slack: SlackActivities, temporal: Client, channel: str) -> str | None:
     """Post the digest in ``channel``; returns the message's ts, or None when nothing waits.
 
     Raises:
@@ -65,9 +64,8 @@ async def post_digest(client: AsyncWebClient, temporal: Client, channel: str) ->
     if not found.total:
         log.info("digest: nothing is waiting for approval; nothing posted")
         return None
-    links = await card_links(client, found.oldest)
+    links = await card_links(slack.client, found.oldest)
     message = digest_message(found, datetime.now(UTC), links)
-    slack = SlackActivities(client)
     answer = await slack.call(
         "chat.postMessage",
         channel=await slack.channel_id(channel),

@@ -45,16 +45,18 @@ class BotJobs:
     """The scheduler and its two jobs; :meth:`start` inside the bot's event loop."""
 
     def __init__(self, client: AsyncWebClient, temporal: Client, settings: JobSettings) -> None:
-        self._client = client
+        # One Slack wrapper for both jobs, so the channel's id is looked up once.
+        self._slack = SlackActivities(client)
         self._temporal = temporal
         self.settings = settings
-        self.scheduler = AsyncIOScheduler(timezone=ZoneInfo(settings.digest_timezone))
-        self._reconciler = CardReconciler(SlackActivities(client), temporal, settings.channel)
+        self._zone = ZoneInfo(settings.digest_timezone)
+        self.scheduler = AsyncIOScheduler(timezone=self._zone)
+        self._reconciler = CardReconciler(self._slack, temporal, settings.channel)
 
     async def digest(self) -> str | None:
         """Post the digest now; the message's ts, or None (nothing waits, or it failed)."""
         try:
-            return await post_digest(self._client, self._temporal, self.settings.channel)
+            return await post_digest(self._slack, self._temporal, self.settings.channel)
         except (ApplicationError, RPCError) as err:
             log.warning("digest not posted: %s", err)
             return None
@@ -71,11 +73,10 @@ class BotJobs:
     def start(self) -> None:
         """Schedule the jobs; the reconciler's first pass runs at once (after an outage is
         when cards are most likely to be stale)."""
-        zone = ZoneInfo(self.settings.digest_timezone)
         if self.settings.digest_cron:
             self.scheduler.add_job(
                 self.digest,
-                CronTrigger.from_crontab(self.settings.digest_cron, timezone=zone),
+                CronTrigger.from_crontab(self.settings.digest_cron, timezone=self._zone),
                 id=DIGEST_JOB,
                 coalesce=True,
                 max_instances=1,

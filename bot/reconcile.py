@@ -12,12 +12,18 @@ cards and are left alone.
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import Client, WorkflowExecutionDescription, WorkflowExecutionStatus
+from temporalio.client import (
+    Client,
+    WorkflowExecutionDescription,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+)
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -143,7 +149,7 @@ class CardReconciler:
             )
         return report
 
-    async def _recent_messages(self, channel: str) -> Any:
+    async def _recent_messages(self, channel: str) -> AsyncIterator[dict[str, Any]]:
         oldest = (datetime.now(UTC) - LOOKBACK).timestamp()
         cursor = ""
         for _ in range(MAX_PAGES):
@@ -176,7 +182,7 @@ class CardReconciler:
             return True
         if description.status == WorkflowExecutionStatus.RUNNING:
             return False
-        card = await self._last_card(description, found)
+        card = await self._last_card(handle, description, found)
         if card is None:
             note = "*Closed*: the workflow has ended; nothing can be decided any more."
             await self._update_blocks(channel, found, note)
@@ -190,11 +196,13 @@ class CardReconciler:
         return True
 
     async def _last_card(
-        self, description: WorkflowExecutionDescription, found: StaleCandidate
+        self,
+        handle: WorkflowHandle[Any, Any],
+        description: WorkflowExecutionDescription,
+        found: StaleCandidate,
     ) -> CardInput | None:
         """The last card the run drew for the request, with the memo's state when the memo is
         about the same request (it may be newer than the last drawing)."""
-        handle = self._temporal.get_workflow_handle(found.workflow_id, run_id=found.run_id)
         converter = self._temporal.data_converter
         card: CardInput | None = None
         async for event in handle.fetch_history_events():
