@@ -19,6 +19,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from orchestration.models.order import (
+    CancelDeliveryInput,
     DeliveryInput,
     DeliveryResult,
     EmailInput,
@@ -53,6 +54,8 @@ class OrderServices:
         self.charges: dict[str, PaymentResult] = {}
         self.refunds: dict[str, RefundResult] = {}
         self.reservations: dict[str, dict[str, int]] = {}
+        self.shipments: dict[str, DeliveryResult] = {}
+        self.cancelled_shipments: dict[str, DeliveryResult] = {}
 
     def _available(self, sku: str) -> int:
         return self.stock.setdefault(sku, DEFAULT_STOCK)
@@ -81,13 +84,18 @@ class OrderServices:
 
     @activity.defn
     async def refund_payment(self, refund: RefundInput) -> RefundResult:
-        """Reverse a charge once."""
-        if refund.transaction_id in self.refunds:
-            return self.refunds[refund.transaction_id]
+        """Reverse the order's charge once; nothing to do when it was never charged."""
+        charge = self.charges.get(refund.order_id)
+        transaction = refund.transaction_id or (charge.transaction_id if charge else None)
+        if transaction is None:
+            return RefundResult(refund_id=None)
+        if transaction in self.refunds:
+            return self.refunds[transaction]
         self.charges.pop(refund.order_id, None)
-        result = RefundResult(refund_id=_ref("RFD", refund.transaction_id))
-        self.refunds[refund.transaction_id] = result
-        activity.logger.info("refunded %s for %s", refund.amount, refund.order_id)
+        result = RefundResult(refund_id=_ref("RFD", transaction))
+        self.refunds[transaction] = result
+        amount = refund.amount if refund.amount is not None else (charge and charge.amount)
+        activity.logger.info("refunded %s for %s", amount, refund.order_id)
         return result
 
     @activity.defn
@@ -109,7 +117,8 @@ class OrderServices:
     @activity.defn
     async def release_inventory(self, release: ReleaseInput) -> None:
         """Put held stock back (idempotent)."""
-        held = self.reservations.pop(release.reservation_id, None)
+        reservation_id = release.reservation_id or _ref("RES", release.order_id)
+        held = self.reservations.pop(reservation_id, None)
         for sku, quantity in (held or {}).items():
             self.stock[sku] = self._available(sku) + quantity
 
@@ -121,11 +130,21 @@ class OrderServices:
             raise ApplicationError(
                 f"no carrier delivers to {country}", type="Undeliverable", non_retryable=True
             )
-        return DeliveryResult(
+        booked = DeliveryResult(
             tracking_number=_ref("TRACK", delivery.order_id),
             carrier="Parcelnet",
             estimated_delivery=date.today() + timedelta(days=3),
         )
+        self.shipments[delivery.order_id] = booked
+        return booked
+
+    @activity.defn
+    async def cancel_delivery(self, cancel: CancelDeliveryInput) -> None:
+        """Call off the order's shipment (idempotent; nothing to do if none was booked)."""
+        booked = self.shipments.pop(cancel.order_id, None)
+        if booked is not None:
+            self.cancelled_shipments[cancel.order_id] = booked
+            activity.logger.info("shipment %s cancelled", booked.tracking_number)
 
     @activity.defn
     async def send_confirmation_email(self, email: EmailInput) -> EmailResult:
@@ -150,5 +169,6 @@ class OrderServices:
             self.reserve_inventory,
             self.release_inventory,
             self.arrange_delivery,
+            self.cancel_delivery,
             self.send_confirmation_email,
         ]

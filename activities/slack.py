@@ -30,32 +30,33 @@ from orchestration.models.approval import (
 CARD_EVENT_TYPE = "chatops_approval_card"
 HISTORY_LOOKBACK = 200
 
-# Errors retrying cannot fix; anything else (ratelimited, internal_error, 5xx) is retried.
-PERMANENT_ERRORS = frozenset(
+# Errors that may pass if the same call is tried again; every other Slack error is permanent
+# (a bad token, an unknown channel, a message that is gone...), so it fails at once instead of
+# holding a workflow on retries that can never succeed. HTTP 429 and 5xx are retried too.
+# https://api.slack.com/web#evaluating_responses
+TRANSIENT_ERRORS = frozenset(
     {
-        "account_inactive",
-        "cant_update_message",
-        "channel_not_found",
-        "invalid_arguments",
-        "invalid_auth",
-        "invalid_blocks",
-        "invalid_blocks_format",
-        "is_archived",
-        "message_not_found",
-        "missing_scope",
-        "msg_too_long",
-        "no_such_subteam",
-        "no_text",
-        "not_allowed_token_type",
-        "not_authed",
-        "not_in_channel",
-        "restricted_action",
-        "token_revoked",
-        "too_many_attachments",
-        "user_not_found",
-        "user_not_in_channel",
+        "ratelimited",
+        "internal_error",
+        "fatal_error",
+        "service_unavailable",
+        "request_timeout",
+        "team_added_to_org",
     }
 )
+# chat.update's answers when the card's message no longer exists (deleted, or a stand-in
+# that lost it): the card is posted again instead.
+CARD_GONE_ERRORS = frozenset({"message_not_found", "cant_update_message"})
+# A thread whose parent is gone: the reply goes to the channel instead.
+THREAD_GONE_ERRORS = frozenset({"thread_not_found", "message_not_found"})
+
+
+class SlackCallError(ApplicationError):
+    """A Slack call that failed, with Slack's error code."""
+
+    def __init__(self, message: str, code: str, **kwargs: Any) -> None:
+        super().__init__(message, code, **kwargs)
+        self.code = code
 
 
 def card_metadata(card: CardInput) -> dict[str, Any]:
@@ -68,7 +69,15 @@ def new_slack_client(token: str, base_url: str, timeout: int = 15) -> AsyncWebCl
     return AsyncWebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=[])
 
 
-def to_application_error(method: str, err: SlackApiError) -> ApplicationError:
+def retry_after_seconds(value: object) -> int:
+    """Slack's ``Retry-After`` in whole seconds, bounded; 1 when it is not a number."""
+    try:
+        return min(max(int(str(value).strip()), 1), 3600)
+    except ValueError:
+        return 1
+
+
+def to_application_error(method: str, err: SlackApiError) -> SlackCallError:
     """Map a Slack API error onto Temporal's retry semantics."""
     response = err.response
     status = response.status_code
@@ -76,17 +85,18 @@ def to_application_error(method: str, err: SlackApiError) -> ApplicationError:
     if status == 429 or code == "ratelimited":
         headers = {k.lower(): v for k, v in (response.headers or {}).items()}
         raw = headers.get("retry-after", "1")
-        delay = int(raw[0] if isinstance(raw, list) else raw)
-        return ApplicationError(
+        delay = retry_after_seconds(raw[0] if isinstance(raw, list) else raw)
+        return SlackCallError(
             f"Slack rate-limited {method}; retrying after {delay}s",
+            code,
             type="SlackRateLimited",
-            next_retry_delay=timedelta(seconds=max(delay, 1)),
+            next_retry_delay=timedelta(seconds=delay),
         )
-    if code in PERMANENT_ERRORS:
-        return ApplicationError(
-            f"Slack refused {method}: {code}", type="SlackPermanentError", non_retryable=True
-        )
-    return ApplicationError(f"Slack {method} failed: {code}", type="SlackError")
+    if status >= 500 or code in TRANSIENT_ERRORS:
+        return SlackCallError(f"Slack {method} failed: {code}", code, type="SlackError")
+    return SlackCallError(
+        f"Slack refused {method}: {code}", code, type="SlackPermanentError", non_retryable=True
+    )
 
 
 class SlackActivities:
@@ -168,8 +178,8 @@ class SlackActivities:
         """The card an earlier attempt left, if the channel's history can be read."""
         try:
             return await self._find_card(channel, card_key)
-        except ApplicationError as err:
-            if not err.message.endswith("not_in_channel"):
+        except SlackCallError as err:
+            if err.code != "not_in_channel":
                 raise
             # Posting works uninvited (chat:write.public); reading history does not.
             activity.logger.warning(
@@ -187,20 +197,31 @@ class SlackActivities:
             if existing is not None:
                 activity.logger.info("card %s was already posted as %s", card.card_key, existing)
                 return PostCardResult(channel=channel, ts=existing)
-        message = approval_card(card)
-        response = await self.call(
-            "chat.postMessage",
-            channel=channel,
-            text=message.text,
-            blocks=message.blocks,
-            unfurl_links=False,
-            metadata=card_metadata(card),
-        )
-        return PostCardResult(channel=str(response["channel"]), ts=str(response["ts"]))
+        return await self._post_card(channel, card)
 
     @activity.defn
-    async def update_approval_card(self, card: CardInput) -> None:
-        """Redraw a card in place from the request's current state."""
+    async def update_approval_card(self, card: CardInput) -> PostCardResult | None:
+        """Redraw a card in place from the request's current state. A card whose message is
+        gone (deleted in Slack, lost by a stand-in) is posted again: the new message's place is
+        returned, to be recorded; None when the card was updated in place."""
+        try:
+            await self.redraw_card(card)
+        except SlackCallError as err:
+            if err.code not in CARD_GONE_ERRORS:
+                raise
+            channel = str(card.state.channel)
+            activity.logger.warning(
+                "card %s is gone from %s (%s); posting it again", card.card_key, channel, err.code
+            )
+            if activity.info().attempt > 1:
+                existing = await self._earlier_card(channel, card.card_key)
+                if existing is not None and existing != card.state.message_ts:
+                    return PostCardResult(channel=channel, ts=existing)
+            return await self._post_card(channel, card)
+        return None
+
+    async def redraw_card(self, card: CardInput) -> None:
+        """``chat.update`` of the card's message with the card drawn from ``card``."""
         state = card.state
         if not state.channel or not state.message_ts:
             raise ApplicationError(
@@ -217,12 +238,40 @@ class SlackActivities:
             metadata=card_metadata(card),
         )
 
+    async def _post_card(self, channel: str, card: CardInput) -> PostCardResult:
+        message = approval_card(card)
+        response = await self.call(
+            "chat.postMessage",
+            channel=channel,
+            text=message.text,
+            blocks=message.blocks,
+            unfurl_links=False,
+            metadata=card_metadata(card),
+        )
+        return PostCardResult(channel=str(response["channel"]), ts=str(response["ts"]))
+
     @activity.defn
     async def reply_in_thread(self, reply: ThreadReplyInput) -> None:
-        """Post in a card's thread (reminders, results)."""
-        await self.call(
-            "chat.postMessage", channel=reply.channel, thread_ts=reply.thread_ts, text=reply.text
-        )
+        """Post in a card's thread (reminders, results); when the thread is gone, in the
+        channel, led by the reply's context so it still makes sense there."""
+        try:
+            await self.call(
+                "chat.postMessage",
+                channel=reply.channel,
+                thread_ts=reply.thread_ts,
+                text=reply.text,
+            )
+        except SlackCallError as err:
+            if err.code not in THREAD_GONE_ERRORS:
+                raise
+            activity.logger.warning(
+                "thread %s is gone from %s (%s); replying in the channel",
+                reply.thread_ts,
+                reply.channel,
+                err.code,
+            )
+            text = f"{reply.context}: {reply.text}" if reply.context else reply.text
+            await self.call("chat.postMessage", channel=reply.channel, text=text)
 
     @activity.defn
     async def post_notice(self, notice: NoticeInput) -> None:

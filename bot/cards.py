@@ -143,8 +143,9 @@ def quorum_line(state: ApprovalState) -> str:
     return f"{line}: {names}" if names else line
 
 
-def refusal_reason_already_decided(state: ApprovalState) -> str:
-    """What a late clicker is told."""
+def refusal_reason_already_decided(state: ApprovalState, user_id: str | None = None) -> str:
+    """What a late clicker is told; the decider themselves (a repeated click, a retried
+    delivery) is told their decision stands."""
     if state.status is ApprovalStatus.EXPIRED:
         return f"This request expired at {format_time(state.deadline)}; nothing was changed."
     if state.status is ApprovalStatus.CANCELLED:
@@ -152,6 +153,8 @@ def refusal_reason_already_decided(state: ApprovalState) -> str:
     if state.status is ApprovalStatus.SUPERSEDED:
         return "This card is out of date: a newer request replaced it. Nothing was changed."
     when = f" at {format_time(state.decided_at)}" if state.decided_at else ""
+    if user_id is not None and user_id == state.decided_by:
+        return f"You already {state.status.value} this{when}; your decision stands."
     return f"Already {state.status.value} by {mention(state.decided_by)}{when}."
 
 

@@ -191,7 +191,7 @@ class CardReconciler:
         card = card.model_copy(
             update={"state": state.model_copy(update={"channel": channel, "message_ts": found.ts})}
         )
-        await self._slack.update_approval_card(card)
+        await self._slack.redraw_card(card)
         log.info("card %s of %s brought up to date: %s", found.ts, found.workflow_id, state.status)
         return True
 

@@ -7,6 +7,7 @@ import getpass
 import sys
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 from temporalio.client import Client
@@ -103,14 +104,20 @@ async def cmd_start_order(
 async def cmd_decide(
     client: Client, workflow_id: str, verdict: Verdict, reason: str, as_user: str | None
 ) -> None:
-    """Check, signal, then wait briefly to report whether the decision was applied."""
-    user = as_user or f"cli:{getpass.getuser()}"
+    """Check, signal, then wait briefly to report whether the decision was applied.
+
+    The decider is the terminal user (``cli:<login>``); ``--as`` records whom they act for.
+    The decision is judged by this terminal's clock at the moment it was made.
+    """
+    user = f"cli:{getpass.getuser()}"
     decision = DecisionInput(
         verdict=verdict,
         user_id=user,
         reason=reason,
         source=DecisionSource.CLI,
         click_key=f"cli:{uuid.uuid4().hex}",
+        decided_at=datetime.now(UTC),
+        on_behalf_of=as_user,
     )
     try:
         await check_decision(client, workflow_id, decision)
@@ -118,21 +125,27 @@ async def cmd_decide(
     except (DecisionRefused, TemporalUnreachable) as err:
         raise CliError(str(err)) from None
     past = "approved" if verdict is Verdict.APPROVE else "rejected"
+    who = f"{user} for {as_user}" if as_user else user
     deadline = time.monotonic() + CONFIRM_WAIT
     while time.monotonic() < deadline:
         try:
             state = await load_approval(client, workflow_id)
         except (DecisionRefused, TemporalUnreachable):
             break  # the signal was accepted; only the confirmation is unavailable
-        if state.status is not ApprovalStatus.PENDING:
+        if verdict is Verdict.APPROVE and state.status is ApprovalStatus.PENDING:
+            if user in state.approvals:
+                needed = state.approvals_required - len(state.approvals)
+                print(f"{workflow_id}: approval recorded as {who}; {needed} more needed.")
+                return
+        elif state.status is not ApprovalStatus.PENDING:
             if state.decided_by == user and state.status.value == past:
-                print(f"{workflow_id}: {past} as {user}.")
+                print(f"{workflow_id}: {past} as {who}.")
                 return
             raise CliError(
                 f"{workflow_id} was decided otherwise: {state.status.value} by {state.decided_by}."
             )
         await asyncio.sleep(0.2)
     print(
-        f"{workflow_id}: decision sent ({verdict.value} as {user}); it applies as soon as a "
+        f"{workflow_id}: decision sent ({verdict.value} as {who}); it applies as soon as a "
         "worker picks it up."
     )

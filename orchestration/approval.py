@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from orchestration import search_attributes as sa
     from orchestration.approval_rules import refusal_for
     from orchestration.models.approval import (
+        ApprovalMark,
         ApprovalRequest,
         ApprovalState,
         ApprovalStatus,
@@ -45,6 +46,8 @@ with workflow.unsafe.imports_passed_through():
 
 MEMO_KEY = "approval"
 PUBLISH_RESOLVED_PATCH = "publish-resolved-approvers"
+# Decisions that do not say when they were made are judged at the moment they are applied.
+JUDGE_BY_TIME_PATCH = "judge-decisions-by-their-time"
 SLACK_CALL_TIMEOUT = timedelta(seconds=20)
 SLACK_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
@@ -83,12 +86,12 @@ class ApprovalGate:
 
     def on_decision(self, decision: DecisionInput) -> None:
         """Apply or refuse one decision attempt. Synchronous, so attempts apply in order."""
-        now = workflow.now()
         state = self.state
         if decision.click_key in self._seen_clicks:
             self._record(decision, AttemptResult.DUPLICATE, None)
             return
         self._seen_clicks.add(decision.click_key)
+        decision = self._judged(decision)
         refusal = refusal_for(state, decision)
         if refusal is not None:
             self._record(decision, AttemptResult.REFUSED, refusal)
@@ -106,7 +109,7 @@ class ApprovalGate:
             self._apply_edits(decision)
             return
         if decision.verdict is Verdict.APPROVE:
-            state.approvals.append(decision.user_id)
+            self._count_approval(decision)
             if len(state.approvals) < state.approvals_required:
                 # Quorum not reached yet: record it; the gate redraws the card's progress.
                 self._record(decision, AttemptResult.APPLIED, None)
@@ -118,12 +121,45 @@ class ApprovalGate:
             if decision.verdict is Verdict.APPROVE
             else ApprovalStatus.REJECTED
         )
-        state.decided_by = decision.user_id
-        state.decided_at = now
-        state.decision_source = decision.source
-        state.reason = decision.reason.strip()
+        self._decided(decision)
         self._record(decision, AttemptResult.APPLIED, None)
         self._publish()
+
+    @staticmethod
+    def _judged(decision: DecisionInput) -> DecisionInput:
+        """The decision with the moment it is judged by: when it was made, never later than
+        now (a clock ahead of the server's gains nothing); a decision that does not say when
+        it was made is judged now (older histories: as they ran, applied without a time)."""
+        now = workflow.now()
+        made = decision.decided_at
+        if made is None:
+            if not workflow.patched(JUDGE_BY_TIME_PATCH):
+                return decision
+            made = now
+        return decision.model_copy(update={"decided_at": min(made, now)})
+
+    def _count_approval(self, decision: DecisionInput) -> None:
+        state = self.state
+        assert state is not None
+        state.approvals.append(decision.user_id)
+        state.approval_marks.append(
+            ApprovalMark(
+                user_id=decision.user_id,
+                source=decision.source,
+                on_behalf_of=decision.on_behalf_of,
+                at=decision.decided_at,
+            )
+        )
+
+    def _decided(self, decision: DecisionInput) -> None:
+        """Who decided, when (the moment the decision was made), from where, and why."""
+        state = self.state
+        assert state is not None
+        state.decided_by = decision.user_id
+        state.decided_at = decision.decided_at or workflow.now()
+        state.decision_source = decision.source
+        state.on_behalf_of = decision.on_behalf_of
+        state.reason = decision.reason.strip()
 
     def _apply_edits(self, decision: DecisionInput) -> None:
         """ "Approve with edits": the edited arguments are what runs. When this approval alone
@@ -133,12 +169,9 @@ class ApprovalGate:
         assert state is not None and decision.arguments is not None
         state.arguments = decision.arguments
         state.edited_by = decision.user_id
-        state.decided_by = decision.user_id
-        state.decided_at = workflow.now()
-        state.decision_source = decision.source
-        state.reason = decision.reason.strip()
+        self._decided(decision)
         if state.approvals_required == 1 and not state.approvals:
-            state.approvals.append(decision.user_id)
+            self._count_approval(decision)
             state.status = ApprovalStatus.APPROVED
         else:
             state.status = ApprovalStatus.SUPERSEDED
@@ -179,6 +212,8 @@ class ApprovalGate:
                 result=result,
                 refusal=refusal,
                 arguments=decision.arguments,
+                decided_at=decision.decided_at,
+                on_behalf_of=decision.on_behalf_of,
             )
         )
         del attempts[:-MAX_ATTEMPTS_KEPT]
@@ -205,6 +240,8 @@ class ApprovalGate:
             approvers=list(policy.approvers),
             approvals_required=policy.approvals_required,
             approvals=list(request.approvals),
+            # Carried over from an "Approve with edits", which only Slack offers.
+            approval_marks=[ApprovalMark(user_id=a) for a in request.approvals],
             requested_at=now,
             deadline=now + policy.timeout,
             on_expiry=policy.on_expiry,
@@ -361,13 +398,15 @@ class ApprovalGate:
         if state is None or not state.channel or not state.message_ts:
             return
         try:
-            await workflow.execute_activity_method(
+            reposted = await workflow.execute_activity_method(
                 SlackActivities.update_approval_card,
                 self._card(),
                 start_to_close_timeout=SLACK_CALL_TIMEOUT,
                 schedule_to_close_timeout=CARD_UPDATE_WINDOW,
                 retry_policy=SLACK_RETRY,
             )
+            if reposted is not None:  # the old card was gone: this is the card now
+                state.channel, state.message_ts = reposted.channel, reposted.ts
             state.card_error = None
         except ActivityError as err:
             state.card_error = activity_failure_message(err)

@@ -7,25 +7,42 @@ is the authority when two clicks race.
 
 from __future__ import annotations
 
-from bot.cards import mention, refusal_reason_already_decided
+from bot.cards import format_time, mention, refusal_reason_already_decided
 from orchestration.models.approval import ApprovalState, DecisionInput, DecisionSource, Verdict
 
 
 def refusal_for(state: ApprovalState | None, decision: DecisionInput) -> str | None:
-    """Why ``decision`` cannot be applied to ``state``, or None if it can."""
+    """Why ``decision`` cannot be applied to ``state``, or None if it can.
+
+    A decision is judged by the time it was made (``decision.decided_at``) when it says so:
+    one made after the deadline is refused even while the request still shows as pending
+    (no worker has applied the expiry yet), and one made before it counts even when a
+    worker applies it later.
+    """
     if state is None:
         return "Nothing is waiting for approval here."
     if decision.request_id is not None and decision.request_id != state.request_id:
         return "This card is out of date: a newer request replaced it. Nothing was changed."
     if state.status.is_terminal:
-        return refusal_reason_already_decided(state)
+        return refusal_reason_already_decided(state, decision.user_id)
+    if decision.decided_at is not None and decision.decided_at > state.deadline:
+        return (
+            f"This request expired at {format_time(state.deadline)}; your decision came at "
+            f"{format_time(decision.decided_at)}, too late. Nothing was changed."
+        )
     if decision.arguments is not None and state.arguments is None:
         return "This request has no arguments to edit; nothing was changed."
     if decision.verdict is Verdict.APPROVE and decision.user_id in state.approvals:
         return "You already approved this; it needs another approver. Nothing was changed."
-    if state.requester is not None and decision.user_id == state.requester:
+    requester = state.requester
+    if requester is not None and requester in (decision.user_id, decision.on_behalf_of):
         return (
             f"You requested this {state.kind}, so someone else must decide it. Nothing was changed."
+        )
+    if _second_terminal_approval(state, decision):
+        return (
+            "An approval from the command line already counts towards this request; the "
+            "others must come from approvers in Slack. Nothing was changed."
         )
     unresolved = any(a.startswith("S") for a in state.approvers)  # groups not expanded yet
     if (
@@ -38,3 +55,13 @@ def refusal_for(state: ApprovalState | None, decision: DecisionInput) -> str | N
         allowed = ", ".join(mention(a) for a in state.approvers)
         return f"You are not an approver for this request (approvers: {allowed})."
     return None
+
+
+def _second_terminal_approval(state: ApprovalState, decision: DecisionInput) -> bool:
+    """A terminal user holds Temporal access, not N identities: at most one approval from the
+    command line counts towards a quorum."""
+    if decision.source is not DecisionSource.CLI or decision.verdict is not Verdict.APPROVE:
+        return False
+    if state.approvals_required <= 1:
+        return False
+    return any(mark.source is DecisionSource.CLI for mark in state.approval_marks)

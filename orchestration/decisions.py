@@ -17,6 +17,8 @@ from orchestration.models.approval import ApprovalState, DecisionInput
 
 # A person is waiting on the answer: fail fast rather than retry for a minute.
 RPC_TIMEOUT = timedelta(seconds=5)
+# In Slack, the check and the signal both happen before the ack, which Slack wants within 3 s.
+SLACK_RPC_TIMEOUT = timedelta(seconds=1.2)
 
 
 class DecisionRefused(Exception):
@@ -27,7 +29,9 @@ class TemporalUnreachable(Exception):
     """Temporal did not answer; the message is for the person who tried."""
 
 
-async def describe_workflow(client: Client, workflow_id: str) -> WorkflowExecutionDescription:
+async def describe_workflow(
+    client: Client, workflow_id: str, rpc_timeout: timedelta = RPC_TIMEOUT
+) -> WorkflowExecutionDescription:
     """``describe()`` of a workflow, which works with no worker running.
 
     Raises:
@@ -35,7 +39,7 @@ async def describe_workflow(client: Client, workflow_id: str) -> WorkflowExecuti
         TemporalUnreachable: Temporal did not answer.
     """
     try:
-        return await client.get_workflow_handle(workflow_id).describe(rpc_timeout=RPC_TIMEOUT)
+        return await client.get_workflow_handle(workflow_id).describe(rpc_timeout=rpc_timeout)
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
             raise DecisionRefused(f"No workflow {workflow_id}.") from None
@@ -44,7 +48,9 @@ async def describe_workflow(client: Client, workflow_id: str) -> WorkflowExecuti
         ) from None
 
 
-async def load_approval(client: Client, workflow_id: str) -> ApprovalState:
+async def load_approval(
+    client: Client, workflow_id: str, rpc_timeout: timedelta = RPC_TIMEOUT
+) -> ApprovalState:
     """The approval state a workflow last published, from ``describe()``.
 
     Raises:
@@ -52,7 +58,7 @@ async def load_approval(client: Client, workflow_id: str) -> ApprovalState:
             without recording a decision.
         TemporalUnreachable: Temporal did not answer.
     """
-    description = await describe_workflow(client, workflow_id)
+    description = await describe_workflow(client, workflow_id, rpc_timeout)
     raw = await description.memo_value(MEMO_KEY, None)
     if raw is None:
         raise DecisionRefused(f"{workflow_id} has no approval request.")
@@ -64,25 +70,45 @@ async def load_approval(client: Client, workflow_id: str) -> ApprovalState:
 
 
 async def check_decision(
-    client: Client, workflow_id: str, decision: DecisionInput
+    client: Client,
+    workflow_id: str,
+    decision: DecisionInput,
+    rpc_timeout: timedelta = RPC_TIMEOUT,
 ) -> ApprovalState:
     """Load the state and apply the shared rules; raises DecisionRefused with the reason."""
-    state = await load_approval(client, workflow_id)
+    state = await load_approval(client, workflow_id, rpc_timeout)
     refusal = refusal_for(state, decision)
     if refusal is not None:
         raise DecisionRefused(refusal)
     return state
 
 
-async def send_decision(client: Client, workflow_id: str, decision: DecisionInput) -> None:
-    """Signal the decision; the workflow applies it (first valid decision wins)."""
+async def send_decision(
+    client: Client,
+    workflow_id: str,
+    decision: DecisionInput,
+    rpc_timeout: timedelta = RPC_TIMEOUT,
+) -> None:
+    """Signal the decision; once this returns, Temporal has it durably (the workflow applies
+    it, first valid decision wins, even if no worker runs right now).
+
+    Raises:
+        DecisionRefused: the workflow has ended.
+        TemporalUnreachable: the signal was not confirmed (the message says whether it may
+            still have arrived).
+    """
     handle = client.get_workflow_handle(workflow_id)
     try:
-        await handle.signal(ApprovableWorkflow.decide, decision, rpc_timeout=RPC_TIMEOUT)
+        await handle.signal(ApprovableWorkflow.decide, decision, rpc_timeout=rpc_timeout)
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
             raise DecisionRefused(
                 f"{workflow_id} has already ended; nothing was changed."
+            ) from None
+        if err.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
+            raise TemporalUnreachable(
+                "Temporal did not confirm your decision in time; it may or may not have been "
+                "recorded. Look at the request again in a minute before deciding again."
             ) from None
         raise TemporalUnreachable(
             f"Could not reach Temporal ({err.status.name}); your decision was NOT recorded. "

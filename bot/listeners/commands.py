@@ -4,6 +4,7 @@ person ephemerally, and confirm changes in the channel (who and why)."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,13 +15,15 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import attach_value, temporal_client
-from commands.grammar import ScheduleDelete, UsageError, parse_schedule, parse_workflow
+from commands.grammar import CHANGES, ScheduleDelete, UsageError, parse_schedule, parse_workflow
 from commands.replies import CommandContext, CommandSettings, Invoker, Reply
 from commands.schedules import DELETE_ACTION, run_schedule_command
 from commands.workflows import run_workflow_command
 
 log = logging.getLogger(__name__)
 SETTINGS_KEY = "command_settings"
+# Past this, Slack (3 s) has given up on the ack: the reply goes through response_url.
+ACK_WITHIN = 2.5
 
 
 def attach_command_settings(app: AsyncApp, settings: CommandSettings) -> None:
@@ -82,7 +85,9 @@ def slash_listener(
     parse: Callable[[str], Any],
     run: Callable[[CommandContext, Any, Invoker], Awaitable[Reply]],
 ) -> Callable[..., Awaitable[None]]:
-    """A listener for one slash command: ack, parse, run, answer."""
+    """A listener for one slash command: parse, run, answer. A command that changes
+    something is acknowledged only once the change is made, with the reply in the ack;
+    one that only reads is acknowledged at once and answered when it is ready."""
 
     async def listener(
         ack: AsyncAck,
@@ -91,15 +96,33 @@ def slash_listener(
         client: AsyncWebClient,
         context: dict[str, Any],
     ) -> None:
-        await ack()
         try:
             parsed = parse(command.get("text", ""))
         except UsageError as err:
+            await ack()
             await answer(respond, client, command, usage_reply(err))
             return
         commands = command_context(context)
+        if not isinstance(parsed, CHANGES):
+            await ack()
+            reply = await run(commands, parsed, slack_invoker(command, commands))
+            await answer(respond, client, command, reply)
+            return
+        started = time.monotonic()
         reply = await run(commands, parsed, slack_invoker(command, commands))
-        await answer(respond, client, command, reply)
+        if time.monotonic() - started < ACK_WITHIN:
+            await ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
+        else:  # too late for the ack: Slack has shown a timeout; answer through response_url
+            await ack()
+            await respond(
+                text=reply.text,
+                blocks=reply.blocks,
+                response_type="ephemeral",
+                replace_original=False,
+                delete_original=False,
+            )
+        if reply.announce:
+            await answer_in_channel(respond, client, command["channel_id"], reply.announce)
 
     return listener
 
@@ -111,8 +134,8 @@ async def delete_confirmed(
     client: AsyncWebClient,
     context: dict[str, Any],
 ) -> None:
-    """The "Delete <id>" button under a ``/schedule delete`` question."""
-    await ack()
+    """The "Delete <id>" button under a ``/schedule delete`` question: deleted, then
+    acknowledged."""
     schedule_id = str(body["actions"][0].get("value", ""))
     user = str(body["user"]["id"])
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
@@ -121,6 +144,7 @@ async def delete_confirmed(
     commands = command_context(context)
     invoker = Invoker(user, user in commands.settings.operators, channel=channel)
     reply = await run_schedule_command(commands, ScheduleDelete(schedule_id, True), invoker)
+    await ack()
     await respond(text=reply.text, response_type="ephemeral", replace_original=True)
     if reply.announce and channel:
         await answer_in_channel(respond, client, channel, reply.announce)

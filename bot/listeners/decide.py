@@ -1,14 +1,25 @@
 """The one path from a Slack gesture to a decision signal, shared by buttons and modals.
 
+Nothing is acknowledged to Slack before it is settled: either Temporal has the decision
+durably (the signal returned), or it was refused (nothing changes) and the refusal was
+answered. A bot that dies before the ack leaves nothing half-done: Slack shows the person an
+error, and the same click delivered again is applied once (its click key). Everything here
+fits in Slack's 3 seconds: the check and the signal have short timeouts.
+
 A gesture comes from a card in a channel, or from the Home tab (``channel`` None). Answers go
 back where the person is: an ephemeral message in the channel, or a notice on their Home tab.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
+from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cards import decision_value, escape
@@ -16,6 +27,7 @@ from bot.context import tell, temporal_client
 from bot.home import publish_home
 from bot.metrics import DECISIONS
 from orchestration.decisions import (
+    SLACK_RPC_TIMEOUT,
     DecisionRefused,
     TemporalUnreachable,
     check_decision,
@@ -23,57 +35,90 @@ from orchestration.decisions import (
 )
 from orchestration.models.approval import ApprovalState, DecisionInput, DecisionSource, Verdict
 
+# A refusal's ephemeral goes out before the ack, but never makes the ack late.
+ANSWER_WITHIN = 1.0
 
-async def submit_decision(
+
+@dataclass(frozen=True)
+class Settled:
+    """What became of a decision: checked (and sent), or refused with the reason."""
+
+    state: ApprovalState | None = None
+    refusal: str | None = None
+    # Temporal did not answer: the person may try again (a modal stays open for that).
+    unreachable: bool = False
+
+
+async def settle(
+    context: dict[str, Any], workflow_id: str, decision: DecisionInput, *, signal: bool = True
+) -> Settled:
+    """Check the decision against the published state, then (if ``signal``) send it."""
+    temporal = temporal_client(context)
+    verdict = decision.verdict.value
+    try:
+        state = await check_decision(temporal, workflow_id, decision, SLACK_RPC_TIMEOUT)
+        if signal:
+            await send_decision(temporal, workflow_id, decision, SLACK_RPC_TIMEOUT)
+    except DecisionRefused as err:
+        DECISIONS.labels(verdict=verdict, result="refused").inc()
+        return Settled(refusal=str(err))
+    except TemporalUnreachable as err:
+        DECISIONS.labels(verdict=verdict, result="unreachable").inc()
+        return Settled(refusal=str(err), unreachable=True)
+    DECISIONS.labels(verdict=verdict, result="sent" if signal else "checked").inc()
+    return Settled(state=state)
+
+
+async def refuse_then_ack(
+    ack: AsyncAck,
+    client: AsyncWebClient,
+    context: dict[str, Any],
+    user_id: str,
+    channel: str | None,
+    text: str,
+) -> None:
+    """Answer a refusal and acknowledge: in a channel the ephemeral goes first (bounded);
+    the Home tab is redrawn after the ack, since drawing it can take longer than Slack
+    waits."""
+    if channel is not None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(tell(client, channel, user_id, text), ANSWER_WITHIN)
+        await ack()
+        return
+    await ack()
+    await publish_home(client, temporal_client(context), user_id, notice=text)
+
+
+async def confirm_on_home(
     client: AsyncWebClient,
     context: dict[str, Any],
     workflow_id: str,
     decision: DecisionInput,
-    channel: str | None,
-    *,
-    signal: bool = True,
-) -> ApprovalState | None:
-    """Check the decision against the published state, then (if ``signal``) send it.
-
-    A decision that cannot win, or that Temporal could not take, is explained to the user
-    (see :func:`answer`) and None is returned; otherwise the state it was checked against.
-    """
-    temporal = temporal_client(context)
-    verdict = decision.verdict.value
-    try:
-        state = await check_decision(temporal, workflow_id, decision)
-        if signal:
-            await send_decision(temporal, workflow_id, decision)
-    except DecisionRefused as err:
-        DECISIONS.labels(verdict=verdict, result="refused").inc()
-        await answer(client, context, decision.user_id, channel, str(err))
-        return None
-    except TemporalUnreachable as err:
-        DECISIONS.labels(verdict=verdict, result="unreachable").inc()
-        await answer(client, context, decision.user_id, channel, str(err))
-        return None
-    DECISIONS.labels(verdict=verdict, result="sent" if signal else "checked").inc()
-    if signal and channel is None:
-        done = "approved" if decision.verdict is Verdict.APPROVE else "rejected"
-        edits = " with edits" if decision.arguments is not None else ""
-        await publish_home(
-            client,
-            temporal,
-            decision.user_id,
-            notice=f"You {done} *{escape(state.title)}*{edits}. Its card shows the outcome.",
-            decided=(decision_value(workflow_id, state.request_id),),
-        )
-    return state
-
-
-async def answer(
-    client: AsyncWebClient, context: dict[str, Any], user_id: str, channel: str | None, text: str
+    state: ApprovalState,
 ) -> None:
-    """Tell ``user_id`` something: ephemerally in ``channel``, or on their Home tab."""
-    if channel is None:
-        await publish_home(client, temporal_client(context), user_id, notice=text)
-    else:
-        await tell(client, channel, user_id, text)
+    """Redraw the decider's Home tab with what they did, leaving the request out (the
+    workflow may not have applied the decision yet)."""
+    done = "approved" if decision.verdict is Verdict.APPROVE else "rejected"
+    edits = " with edits" if decision.arguments is not None else ""
+    await publish_home(
+        client,
+        temporal_client(context),
+        decision.user_id,
+        notice=f"You {done} *{escape(state.title)}*{edits}. Its card shows the outcome once "
+        "the workflow has applied your decision.",
+        decided=(decision_value(workflow_id, state.request_id),),
+    )
+
+
+def slack_time(value: object) -> datetime | None:
+    """A Slack ``ts`` (``"1700000000.123456"``) as a moment; None if it is not one."""
+    try:
+        seconds = float(str(value))
+    except ValueError:
+        return None
+    if not 0 < seconds < 1e11:
+        return None
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 def modal_metadata(workflow_id: str, request_id: str, channel: str | None) -> str:
@@ -87,27 +132,50 @@ def input_value(view: dict[str, Any], block: str, action: str) -> str:
     return str(values.get(block, {}).get(action, {}).get("value") or "").strip()
 
 
+@dataclass(frozen=True)
+class ModalDecision:
+    """What a submitted decision modal asks for, and which input shows Temporal errors."""
+
+    verdict: Verdict
+    reason: str
+    error_block: str
+    arguments: dict[str, Any] | None = None
+
+
 async def submit_modal_decision(
+    ack: AsyncAck,
     client: AsyncWebClient,
     context: dict[str, Any],
     body: dict[str, Any],
     view: dict[str, Any],
-    verdict: Verdict,
-    reason: str,
-    arguments: dict[str, Any] | None = None,
+    asked: ModalDecision,
 ) -> None:
-    """The decision a submitted modal stands for: checked, then signalled."""
+    """The decision a submitted modal stands for: checked, signalled, then acknowledged
+    (closing the modal). When Temporal cannot take it, the modal stays open and says so, so
+    nothing typed is lost."""
     metadata = json.loads(view.get("private_metadata") or "{}")
     user_id = body["user"]["id"]
     decision = DecisionInput(
-        verdict=verdict,
+        verdict=asked.verdict,
         user_id=user_id,
-        reason=reason[:2000],
+        reason=asked.reason[:2000],
         source=DecisionSource.SLACK,
         click_key=f"{user_id}:view:{view.get('id', '')}",
         request_id=metadata.get("request_id"),
-        arguments=arguments,
+        arguments=asked.arguments,
+        # A submission carries no action_ts: it was made when it reached the bot.
+        decided_at=datetime.now(UTC),
     )
     workflow_id = str(metadata.get("workflow_id", ""))
-    channel = metadata.get("channel")  # null: opened from the Home tab
-    await submit_decision(client, context, workflow_id, decision, channel and str(channel))
+    raw_channel = metadata.get("channel")  # null: opened from the Home tab
+    channel = str(raw_channel) if raw_channel else None
+    settled = await settle(context, workflow_id, decision)
+    if settled.unreachable and settled.refusal:
+        await ack(response_action="errors", errors={asked.error_block: settled.refusal})
+        return
+    if settled.refusal is not None:
+        await refuse_then_ack(ack, client, context, user_id, channel, settled.refusal)
+        return
+    await ack()
+    if channel is None and settled.state is not None:
+        await confirm_on_home(client, context, workflow_id, decision, settled.state)

@@ -119,6 +119,21 @@ class DecisionInput(BaseModel):
     request_id: str | None = None
     # "Approve with edits": the arguments the approver wants run instead.
     arguments: dict[str, Any] | None = None
+    # When the person decided (Slack's ``action_ts``, the terminal's clock): the gate judges a
+    # decision by this time, not by when a worker applies it. None: judged when applied.
+    decided_at: datetime | None = None
+    # A terminal user acting for someone (``chatops approve --as U123``); the decider stays
+    # the terminal user.
+    on_behalf_of: str | None = Field(default=None, max_length=64)
+
+
+class ApprovalMark(BaseModel):
+    """One approval counted towards a request: who gave it, from where, and when."""
+
+    user_id: str
+    source: DecisionSource = DecisionSource.SLACK
+    on_behalf_of: str | None = None
+    at: datetime | None = None
 
 
 class DecisionAttempt(BaseModel):
@@ -133,6 +148,8 @@ class DecisionAttempt(BaseModel):
     result: AttemptResult
     refusal: str | None = None
     arguments: dict[str, Any] | None = None
+    decided_at: datetime | None = None
+    on_behalf_of: str | None = None
 
 
 class ApprovalState(BaseModel):
@@ -147,6 +164,8 @@ class ApprovalState(BaseModel):
     approvers: list[str] = Field(default_factory=list)
     approvals_required: int = 1
     approvals: list[str] = Field(default_factory=list)
+    # Where each approval in ``approvals`` came from (same order); empty in older states.
+    approval_marks: list[ApprovalMark] = Field(default_factory=list)
     channel: str | None = None
     message_ts: str | None = None
     requested_at: datetime
@@ -162,6 +181,7 @@ class ApprovalState(BaseModel):
     decided_by: str | None = None
     decided_at: datetime | None = None
     decision_source: DecisionSource | None = None
+    on_behalf_of: str | None = None
     reason: str = ""
     outcome_note: str = ""
     card_error: str | None = None
@@ -203,6 +223,8 @@ class ThreadReplyInput(BaseModel):
     channel: str
     thread_ts: str
     text: str
+    # What the reply is about, leading it if the thread is gone and it lands in the channel.
+    context: str = ""
 
 
 class NoticeInput(BaseModel):

@@ -161,17 +161,18 @@ class PaymentResult(BaseModel):
 
 
 class RefundInput(BaseModel):
-    """Give a charge back."""
+    """Give a charge back: the given transaction, or (None) whatever the order was charged,
+    if anything; so it can be registered before the charge is known."""
 
     order_id: str
-    transaction_id: str
-    amount: Decimal
+    transaction_id: str | None = None
+    amount: Decimal | None = None
 
 
 class RefundResult(BaseModel):
-    """A successful refund."""
+    """A refund; ``refund_id`` None when nothing had been charged."""
 
-    refund_id: str
+    refund_id: str | None
 
 
 class ReserveInput(BaseModel):
@@ -188,10 +189,10 @@ class ReservationResult(BaseModel):
 
 
 class ReleaseInput(BaseModel):
-    """Give held stock back."""
+    """Give held stock back: the given reservation, or (None) whatever the order holds."""
 
     order_id: str
-    reservation_id: str
+    reservation_id: str | None = None
 
 
 class DeliveryInput(BaseModel):
@@ -208,6 +209,12 @@ class DeliveryResult(BaseModel):
     tracking_number: str
     carrier: str
     estimated_delivery: date
+
+
+class CancelDeliveryInput(BaseModel):
+    """Call off an order's shipment, if one was booked."""
+
+    order_id: str
 
 
 class EmailInput(BaseModel):
@@ -237,6 +244,8 @@ class OrderStatus(BaseModel):
     reservation_id: str | None = None
     tracking_number: str | None = None
     failure_reason: str | None = None
+    # The confirmation e-mail failed; the order (paid and shipped) completed all the same.
+    email_error: str | None = None
     compensations: list[str] = Field(default_factory=list)
     policy: PolicyDecision | None = None
     amendments: list[AmendmentRecord] = Field(default_factory=list)

@@ -14,6 +14,7 @@ from temporalio.exceptions import ActivityError
 
 from orchestration.approval import ApprovableWorkflow, activity_failure_message
 from orchestration.policy_check import POLICY_FILE_PATCH, check_policy
+from orchestration.saga import Saga
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import ValidationError
@@ -31,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from orchestration.models.order import (
         AmendmentRecord,
+        CancelDeliveryInput,
         DeliveryInput,
         DeliveryResult,
         EmailInput,
@@ -49,6 +51,21 @@ with workflow.unsafe.imports_passed_through():
 
 STATUS_MEMO_KEY = "status"
 AMENDABLE_STEPS = (OrderStep.RECEIVED, OrderStep.VALIDATING, OrderStep.AWAITING_APPROVAL)
+# An amended order is validated again, not only checked against the policy again.
+REVALIDATE_PATCH = "revalidate-amended-orders"
+# Amendments only while the request is undecided (the step says awaiting approval until the
+# card is redrawn, which can take as long as Slack is slow).
+AMEND_UNDECIDED_PATCH = "amend-only-undecided"
+# Each step's compensation registered before it runs; cancellation waits for the running step;
+# the shipment is called off; a failed confirmation e-mail no longer fails a shipped order.
+SAGA_PATCH = "compensate-before-each-step"
+# Approval outcomes after which the order can no longer change.
+DECIDED = (
+    ApprovalStatus.APPROVED,
+    ApprovalStatus.REJECTED,
+    ApprovalStatus.EXPIRED,
+    ApprovalStatus.CANCELLED,
+)
 STEP_TIMEOUT = timedelta(seconds=30)
 STEP_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
@@ -91,7 +108,11 @@ class OrderWorkflow(ApprovableWorkflow):
             needs_approval=order.total > input.policy.approval_threshold,
         )
         self._indexed = input.policy.approval.search_attributes
-        self._compensations: list[tuple[str, Callable[[], Awaitable[object]]]] = []
+        self._saga = Saga(STEP_TIMEOUT, COMPENSATION_RETRY)
+        # Whether this run compensates before each step (SAGA_PATCH); set when it starts.
+        self._safe_steps = False
+        # Set once the order is settled (allowed, approved, denied, failed): no more changes.
+        self._settled = False
 
     @workflow.query
     def status(self) -> OrderStatus:
@@ -106,37 +127,46 @@ class OrderWorkflow(ApprovableWorkflow):
         try:
             result = await self._process()
         except asyncio.CancelledError:
-            await self._compensate()
-            self._set_step(OrderStep.CANCELLED)
-            if self.gate.state is not None and self.gate.state.status is ApprovalStatus.APPROVED:
-                await self.gate.finish("Order cancelled; any charge was refunded.")
-            await self.gate.close()
+            await self._cancelled()
             raise
         await self.gate.close()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return result
 
-    async def _process(self) -> OrderResult:
-        order = self._order
-        self._set_step(OrderStep.VALIDATING)
-        try:
-            await workflow.execute_activity_method(
-                OrderServices.validate_order,
-                order,
-                start_to_close_timeout=STEP_TIMEOUT,
-                retry_policy=STEP_RETRY,
-            )
-        except ActivityError as err:
-            return self._fail(f"invalid order: {activity_failure_message(err)}")
+    async def _cancelled(self) -> None:
+        """Cancelled: undo what was done (the running step has finished), and say so."""
+        step = self._status.step.value.replace("_", " ")
+        await self._compensate()
+        self._set_step(OrderStep.CANCELLED)
+        state = self.gate.state
+        if state is not None and state.status is ApprovalStatus.APPROVED:
+            note = "Order cancelled; any charge was refunded."
+            if self._safe_steps:
+                undone = ", ".join(self._status.compensations) or "nothing had been done yet"
+                note = f"Order cancelled while {step}; undone: {undone}."
+            await self.gate.finish(note)
+        await self.gate.close()
 
+    async def _process(self) -> OrderResult:
+        self._safe_steps = workflow.patched(SAGA_PATCH)
+        revalidate = workflow.patched(REVALIDATE_PATCH)
+        if not revalidate:
+            failure = await self._validate()
+            if failure is not None:
+                return failure
         approval = self._input.policy.approval
         use_file = self._input.policy.use_policy_file and workflow.patched(POLICY_FILE_PATCH)
         while True:
+            revision = self._revision(revalidate)
+            if revalidate:
+                failure = await self._validate()
+                if failure is not None:
+                    return failure
             if use_file:
-                revision = len(self._status.amendments)
                 decision = await self._check_policy()
-                if len(self._status.amendments) != revision:
-                    continue  # amended during the check: check the new items instead
+            if (revalidate or use_file) and self._revision(revalidate) != revision:
+                continue  # amended meanwhile: validate and check the new items instead
+            if use_file:
                 if decision.effect is Effect.DENY:
                     return self._deny(decision)
                 if decision.effect is Effect.REQUIRE_APPROVAL:
@@ -144,6 +174,7 @@ class OrderWorkflow(ApprovableWorkflow):
             if not self._status.needs_approval:
                 break
             self._set_step(OrderStep.AWAITING_APPROVAL)
+            asked = self._order  # what the card shows, and so what an approval is for
             try:
                 state = await self.gate.request(self._approval_request(approval))
             except ActivityError as err:
@@ -154,8 +185,34 @@ class OrderWorkflow(ApprovableWorkflow):
                 result = self._cancel(state)
                 await self.gate.finish("Order cancelled.")
                 return result
+            if self._safe_steps:
+                self._order = asked  # charge exactly what was approved
             break
+        self._settled = True
+        return await self._fulfil_and_report()
 
+    def _revision(self, applied_only: bool) -> int:
+        """How many amendments there were (runs before REVALIDATE_PATCH counted refused ones
+        too, which only made them check once more)."""
+        if applied_only:
+            return sum(1 for a in self._status.amendments if a.applied)
+        return len(self._status.amendments)
+
+    async def _validate(self) -> OrderResult | None:
+        """Business rules on the order as it is now; the failed result, or None."""
+        self._set_step(OrderStep.VALIDATING)
+        try:
+            await workflow.execute_activity_method(
+                OrderServices.validate_order,
+                self._order,
+                start_to_close_timeout=STEP_TIMEOUT,
+                retry_policy=STEP_RETRY,
+            )
+        except ActivityError as err:
+            return self._fail(f"invalid order: {activity_failure_message(err)}")
+        return None
+
+    async def _fulfil_and_report(self) -> OrderResult:
         try:
             delivery = await self._fulfil()
         except OrderFailed as failed:
@@ -164,15 +221,17 @@ class OrderWorkflow(ApprovableWorkflow):
             await self.gate.finish(f"Order failed: {failed}. Payment refunded, stock released.")
             return result
         self._set_step(OrderStep.COMPLETED)
-        await self.gate.finish(
-            f"Order completed: {delivery.carrier} tracking {delivery.tracking_number}."
-        )
+        note = f"Order completed: {delivery.carrier} tracking {delivery.tracking_number}."
+        if self._status.email_error:
+            note += f" The confirmation e-mail was not sent: {self._status.email_error}."
+        await self.gate.finish(note)
         return self._result("Order processed successfully", delivery)
 
     @workflow.signal
     def amend(self, amendment: OrderAmendment) -> None:
         """New items while the order waits for approval: the card is superseded and the
-        order is checked and asked about again. Refused (and recorded) at any other step."""
+        order is validated, checked and asked about again. Refused (and recorded) once the
+        request is decided, and at any later step."""
         total = sum((item.subtotal for item in amendment.items), Decimal("0"))
         record = AmendmentRecord(
             at=workflow.now(),
@@ -182,8 +241,8 @@ class OrderWorkflow(ApprovableWorkflow):
             applied=False,
         )
         self._status.amendments.append(record)
-        if self._status.step not in AMENDABLE_STEPS:
-            record.refusal = f"the order is {self._status.step.value.replace('_', ' ')}"
+        record.refusal = self._amend_refusal()
+        if record.refusal is not None:
             self._publish_status()
             return
         try:
@@ -203,6 +262,22 @@ class OrderWorkflow(ApprovableWorkflow):
         self.gate.supersede(amendment.amended_by, f"The order is now {total_text}.")
         self._publish_status()
 
+    def _amend_refusal(self) -> str | None:
+        """Why the order cannot take an amendment now, or None."""
+        step = self._status.step
+        if step not in AMENDABLE_STEPS:
+            return f"the order is {step.value.replace('_', ' ')}"
+        state = self.gate.state
+        decided = self._settled or (state is not None and state.status in DECIDED)
+        if decided and workflow.patched(AMEND_UNDECIDED_PATCH):
+            if state is not None and state.status in DECIDED:
+                return (
+                    f"the order's approval request was already {state.status.value}; "
+                    "amendments are taken only while it waits for a decision"
+                )
+            return "the order has already been cleared to go ahead"
+        return None
+
     async def _check_policy(self) -> PolicyDecision:
         decision = await check_policy(PolicyRequest(kind="order", amount=self._order.total))
         self._status.policy = decision
@@ -217,9 +292,13 @@ class OrderWorkflow(ApprovableWorkflow):
         return self._result(f"Order cancelled: {reason}", None)
 
     async def _fulfil(self) -> DeliveryResult:
-        """Payment, inventory, delivery, email; each success registers its compensation."""
+        """Payment, inventory, delivery, email, each with its compensation (see Saga)."""
         order = self._order
         self._set_step(OrderStep.CHARGING_PAYMENT)
+        refund = RefundInput(order_id=order.order_id, amount=order.total)
+        self._before(
+            "refund payment", lambda: self._saga.undo(OrderServices.refund_payment, refund)
+        )
         payment = await self._step(
             OrderServices.process_payment,
             PaymentInput(
@@ -230,25 +309,28 @@ class OrderWorkflow(ApprovableWorkflow):
             ),
         )
         self._status.transaction_id = payment.transaction_id
-        refund = RefundInput(
-            order_id=order.order_id, transaction_id=payment.transaction_id, amount=payment.amount
-        )
-        self._compensations.append(
-            ("refund payment", lambda: self._undo(OrderServices.refund_payment, refund))
-        )
+        refund.transaction_id = payment.transaction_id
+        self._after("refund payment", lambda: self._saga.undo(OrderServices.refund_payment, refund))
 
         self._set_step(OrderStep.RESERVING_INVENTORY)
+        release = ReleaseInput(order_id=order.order_id)
+        self._before(
+            "release stock", lambda: self._saga.undo(OrderServices.release_inventory, release)
+        )
         reservation = await self._step(
             OrderServices.reserve_inventory,
             ReserveInput(order_id=order.order_id, items=order.items),
         )
-        self._status.reservation_id = reservation.reservation_id
-        release = ReleaseInput(order_id=order.order_id, reservation_id=reservation.reservation_id)
-        self._compensations.append(
-            ("release stock", lambda: self._undo(OrderServices.release_inventory, release))
+        self._status.reservation_id = release.reservation_id = reservation.reservation_id
+        self._after(
+            "release stock", lambda: self._saga.undo(OrderServices.release_inventory, release)
         )
 
         self._set_step(OrderStep.ARRANGING_DELIVERY)
+        call_off = CancelDeliveryInput(order_id=order.order_id)
+        self._before(
+            "cancel shipment", lambda: self._saga.undo(OrderServices.cancel_delivery, call_off)
+        )
         delivery = await self._step(
             OrderServices.arrange_delivery,
             DeliveryInput(
@@ -258,25 +340,45 @@ class OrderWorkflow(ApprovableWorkflow):
         self._status.tracking_number = delivery.tracking_number
 
         self._set_step(OrderStep.SENDING_CONFIRMATION)
+        await self._confirm(order, delivery)
+        self._saga.forget()
+        return delivery
+
+    def _before(self, name: str, undo: Callable[[], Awaitable[object]]) -> None:
+        """Register a step's compensation before it runs (runs patched with SAGA_PATCH)."""
+        if self._safe_steps:
+            self._saga.register(name, undo)
+
+    def _after(self, name: str, undo: Callable[[], Awaitable[object]]) -> None:
+        """Register a compensation once its step succeeded: how runs before SAGA_PATCH did."""
+        if not self._safe_steps:
+            self._saga.register(name, undo)
+
+    async def _confirm(self, order: Order, delivery: DeliveryResult) -> None:
+        """The confirmation e-mail; once paid and shipped, its failure is noted, not fatal."""
         total = money(order.total, order.currency)
-        await self._step(
-            OrderServices.send_confirmation_email,
-            EmailInput(
-                order_id=order.order_id,
-                to=str(order.customer.email),
-                subject=f"Order {order.order_id} confirmed",
-                body=(
-                    f"Hello {order.customer.name},\n\nYour order {order.order_id} ({total}) is on "
-                    f"its way with {delivery.carrier}, tracking {delivery.tracking_number}, "
-                    f"expected {delivery.estimated_delivery.isoformat()}.\n"
-                ),
+        email = EmailInput(
+            order_id=order.order_id,
+            to=str(order.customer.email),
+            subject=f"Order {order.order_id} confirmed",
+            body=(
+                f"Hello {order.customer.name},\n\nYour order {order.order_id} ({total}) is on "
+                f"its way with {delivery.carrier}, tracking {delivery.tracking_number}, "
+                f"expected {delivery.estimated_delivery.isoformat()}.\n"
             ),
         )
-        self._compensations.clear()
-        return delivery
+        try:
+            await self._step(OrderServices.send_confirmation_email, email)
+        except OrderFailed as failed:
+            if not self._safe_steps:
+                raise
+            self._status.email_error = str(failed)
+            self._publish_status()
 
     async def _step(self, method: Callable[..., Awaitable[object]], arg: object) -> Any:
         try:
+            if self._safe_steps:
+                return await self._saga.run_step(method, arg, STEP_RETRY)
             return await workflow.execute_activity_method(
                 method, arg, start_to_close_timeout=STEP_TIMEOUT, retry_policy=STEP_RETRY
             )
@@ -284,20 +386,12 @@ class OrderWorkflow(ApprovableWorkflow):
             step = self._status.step.value.replace("_", " ")
             raise OrderFailed(f"{step} failed: {activity_failure_message(err)}") from None
 
-    async def _undo(self, method: Callable[..., Awaitable[object]], arg: object) -> object:
-        return await workflow.execute_activity_method(
-            method, arg, start_to_close_timeout=STEP_TIMEOUT, retry_policy=COMPENSATION_RETRY
-        )
-
     async def _compensate(self) -> None:
-        """Undo completed steps, newest first."""
-        if not self._compensations:
+        """Undo completed (and, with SAGA_PATCH, started) steps, newest first."""
+        if not self._saga.pending:
             return
         self._set_step(OrderStep.COMPENSATING)
-        while self._compensations:
-            name, undo = self._compensations.pop()
-            await undo()
-            self._status.compensations.append(name)
+        await self._saga.compensate(self._status.compensations)
 
     def _approval_request(self, approval: ApprovalPolicy) -> ApprovalRequest:
         order, policy = self._order, self._input.policy

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
 import json
 import sys
 from dataclasses import dataclass
@@ -79,7 +80,8 @@ async def test_cli_approve_is_recorded_with_source_cli(
 
     again = await chatops("reject", handle.id, env=cli_env)
     assert again.code == 1
-    assert again.err.startswith("error: Already approved by cli:")
+    assert again.err.startswith("error: You already approved this at ")
+    assert again.err.rstrip().endswith("; your decision stands.")
 
 
 async def test_cli_reject_with_reason_cancels(stack: Stack, cli_env: dict[str, str]) -> None:
@@ -93,8 +95,11 @@ async def test_cli_reject_with_reason_cancels(stack: Stack, cli_env: dict[str, s
     assert result.step is OrderStep.CANCELLED
     approval = await handle.query(ApprovableWorkflow.approval)
     assert approval is not None and approval.status is ApprovalStatus.REJECTED
-    assert approval.decided_by == APPROVER_ID and approval.reason == "duplicate order"
+    # The terminal user decided; --as is whom they acted for.
+    assert approval.decided_by == f"cli:{getpass.getuser()}"
+    assert approval.on_behalf_of == APPROVER_ID and approval.reason == "duplicate order"
     assert approval.attempts[0].source is DecisionSource.CLI
+    assert approval.attempts[0].on_behalf_of == APPROVER_ID
     assert len(stack.sim.messages(APPROVALS_CHANNEL_ID)) == 1
 
 

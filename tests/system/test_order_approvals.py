@@ -249,7 +249,8 @@ async def test_delivery_failure_after_payment_refunds_and_releases(stack: Stack)
     assert result.step is OrderStep.FAILED
     assert result.message == ("Order failed: arranging delivery failed: no carrier delivers to AQ")
     status = await handle.query(OrderWorkflow.status)
-    assert status.compensations == ["release stock", "refund payment"]
+    # The failed step is undone too (it may have half-happened): each undo is idempotent.
+    assert status.compensations == ["cancel shipment", "release stock", "refund payment"]
     assert stack.services.charges == {}
     assert result.transaction_id in stack.services.refunds
     assert stack.services.stock[order.items[0].sku] == DEFAULT_STOCK

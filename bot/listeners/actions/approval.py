@@ -1,9 +1,9 @@
-"""Approve and Reject on an approval card.
+"""Approve and Reject on an approval card, or on the Home tab.
 
-Ack first; then check the clicker and the request's state (``describe()``, which works with
-no worker running) so a click that cannot win is answered at once; then signal. Reject opens
-a modal for the reason, Approve with edits a modal with the arguments; the decision is sent
-when the modal is submitted.
+Approve: check the clicker and the request's state (``describe()``, which works with no
+worker running), signal, and only then acknowledge (see ``bot.listeners.decide``). Reject and
+Approve with edits change nothing yet: they are acknowledged at once, checked, and open a
+modal; the decision is sent when the modal is submitted.
 """
 
 from __future__ import annotations
@@ -20,21 +20,31 @@ from bot.cards import (
     parse_decision_value,
     reject_modal,
 )
-from bot.listeners.decide import answer, modal_metadata, submit_decision
-from orchestration.models.approval import DecisionInput, DecisionSource, Verdict
+from bot.context import tell, temporal_client
+from bot.home import publish_home
+from bot.listeners.decide import (
+    confirm_on_home,
+    modal_metadata,
+    refuse_then_ack,
+    settle,
+    slack_time,
+)
+from orchestration.models.approval import ApprovalState, DecisionInput, DecisionSource, Verdict
 
 
 def click_decision(body: dict[str, Any], verdict: Verdict) -> tuple[str, DecisionInput]:
-    """The workflow id and decision a click stands for."""
+    """The workflow id and decision a click stands for, made at Slack's ``action_ts``."""
     action = body["actions"][0]
     workflow_id, request_id = parse_decision_value(action.get("value", ""))
     user_id = body["user"]["id"]
+    action_ts = action.get("action_ts", "")
     decision = DecisionInput(
         verdict=verdict,
         user_id=user_id,
         source=DecisionSource.SLACK,
-        click_key=f"{user_id}:{action.get('action_ts', '')}",
+        click_key=f"{user_id}:{action_ts}",
         request_id=request_id,
+        decided_at=slack_time(action_ts),
     )
     return workflow_id, decision
 
@@ -50,10 +60,47 @@ def card_channel(body: dict[str, Any]) -> str | None:
 async def approve_clicked(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
 ) -> None:
-    """Approve: check, then signal."""
-    await ack()
+    """Approve: check, signal, then acknowledge."""
     workflow_id, decision = click_decision(body, Verdict.APPROVE)
-    await submit_decision(client, context, workflow_id, decision, card_channel(body))
+    channel = card_channel(body)
+    settled = await settle(context, workflow_id, decision)
+    if settled.refusal is not None:
+        await refuse_then_ack(ack, client, context, decision.user_id, channel, settled.refusal)
+        return
+    await ack()
+    if channel is None and settled.state is not None:
+        await confirm_on_home(client, context, workflow_id, decision, settled.state)
+
+
+async def tell_where(
+    client: AsyncWebClient,
+    context: dict[str, Any],
+    user_id: str,
+    channel: str | None,
+    text: str,
+) -> None:
+    """Tell ``user_id`` something: ephemerally in ``channel``, or on their Home tab."""
+    if channel is None:
+        await publish_home(client, temporal_client(context), user_id, notice=text)
+    else:
+        await tell(client, channel, user_id, text)
+
+
+async def checked_for_modal(
+    body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any], edit: bool
+) -> tuple[str, ApprovalState] | None:
+    """The request a Reject or Approve-with-edits click opens a modal for, once checked; None
+    (with the person told why) when the click cannot win."""
+    verdict = Verdict.APPROVE if edit else Verdict.REJECT
+    workflow_id, decision = click_decision(body, verdict)
+    if edit:
+        decision.arguments = {}  # checked as an edit: refused when there is nothing to edit
+    channel = card_channel(body)
+    settled = await settle(context, workflow_id, decision, signal=False)
+    if settled.refusal is not None or settled.state is None:
+        await tell_where(client, context, decision.user_id, channel, settled.refusal or "")
+        return None
+    return workflow_id, settled.state
 
 
 async def reject_clicked(
@@ -61,12 +108,11 @@ async def reject_clicked(
 ) -> None:
     """Reject: check, then open the modal that asks why (the trigger lives 3 s)."""
     await ack()
-    workflow_id, decision = click_decision(body, Verdict.REJECT)
-    channel = card_channel(body)
-    state = await submit_decision(client, context, workflow_id, decision, channel, signal=False)
-    if state is None:
+    checked = await checked_for_modal(body, client, context, edit=False)
+    if checked is None:
         return
-    metadata = modal_metadata(workflow_id, state.request_id, channel)
+    workflow_id, state = checked
+    metadata = modal_metadata(workflow_id, state.request_id, card_channel(body))
     await client.views_open(trigger_id=body["trigger_id"], view=reject_modal(metadata, state.title))
 
 
@@ -75,18 +121,17 @@ async def edit_clicked(
 ) -> None:
     """Approve with edits: check, then open the modal with the arguments to change."""
     await ack()
-    workflow_id, decision = click_decision(body, Verdict.APPROVE)
-    decision.arguments = {}  # checked as an edit: refused when there is nothing to edit
-    channel = card_channel(body)
-    state = await submit_decision(client, context, workflow_id, decision, channel, signal=False)
-    if state is None:
+    checked = await checked_for_modal(body, client, context, edit=True)
+    if checked is None:
         return
+    workflow_id, state = checked
+    channel = card_channel(body)
     current = arguments_json(state.arguments or {})
     if len(current) > MAX_INPUT_LENGTH:
-        await answer(
+        await tell_where(
             client,
             context,
-            decision.user_id,
+            body["user"]["id"],
             channel,
             f"These arguments are too long to edit in Slack ({len(current)} characters, at most "
             f"{MAX_INPUT_LENGTH}); approve or reject them as they are. Nothing was changed.",

@@ -1,5 +1,5 @@
 """The "Approve with edits" modal's submission: the arguments must be a JSON object; then the
-approval, with the edited arguments, is signalled."""
+approval, with the edited arguments, is checked and signalled before the modal closes."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cards import ARGUMENTS_BLOCK, ARGUMENTS_INPUT, parse_edited_arguments
-from bot.listeners.decide import input_value, submit_modal_decision
+from bot.listeners.decide import ModalDecision, input_value, submit_modal_decision
 from bot.listeners.views.reject_reason import submitted_reason
 from orchestration.models.approval import Verdict
 
@@ -21,11 +21,12 @@ async def edited_arguments_submitted(
     client: AsyncWebClient,
     context: dict[str, Any],
 ) -> None:
-    """Validate the arguments, close the modal, then check and signal the approval."""
+    """Validate the arguments, then check and signal the approval, then close the modal."""
     arguments = parse_edited_arguments(input_value(view, ARGUMENTS_BLOCK, ARGUMENTS_INPUT))
     if isinstance(arguments, str):
         await ack(response_action="errors", errors={ARGUMENTS_BLOCK: arguments})
         return
-    await ack()
-    reason = submitted_reason(view)
-    await submit_modal_decision(client, context, body, view, Verdict.APPROVE, reason, arguments)
+    asked = ModalDecision(
+        Verdict.APPROVE, submitted_reason(view), error_block=ARGUMENTS_BLOCK, arguments=arguments
+    )
+    await submit_modal_decision(ack, client, context, body, view, asked)

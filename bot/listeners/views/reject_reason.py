@@ -8,7 +8,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cards import REASON_BLOCK, REASON_INPUT
-from bot.listeners.decide import input_value, submit_modal_decision
+from bot.listeners.decide import ModalDecision, input_value, submit_modal_decision
 from orchestration.models.approval import Verdict
 
 
@@ -24,7 +24,7 @@ async def reject_reason_submitted(
     client: AsyncWebClient,
     context: dict[str, Any],
 ) -> None:
-    """Validate the reason, close the modal, then check and signal the rejection."""
+    """Validate the reason, check and signal the rejection, then close the modal."""
     reason = submitted_reason(view)
     if not reason:
         await ack(
@@ -32,5 +32,5 @@ async def reject_reason_submitted(
             errors={REASON_BLOCK: "Please say why you are rejecting this request."},
         )
         return
-    await ack()
-    await submit_modal_decision(client, context, body, view, Verdict.REJECT, reason)
+    asked = ModalDecision(Verdict.REJECT, reason, error_block=REASON_BLOCK)
+    await submit_modal_decision(ack, client, context, body, view, asked)
