@@ -106,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
             "--as",
             dest="as_user",
             metavar="USER_ID",
-            help="the identity to record (default cli:<your login>)",
+            help="the Slack user you act for (recorded beside cli:<your login>, who decides)",
         )
         decide.set_defaults(role="decide", verdict=verdict)
     return parser

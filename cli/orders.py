@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import re
 import sys
 import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pydantic import ValidationError
 from temporalio.client import Client
 
-from cli.errors import CliError, load_json_model
+from cli.errors import CliError, describe_validation_error, load_json_model
 from cli.examples import EXAMPLES, example_order
 from cli.outlook import policy_outlook
 from orchestration.decisions import (
@@ -35,6 +37,7 @@ from orchestration.starts import approval_policy, requester_in_force, start_requ
 from orchestration.workflows.order import OrderWorkflow, money
 
 CONFIRM_WAIT = 5.0
+SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
 
 
 async def start_order(
@@ -110,15 +113,20 @@ async def cmd_decide(
     The decision is judged by this terminal's clock at the moment it was made.
     """
     user = f"cli:{getpass.getuser()}"
-    decision = DecisionInput(
-        verdict=verdict,
-        user_id=user,
-        reason=reason,
-        source=DecisionSource.CLI,
-        click_key=f"cli:{uuid.uuid4().hex}",
-        decided_at=datetime.now(UTC),
-        on_behalf_of=as_user,
-    )
+    if as_user is not None and not SLACK_USER_ID.match(as_user):
+        raise CliError(f"--as takes a Slack user id such as U0123ABCD, not {as_user[:40]!r}")
+    try:
+        decision = DecisionInput(
+            verdict=verdict,
+            user_id=user[:64],
+            reason=reason,
+            source=DecisionSource.CLI,
+            click_key=f"cli:{uuid.uuid4().hex}",
+            decided_at=datetime.now(UTC),
+            on_behalf_of=as_user,
+        )
+    except ValidationError as err:
+        raise CliError(describe_validation_error("cannot send that decision", err)) from None
     try:
         await check_decision(client, workflow_id, decision)
         await send_decision(client, workflow_id, decision)

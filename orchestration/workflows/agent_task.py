@@ -183,7 +183,12 @@ class AgentTaskWorkflow(ApprovableWorkflow):
         if state is not None and state.channel and state.message_ts:
             await self._send(
                 SlackActivities.reply_in_thread,
-                ThreadReplyInput(channel=state.channel, thread_ts=state.message_ts, text=text),
+                ThreadReplyInput(
+                    channel=state.channel,
+                    thread_ts=state.message_ts,
+                    text=text,
+                    context=f"Agent task {self._task.task_id}",
+                ),
             )
         else:
             await self._notice(f"Agent task {self._task.task_id}: {text}")

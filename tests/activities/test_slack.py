@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from slack_sdk.errors import SlackApiError
 from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
 
 from activities.slack import SlackActivities, new_slack_client, to_application_error
-from orchestration.models.approval import EphemeralInput, ResolveApproversInput
+from orchestration.models.approval import (
+    ApprovalPolicy,
+    ApprovalRequest,
+    ApprovalState,
+    CardInput,
+    EphemeralInput,
+    ResolveApproversInput,
+    ThreadReplyInput,
+)
 from slacksim import (
+    APPROVALS_CHANNEL_ID,
     APPROVER2_ID,
     APPROVER_ID,
     APPROVERS_GROUP_ID,
+    BOT_USER_ID,
     DEFAULT_BOT_TOKEN,
     OUTSIDER_ID,
     SlackSim,
@@ -99,19 +111,6 @@ async def test_ephemeral_to_someone_outside_the_channel_is_permanent() -> None:
 
 
 async def test_retried_post_in_a_channel_the_bot_cannot_read_still_posts() -> None:
-    from dataclasses import replace
-    from datetime import UTC, datetime, timedelta
-
-    from temporalio.testing import ActivityEnvironment
-
-    from orchestration.models.approval import (
-        ApprovalPolicy,
-        ApprovalRequest,
-        ApprovalState,
-        CardInput,
-    )
-    from slacksim import APPROVALS_CHANNEL_ID, BOT_USER_ID
-
     now = datetime.now(UTC)
     card = CardInput(
         request=ApprovalRequest(
@@ -137,3 +136,90 @@ async def test_retried_post_in_a_channel_the_bot_cannot_read_still_posts() -> No
         assert posted.channel == APPROVALS_CHANNEL_ID
         assert [m["ts"] for m in sim.messages(APPROVALS_CHANNEL_ID)] == [posted.ts]
         assert [c.error for c in sim.calls_to("conversations.history")] == ["not_in_channel"]
+
+
+def waiting_card(workflow_id: str = "order-O-2") -> CardInput:
+    now = datetime.now(UTC)
+    return CardInput(
+        request=ApprovalRequest(
+            kind="order", subject_id="O-2", title="Order O-2", policy=ApprovalPolicy()
+        ),
+        state=ApprovalState(
+            request_id="1",
+            kind="order",
+            subject_id="O-2",
+            title="Order O-2",
+            requested_at=now,
+            deadline=now + timedelta(minutes=5),
+        ),
+        workflow_id=workflow_id,
+        card_key=f"{workflow_id}/run/1",
+    )
+
+
+async def test_an_unknown_slack_error_is_permanent() -> None:
+    async with running_sim() as sim:
+        sim.workspace.channels[APPROVALS_CHANNEL_ID].is_archived = True
+        err = to_application_error(
+            "chat.postMessage",
+            await slack_error(sim, "chat.postMessage", channel=APPROVALS_CHANNEL_ID, text="x"),
+        )
+    # Retrying what can never succeed would hold the workflow for the whole retry window.
+    assert err.non_retryable and err.code == "is_archived"
+
+
+def test_only_transient_errors_are_retried() -> None:
+    class Response(dict[str, object]):
+        status_code = 200
+        headers: dict[str, str] = {}
+
+    for code, retried in (
+        ("internal_error", True),
+        ("service_unavailable", True),
+        ("thread_not_found", False),
+        ("some_new_error", False),
+    ):
+        response = Response(ok=False, error=code)
+        err = to_application_error("chat.postMessage", SlackApiError("x", response))
+        assert err.non_retryable is not retried, code
+
+
+async def test_a_card_that_is_gone_is_posted_again_once() -> None:
+    async with running_sim() as sim:
+        slack = SlackActivities(new_slack_client(DEFAULT_BOT_TOKEN, sim.api_url))
+        card = waiting_card()
+        env = ActivityEnvironment()
+        posted = await env.run(slack.post_approval_card, card)
+        sim.workspace.delete(APPROVALS_CHANNEL_ID, posted.ts)
+        state = card.state.model_copy(update={"channel": posted.channel, "message_ts": posted.ts})
+        moved = card.model_copy(update={"state": state})
+        reposted = await env.run(slack.update_approval_card, moved)
+        assert reposted is not None and reposted.ts != posted.ts
+        # A retry of the same activity finds the card it already posted again.
+        env.info = replace(env.info, attempt=2)
+        retried = await env.run(slack.update_approval_card, moved)
+        assert retried == reposted
+        assert [m["ts"] for m in sim.messages(APPROVALS_CHANNEL_ID)] == [reposted.ts]
+        # A card that is still there is updated in place.
+        here = card.model_copy(
+            update={"state": state.model_copy(update={"message_ts": reposted.ts})}
+        )
+        assert await env.run(slack.update_approval_card, here) is None
+
+
+async def test_a_reply_to_a_thread_that_is_gone_goes_to_the_channel() -> None:
+    async with running_sim() as sim:
+        slack = SlackActivities(new_slack_client(DEFAULT_BOT_TOKEN, sim.api_url))
+        parent = sim.workspace.post(APPROVALS_CHANNEL_ID, "card", [])
+        sim.workspace.delete(APPROVALS_CHANNEL_ID, parent.ts)
+        await slack.reply_in_thread(
+            ThreadReplyInput(
+                channel=APPROVALS_CHANNEL_ID,
+                thread_ts=parent.ts,
+                text="Reminder: still waiting.",
+                context="Order O-3",
+            )
+        )
+        (message,) = sim.messages(APPROVALS_CHANNEL_ID)
+    assert message["text"] == "Order O-3: Reminder: still waiting."
+    assert "thread_ts" not in message
