@@ -40,6 +40,14 @@ def test_there_are_histories_to_replay() -> None:
         "ticket_high_with_no_agent_free_escalates_and_rejection_keeps_it_with_support",
         "ticket_escalation_nobody_decides_expires_and_stays_with_support",
         "ticket_child_failure_becomes_an_escalation_and_releases_the_claim",
+        "cancelling_during_payment_refunds_and_ends_cancelled",
+        "cancelling_during_delivery_calls_off_the_shipment",
+        "a_cancelled_approved_order_says_so_on_its_card",
+        "a_failed_confirmation_email_does_not_undo_a_shipped_order",
+        "an_amendment_after_the_decision_is_refused_and_the_approved_items_charged",
+        "an_amended_order_is_validated_again",
+        "decisions_are_judged_by_when_they_were_made",
+        "a_deleted_card_is_posted_again_with_the_outcome",
     } <= names
 
 
