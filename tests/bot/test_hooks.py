@@ -26,7 +26,7 @@ from bot.app import build_web_app
 from bot.hooks import AGENT_TASKS_PATH, MAX_BODY, AgentTaskHook
 from orchestration.models.agent import AgentTaskOutcome, AgentTaskResult
 from orchestration.settings import Settings
-from slacksim import REQUESTER_ID, SlackSim
+from slacksim import DEFAULT_SIGNING_SECRET, REQUESTER_ID, SlackSim
 from tests.helpers import unique
 from tests.stack import Stack, bot_app, serve
 
@@ -45,7 +45,8 @@ def hook_settings(task_queue: str, secret: str | None) -> Settings:
 async def hook_server(client: Client, sim: SlackSim, settings: Settings) -> AsyncIterator[str]:
     """A bot web app with the hook on a real port; yields the hook's URL."""
     hook = AgentTaskHook(client, settings)
-    runner, port = await serve(build_web_app(bot_app(client, sim), hook))
+    web_app = build_web_app(bot_app(client, sim), hook, signing_secret=DEFAULT_SIGNING_SECRET)
+    runner, port = await serve(web_app)
     try:
         yield f"http://127.0.0.1:{port}{AGENT_TASKS_PATH}"
     finally:
