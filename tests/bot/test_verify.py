@@ -117,8 +117,10 @@ async def test_unverifiable_requests_get_401_and_one_log_line(
 
 
 async def test_a_signed_request_still_reaches_the_app(events_url: str) -> None:
+    body = json.dumps({"type": "url_verification", "challenge": "c-123", "token": "t"}).encode()
+    headers = signed(body, int(time.time())) | {"Content-Type": "application/json"}
     async with (
         aiohttp.ClientSession() as session,
-        session.post(events_url, data=BODY, headers=signed(BODY, int(time.time()))) as response,
+        session.post(events_url, data=body, headers=headers) as response,
     ):
-        assert response.status == 200, await response.text()
+        assert (response.status, await response.json()) == (200, {"challenge": "c-123"})
