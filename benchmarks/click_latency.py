@@ -146,7 +146,8 @@ async def main(runs: int) -> None:
             DEFAULT_SIGNING_SECRET,
             env.client,
         )
-        runner = web.AppRunner(build_web_app(app), access_log=None)
+        web_app = build_web_app(app, signing_secret=DEFAULT_SIGNING_SECRET)
+        runner = web.AppRunner(web_app, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", 0).start()
         sim.bot_url = f"http://127.0.0.1:{runner.addresses[0][1]}{EVENTS_PATH}"

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import time
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client
 
@@ -19,6 +22,7 @@ from bot.hooks import AGENT_TASKS_PATH, AgentTaskHook
 from bot.listeners import register_all
 from bot.listeners.commands import attach_command_settings
 from bot.metrics import REGISTRY, REQUESTS
+from bot.verify import SlackRequestVerifier
 from commands.replies import CommandSettings
 
 log = logging.getLogger(__name__)
@@ -29,14 +33,17 @@ SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
 
 def build_app(
     web_client: AsyncWebClient,
-    signing_secret: str,
+    signing_secret: str | None,
     temporal: Client,
     commands: CommandSettings | None = None,
 ) -> AsyncApp:
     """The Bolt app with every listener; Slack calls go through ``web_client``; ``commands``
-    configures the slash commands (operators, task queue, UI link, scrape sources)."""
+    configures the slash commands (operators, task queue, UI link, scrape sources). Without
+    ``signing_secret`` (Socket Mode only) no HTTP request can pass Bolt's verification."""
+    # Bolt needs some secret; a fresh random one keeps it closed rather than empty or public.
+    secret = signing_secret or secrets.token_hex(32)
     # The token lives in web_client; Bolt calls auth.test lazily, on the first request.
-    app = AsyncApp(client=web_client, signing_secret=signing_secret)
+    app = AsyncApp(client=web_client, signing_secret=secret)
     attach_temporal(app, temporal)
     attach_command_settings(app, commands or CommandSettings())
     register_all(app)
@@ -59,16 +66,41 @@ def build_app(
     return app
 
 
-def build_web_app(app: AsyncApp, agent_tasks: AgentTaskHook | None = None) -> web.Application:
-    """aiohttp routes: ``POST /slack/events``, ``GET /healthz``, ``GET /metrics``, and with
-    ``agent_tasks`` the webhook ``POST /hooks/agent-tasks``."""
+def slack_events_handler(
+    app: AsyncApp, verifier: SlackRequestVerifier
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """``POST /slack/events``: verify the signature over the raw body, then hand to Bolt."""
 
     async def slack_events(request: web.Request) -> web.Response:
         started = time.perf_counter()
-        bolt_request = await to_bolt_request(request)
+        body = await request.read()
+        problem = verifier.problem(request.headers, body)
+        if problem is not None:
+            log.warning("refused a request to %s from %s: %s", EVENTS_PATH, request.remote, problem)
+            return web.json_response({"error": "invalid request"}, status=401)
+        headers: dict[str, str | Sequence[str]] = {
+            name: request.headers.getall(name) for name in request.headers
+        }
+        try:
+            bolt_request = AsyncBoltRequest(
+                body=body.decode("utf-8"), query=request.query_string, headers=headers
+            )
+        except ValueError:  # signed, yet a JSON body that does not parse
+            log.warning("refused a signed request to %s: its body does not parse", EVENTS_PATH)
+            return web.json_response({"error": "invalid body"}, status=400)
         bolt_response = await app.async_dispatch(bolt_request)
         REQUESTS.observe(time.perf_counter() - started)
         return await to_aiohttp_response(bolt_response)
+
+    return slack_events
+
+
+def build_web_app(
+    app: AsyncApp, agent_tasks: AgentTaskHook | None = None, *, signing_secret: str | None
+) -> web.Application:
+    """aiohttp routes: ``GET /healthz``, ``GET /metrics``, the sample pages, with
+    ``agent_tasks`` the webhook ``POST /hooks/agent-tasks``, and with ``signing_secret``
+    ``POST /slack/events`` (without one, as in Socket Mode, that route does not exist)."""
 
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response({"ok": True})
@@ -79,7 +111,9 @@ def build_web_app(app: AsyncApp, agent_tasks: AgentTaskHook | None = None) -> we
         )
 
     web_app = web.Application()
-    web_app.router.add_post(EVENTS_PATH, slack_events)
+    if signing_secret is not None:
+        verifier = SlackRequestVerifier(signing_secret)
+        web_app.router.add_post(EVENTS_PATH, slack_events_handler(app, verifier))
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/metrics", metrics)
     # Sample pages, so the scrape schedule has something to fetch with no network.

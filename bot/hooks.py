@@ -1,9 +1,11 @@
 """``POST /hooks/agent-tasks``: other systems start agent tasks over HTTP.
 
-The caller proves it knows ``CHATOPS_WEBHOOK_SECRET`` either by sending it as a bearer token
-or by signing the raw body with it (HMAC-SHA256, ``X-Chatops-Signature: sha256=<hex>``). The
-task id is the workflow's business key, so a retried request never starts a second run: it
-gets ``200`` with ``already_started``.
+The caller proves it knows ``CHATOPS_WEBHOOK_SECRET`` by signing the moment and the raw body
+with it: ``X-Chatops-Timestamp: <unix seconds>`` and ``X-Chatops-Signature: sha256=<hex>``,
+the HMAC-SHA256 of ``"<timestamp>." + body``. A signature more than five minutes from the
+bot's clock is refused, so a captured request is good for five minutes at most; within them
+the task id, the workflow's business key, makes a replay start nothing (``200`` with
+``already_started``). The secret itself never travels, so bearer tokens are refused.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ import hashlib
 import hmac
 import json
 import logging
-from dataclasses import dataclass
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -28,7 +33,10 @@ log = logging.getLogger(__name__)
 
 AGENT_TASKS_PATH = "/hooks/agent-tasks"
 SIGNATURE_HEADER = "X-Chatops-Signature"
+TIMESTAMP_HEADER = "X-Chatops-Timestamp"
 SIGNATURE_PREFIX = "sha256="
+MAX_SKEW_S = 5 * 60
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 MAX_BODY = 64 * 1024
 REQUESTER_LABEL = "webhook"
 
@@ -43,13 +51,14 @@ class Refusal(Exception):
 
     def response(self) -> web.Response:
         """The refusal as a JSON response."""
-        headers = {"WWW-Authenticate": "Bearer"} if self.status == 401 else None
+        headers = {"WWW-Authenticate": SIGNATURE_HEADER} if self.status == 401 else None
         return web.json_response(self.body, status=self.status, headers=headers)
 
 
-def signature(secret: bytes, body: bytes) -> str:
-    """The ``X-Chatops-Signature`` value for ``body``."""
-    return SIGNATURE_PREFIX + hmac.new(secret, body, hashlib.sha256).hexdigest()
+def signature(secret: bytes, timestamp: str, body: bytes) -> str:
+    """The ``X-Chatops-Signature`` value for ``body`` sent with ``X-Chatops-Timestamp``."""
+    signed = timestamp.encode() + b"." + body
+    return SIGNATURE_PREFIX + hmac.new(secret, signed, hashlib.sha256).hexdigest()
 
 
 def _same(given: str, expected: str) -> bool:
@@ -57,13 +66,27 @@ def _same(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode())
 
 
-def authenticated(request: web.Request, body: bytes, secret: str) -> bool:
-    """Whether the request carries the secret as a bearer token or a valid body signature."""
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and _same(token.strip(), secret):
-        return True
-    signed = request.headers.get(SIGNATURE_HEADER)
-    return signed is not None and _same(signed.strip(), signature(secret.encode(), body))
+def check_timestamp(headers: Mapping[str, str], now: float) -> str:
+    """The request's ``X-Chatops-Timestamp``, refused (401) when absent, not unix seconds,
+    or more than :data:`MAX_SKEW_S` from ``now`` either way."""
+    stamp = headers.get(TIMESTAMP_HEADER, "").strip()
+    if not stamp:
+        raise Refusal(
+            401,
+            f"{SIGNATURE_HEADER} needs {TIMESTAMP_HEADER}: the unix time in seconds, signed "
+            'as "<timestamp>.<body>"',
+        )
+    if not _TIMESTAMP.fullmatch(stamp):
+        raise Refusal(401, f"{TIMESTAMP_HEADER} must be the unix time in whole seconds")
+    skew = now - int(stamp)
+    if abs(skew) > MAX_SKEW_S:
+        when = "old" if skew > 0 else "ahead of the bot's clock"
+        raise Refusal(
+            401,
+            f"{TIMESTAMP_HEADER} is {abs(skew):.0f}s {when}; signatures are accepted for "
+            f"{MAX_SKEW_S}s: sign each request as you send it, and check the clock",
+        )
+    return stamp
 
 
 async def read_body(request: web.Request, limit: int = MAX_BODY) -> bytes:
@@ -106,11 +129,13 @@ def parse_task(request: web.Request, body: bytes) -> AgentTask:
 
 @dataclass(frozen=True)
 class AgentTaskHook:
-    """The webhook's handler: starts tasks with ``settings`` (queue, approvals, secret)."""
+    """The webhook's handler: starts tasks with ``settings`` (queue, approvals, secret);
+    ``clock`` gives the time signatures are checked against."""
 
     client: Client
     settings: Settings
     ui_url: str | None = None
+    clock: Callable[[], float] = field(default=time.time, repr=False)
 
     async def handle(self, request: web.Request) -> web.Response:
         """Authenticate, validate, start; every answer is JSON."""
@@ -142,10 +167,37 @@ class AgentTaskHook:
                 503, "the agent-task webhook is disabled: set CHATOPS_WEBHOOK_SECRET to enable it"
             )
         secret = self.settings.webhook_secret.get_secret_value()
-        if "Authorization" not in request.headers and SIGNATURE_HEADER not in request.headers:
-            raise Refusal(401, f"authenticate with a bearer token or {SIGNATURE_HEADER}")
-        body = await read_body(request)
-        if not authenticated(request, body, secret):
-            log.warning("agent-task webhook: refused a request with wrong credentials")
-            raise Refusal(401, "wrong credentials")
+        try:
+            body = await self._verified_body(request, secret)
+        except Refusal as refusal:
+            if refusal.status == 401:
+                log.warning("agent-task webhook: refused a request: %s", refusal)
+            raise
         return parse_task(request, body)
+
+    async def _verified_body(self, request: web.Request, secret: str) -> bytes:
+        stamp = self._signed_at(request)
+        body = await read_body(request)
+        expected = signature(secret.encode(), stamp, body)
+        if not _same(request.headers[SIGNATURE_HEADER], expected):
+            raise Refusal(
+                401,
+                'wrong signature: send sha256= and the HMAC-SHA256 of "<timestamp>.<body>" '
+                "keyed with the shared secret",
+            )
+        return body
+
+    def _signed_at(self, request: web.Request) -> str:
+        if SIGNATURE_HEADER not in request.headers:
+            if "Authorization" in request.headers:
+                raise Refusal(
+                    401,
+                    f"bearer tokens are not accepted (the secret would travel in the request); "
+                    f"sign it with {TIMESTAMP_HEADER} and {SIGNATURE_HEADER}",
+                )
+            raise Refusal(
+                401,
+                f"sign the request: {TIMESTAMP_HEADER} (unix seconds) and {SIGNATURE_HEADER} "
+                '(sha256= and the HMAC-SHA256 of "<timestamp>.<body>")',
+            )
+        return check_timestamp(request.headers, self.clock())

@@ -15,6 +15,7 @@ from bot.hooks import AGENT_TASKS_PATH, AgentTaskHook
 from bot.jobs import BotJobs, JobSettings
 from commands.replies import CommandSettings
 from orchestration.settings import Settings
+from orchestration.slack_trust import bot_problem
 from orchestration.starts import ui_url
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,15 @@ def bot_web_client(settings: Settings) -> AsyncWebClient:
 
 
 async def run_bot(settings: Settings, temporal: Client, stop: asyncio.Event) -> None:
-    """Serve Slack traffic until ``stop`` is set."""
+    """Serve Slack traffic until ``stop`` is set.
+
+    Raises:
+        ValueError: The settings are an insecure combination (see
+            :mod:`orchestration.slack_trust`); the command line checks first, with a clear line.
+    """
+    problem = bot_problem(settings)
+    if problem is not None:
+        raise ValueError(problem)
     commands = CommandSettings(
         operators=tuple(settings.effective_operators),
         task_queue=settings.task_queue,
@@ -36,13 +45,19 @@ async def run_bot(settings: Settings, temporal: Client, stop: asyncio.Event) -> 
         scrape=settings.scrape_input(),
     )
     web_client = bot_web_client(settings)
-    app = build_app(web_client, settings.signing_secret(), temporal, commands)
-    web_app = build_web_app(app, AgentTaskHook(temporal, settings, ui_url(settings)))
+    events_secret = settings.events_signing_secret()
+    app = build_app(web_client, events_secret, temporal, commands)
+    hook = AgentTaskHook(temporal, settings, ui_url(settings))
+    web_app = build_web_app(app, hook, signing_secret=events_secret)
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.bot_host, settings.bot_port)
     await site.start()
-    log.info("bot listening on http://%s:%d%s", settings.bot_host, settings.bot_port, EVENTS_PATH)
+    where = f"http://{settings.bot_host}:{settings.bot_port}"
+    if events_secret is None:
+        log.info("bot listening on %s; %s is not served (Socket Mode)", where, EVENTS_PATH)
+    else:
+        log.info("bot listening on %s%s", where, EVENTS_PATH)
     if settings.webhook_secret is None:
         log.info("agent-task webhook %s is disabled (no CHATOPS_WEBHOOK_SECRET)", AGENT_TASKS_PATH)
     jobs = BotJobs(

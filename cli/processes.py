@@ -22,6 +22,7 @@ from orchestration.client import connect, uses_embedded_server
 from orchestration.devserver import EmbeddedTemporal, check_port_free
 from orchestration.policy import PolicyError, load_policy
 from orchestration.settings import Settings
+from orchestration.slack_trust import bot_problem, slack_api_problem
 from orchestration.starts import ui_url
 from orchestration.worker import run_worker
 from slacksim.server import running_sim
@@ -41,16 +42,30 @@ def stop_on_signals() -> asyncio.Event:
 
 
 def check_bot_settings(settings: Settings) -> None:
-    """Refuse to run a bot that Slack could not talk to, before opening any port."""
-    if (
-        settings.uses_real_slack
-        and settings.slack_app_token is None
-        and settings.slack_signing_secret is None
-    ):
+    """Refuse to run a bot that Slack could not talk to, or that someone else could talk to
+    as Slack (see :mod:`orchestration.slack_trust`), before opening any port."""
+    problem = bot_problem(settings)
+    if problem is not None:
+        raise CliError(problem)
+
+
+def check_worker_settings(settings: Settings) -> None:
+    """Refuse to send a bot token where it does not belong."""
+    problem = slack_api_problem(settings)
+    if problem is not None:
+        raise CliError(problem)
+
+
+def standin_secrets(settings: Settings) -> tuple[str, str]:
+    """The bot token and signing secret the stand-in runs with; refused with a workspace,
+    whose credentials must never sign requests anyone on this machine can ask for."""
+    secret = settings.signing_secret()
+    if settings.uses_real_slack or secret is None:
         raise CliError(
-            "SLACK_BOT_TOKEN is set but SLACK_SIGNING_SECRET is not: HTTP mode needs the "
-            "app's signing secret (or set SLACK_APP_TOKEN for Socket Mode)"
+            "SLACK_BOT_TOKEN is set: the stand-in is for running without a Slack workspace; "
+            "unset SLACK_BOT_TOKEN (and SLACK_SIGNING_SECRET) to use it"
         )
+    return settings.bot_token(), secret
 
 
 def check_policy_file(settings: Settings) -> None:
@@ -76,6 +91,7 @@ async def cmd_server(settings: Settings) -> None:
 async def cmd_worker(settings: Settings) -> None:
     """Run the worker until Ctrl-C."""
     check_policy_file(settings)
+    check_worker_settings(settings)
     stop = stop_on_signals()
     client = await connect(settings)
     await run_worker(settings, client, stop)
@@ -96,11 +112,12 @@ def bot_events_url(settings: Settings) -> str:
 
 async def cmd_slack_sim(settings: Settings) -> None:
     """Run only the local Slack stand-in, delivering to the bot's port."""
+    bot_token, signing_secret = standin_secrets(settings)
     stop = stop_on_signals()
     async with running_sim(
         port=settings.slack_sim_port,
-        bot_token=settings.bot_token(),
-        signing_secret=settings.signing_secret(),
+        bot_token=bot_token,
+        signing_secret=signing_secret,
         bot_url=bot_events_url(settings),
     ) as sim:
         print(f"Slack stand-in: Web API at {sim.api_url}", flush=True)
@@ -183,11 +200,12 @@ async def cmd_up(settings: Settings, *, demo: bool = False) -> None:
         else:
             lines.append(f"Temporal      {os.environ.get('TEMPORAL_ADDRESS', 'from profile')}")
         if not settings.uses_real_slack:
+            bot_token, signing_secret = standin_secrets(settings)
             sim = await stack.enter_async_context(
                 running_sim(
                     port=settings.slack_sim_port,
-                    bot_token=settings.bot_token(),
-                    signing_secret=settings.signing_secret(),
+                    bot_token=bot_token,
+                    signing_secret=signing_secret,
                     bot_url=bot_events_url(settings),
                 )
             )
@@ -196,7 +214,9 @@ async def cmd_up(settings: Settings, *, demo: bool = False) -> None:
         try:
             health = f"http://127.0.0.1:{settings.bot_port}/healthz"
             await _wait_healthy(health, children["bot"])
-            lines.append(f"Bot           {bot_events_url(settings)}  (health {health})")
+            served = settings.events_signing_secret() is not None
+            events = bot_events_url(settings) if served else "Socket Mode"
+            lines.append(f"Bot           {events}  (health {health})")
             print("chatops is up:\n  " + "\n  ".join(lines), flush=True)
             if demo:
                 started = await start_demo(settings)

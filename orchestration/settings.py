@@ -32,6 +32,7 @@ STANDIN_REQUESTER = seed.REQUESTER_ID
 STANDIN_OPERATOR = seed.OPERATOR_ID
 STANDIN_BOT_TOKEN = seed.DEFAULT_BOT_TOKEN
 STANDIN_SIGNING_SECRET = seed.DEFAULT_SIGNING_SECRET
+STANDIN_APP_TOKEN = seed.DEFAULT_APP_TOKEN
 
 # What turns off an optional periodic job.
 OFF = ("", "off", "none", "never")
@@ -99,10 +100,11 @@ class Settings(BaseSettings):
             return value
         return value + "/"
 
-    @field_validator("webhook_secret")
+    @field_validator("webhook_secret", "slack_bot_token", "slack_signing_secret", "slack_app_token")
     @classmethod
     def _blank_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
-        # An empty CHATOPS_WEBHOOK_SECRET= must disable the hook, not accept an empty key.
+        # An empty CHATOPS_WEBHOOK_SECRET= must disable the hook, not accept an empty key;
+        # an empty SLACK_SIGNING_SECRET= must not become an HMAC key anyone can sign with.
         if value is None or not value.get_secret_value().strip():
             return None
         return value
@@ -203,8 +205,19 @@ class Settings(BaseSettings):
             return self.slack_bot_token.get_secret_value()
         return STANDIN_BOT_TOKEN
 
-    def signing_secret(self) -> str:
-        """The signing secret in force: the configured one, else the stand-in's."""
+    def signing_secret(self) -> str | None:
+        """The signing secret in force: the configured one; without a workspace (no bot
+        token) the stand-in's; with a workspace and none configured, None, never the
+        stand-in's public one."""
         if self.slack_signing_secret is not None:
             return self.slack_signing_secret.get_secret_value()
-        return STANDIN_SIGNING_SECRET
+        return None if self.uses_real_slack else STANDIN_SIGNING_SECRET
+
+    def events_signing_secret(self) -> str | None:
+        """The secret ``POST /slack/events`` verifies with, or None when the bot must not
+        serve that route: in Socket Mode it is served only with a signing secret of the
+        app's own, since nothing needs it there and the stand-in's secret is public."""
+        secret = self.signing_secret()
+        if self.slack_app_token is not None and secret == STANDIN_SIGNING_SECRET:
+            return None
+        return secret

@@ -21,6 +21,7 @@ from aiohttp import web
 from slacksim.delivery import Deliverer, Delivery
 from slacksim.errors import SlackError
 from slacksim.faults import Faults
+from slacksim.guard import guard_middleware
 from slacksim.manifest import Manifest
 from slacksim.routes import CallRecord, add_routes
 from slacksim.seed import DEFAULT_APP_TOKEN, DEFAULT_BOT_TOKEN, DEFAULT_SIGNING_SECRET
@@ -113,7 +114,8 @@ class SlackSim:
 
     def make_app(self) -> web.Application:
         """Build the aiohttp application: the Web API, hooks, ``/_sim`` and the web page."""
-        app = web.Application()
+        # The guard comes first, so nothing else sees a request it refuses.
+        app = web.Application(middlewares=[guard_middleware(self)])
         add_routes(app, self)
         add_ui_routes(app, self)
         return app

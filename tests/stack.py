@@ -125,7 +125,8 @@ async def serve(web_app: web.Application, port: int = 0) -> tuple[web.AppRunner,
 async def start_bot(
     client: Client, sim: SlackSim, commands: CommandSettings | None = None, port: int = 0
 ) -> web.AppRunner:
-    runner, port = await serve(build_web_app(bot_app(client, sim, commands)), port)
+    web_app = build_web_app(bot_app(client, sim, commands), signing_secret=DEFAULT_SIGNING_SECRET)
+    runner, port = await serve(web_app, port)
     sim.bot_url = f"http://127.0.0.1:{port}{EVENTS_PATH}"
     return runner
 

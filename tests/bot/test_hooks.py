@@ -6,12 +6,17 @@ the repository's policy.yml.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
 import logging
+import os
+import shutil
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 from unittest.mock import AsyncMock
 
@@ -26,11 +31,12 @@ from bot.app import build_web_app
 from bot.hooks import AGENT_TASKS_PATH, MAX_BODY, AgentTaskHook
 from orchestration.models.agent import AgentTaskOutcome, AgentTaskResult
 from orchestration.settings import Settings
-from slacksim import REQUESTER_ID, SlackSim
+from slacksim import DEFAULT_SIGNING_SECRET, REQUESTER_ID, SlackSim
 from tests.helpers import unique
 from tests.stack import Stack, bot_app, serve
 
 SECRET = "hook-secret-for-tests"
+JSON = "application/json"
 
 
 def hook_settings(task_queue: str, secret: str | None) -> Settings:
@@ -45,7 +51,8 @@ def hook_settings(task_queue: str, secret: str | None) -> Settings:
 async def hook_server(client: Client, sim: SlackSim, settings: Settings) -> AsyncIterator[str]:
     """A bot web app with the hook on a real port; yields the hook's URL."""
     hook = AgentTaskHook(client, settings)
-    runner, port = await serve(build_web_app(bot_app(client, sim), hook))
+    web_app = build_web_app(bot_app(client, sim), hook, signing_secret=DEFAULT_SIGNING_SECRET)
+    runner, port = await serve(web_app)
     try:
         yield f"http://127.0.0.1:{port}{AGENT_TASKS_PATH}"
     finally:
@@ -69,12 +76,21 @@ def safe_task(**fields: Any) -> dict[str, Any]:
     }
 
 
-def sign(body: bytes, secret: str = SECRET) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def sign(body: bytes, stamp: int | str, secret: str = SECRET) -> str:
+    message = str(stamp).encode() + b"." + body
+    return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def bearer(secret: str = SECRET) -> dict[str, str]:
-    return {"Authorization": f"Bearer {secret}", "Content-Type": "application/json"}
+def signed(
+    body: bytes, *, secret: str = SECRET, at: float | None = None, content_type: str = JSON
+) -> dict[str, str]:
+    """Headers of a request signed now (or ``at``), as a caller sends them."""
+    stamp = int(time.time() if at is None else at)
+    return {
+        "Content-Type": content_type,
+        "X-Chatops-Timestamp": str(stamp),
+        "X-Chatops-Signature": sign(body, stamp, secret),
+    }
 
 
 async def post(
@@ -85,6 +101,10 @@ async def post(
         session.post(url, data=body, headers=headers) as response,
     ):
         return response.status, await response.json()
+
+
+async def post_signed(url: str, body: bytes, **signing: Any) -> tuple[int, Any]:
+    return await post(url, body, signed(body, **signing))
 
 
 async def assert_not_started(client: Client, task_id: str) -> None:
@@ -99,13 +119,15 @@ async def test_requests_without_the_secret_are_refused(
     caplog.set_level(logging.DEBUG)
     task = safe_task()
     body = json.dumps(task).encode()
-    json_type = {"Content-Type": "application/json"}
+    now = int(time.time())
+    good = signed(body, at=now)
     attempts = {
-        "no credentials": json_type,
-        "wrong bearer": bearer("not-the-secret"),
-        "wrong key": json_type | {"X-Chatops-Signature": sign(body, "not-the-secret")},
-        "other body": json_type | {"X-Chatops-Signature": sign(body + b" ")},
-        "bare hex": json_type | {"X-Chatops-Signature": sign(body).removeprefix("sha256=")},
+        "no credentials": {"Content-Type": JSON},
+        "wrong key": signed(body, secret="not-the-secret"),
+        "other body": good | {"X-Chatops-Signature": sign(body + b" ", now)},
+        "other time": good | {"X-Chatops-Timestamp": str(now - 1)},
+        "bare hex": good | {"X-Chatops-Signature": sign(body, now).removeprefix("sha256=")},
+        "body only, as before": good | {"X-Chatops-Signature": sign_body_only(body)},
     }
     for what, headers in attempts.items():
         status, answer = await post(hook_url, body, headers)
@@ -115,29 +137,115 @@ async def test_requests_without_the_secret_are_refused(
     assert SECRET not in caplog.text
 
 
+def sign_body_only(body: bytes) -> str:
+    return "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+
+
+async def test_bearer_tokens_are_refused(stack: Stack, hook_url: str) -> None:
+    """The secret itself in a header: whoever captures one request could sign anything."""
+    task = safe_task()
+    headers = {"Authorization": f"Bearer {SECRET}", "Content-Type": JSON}
+    status, answer = await post(hook_url, json.dumps(task).encode(), headers)
+    assert status == 401
+    assert answer["error"].startswith("bearer tokens are not accepted")
+    await assert_not_started(stack.client, task["task_id"])
+
+
+async def test_signatures_need_a_fresh_timestamp(
+    stack: Stack, hook_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A captured request replayed later than five minutes starts nothing, even for a task id
+    Temporal no longer remembers; a signature without a time is refused outright."""
+    caplog.set_level(logging.INFO, logger="bot.hooks")
+    task = safe_task()
+    body = json.dumps(task).encode()
+    now = time.time()
+    cases = {
+        "captured six minutes ago": (
+            signed(body, at=now - 360),
+            "s old; signatures are accepted for 300s",
+        ),
+        "from the future": (
+            signed(body, at=now + 360),
+            "s ahead of the bot's clock; signatures are accepted for 300s",
+        ),
+        "no timestamp": (
+            {"Content-Type": JSON, "X-Chatops-Signature": sign_body_only(body)},
+            "X-Chatops-Signature needs X-Chatops-Timestamp",
+        ),
+        "not seconds": (
+            signed(body) | {"X-Chatops-Timestamp": f"{int(now)}.0"},
+            "X-Chatops-Timestamp must be the unix time in whole seconds",
+        ),
+    }
+    for what, (headers, expected) in cases.items():
+        caplog.clear()
+        status, answer = await post(hook_url, body, headers)
+        assert status == 401, what
+        assert expected in answer["error"], (what, answer)
+        assert [r.getMessage() for r in caplog.records] == [
+            f"agent-task webhook: refused a request: {answer['error']}"
+        ], what
+    await assert_not_started(stack.client, task["task_id"])
+    # Signed just inside the window: accepted.
+    status, answer = await post(hook_url, body, signed(body, at=now - 290))
+    assert (status, answer) == (202, {"workflow_id": f"agent-task-{task['task_id']}"})
+
+
+def readme_webhook_script() -> str:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("**From other systems: the webhook.**") :]
+    start = section.index("```sh\n") + len("```sh\n")
+    return section[start : section.index("```\n", start)]
+
+
+async def test_the_readme_shell_example_works(stack: Stack, hook_url: str) -> None:
+    """The README's openssl and curl lines, run as written against the hook."""
+    if shutil.which("openssl") is None or shutil.which("curl") is None:
+        pytest.skip("needs openssl and curl")
+    script = readme_webhook_script()
+    task_id = unique("README")
+    script = script.replace("http://127.0.0.1:3000/hooks/agent-tasks", hook_url)
+    script = script.replace('"T-78"', f'"{task_id}"')
+    shell = await asyncio.create_subprocess_exec(
+        "bash",
+        "-c",
+        "set -euo pipefail\n" + script,
+        env={"PATH": os.environ["PATH"], "CHATOPS_WEBHOOK_SECRET": SECRET},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(shell.communicate(), 30)
+    assert shell.returncode == 0, err.decode()
+    assert json.loads(out) == {"workflow_id": f"agent-task-{task_id}"}
+    handle = stack.client.get_workflow_handle(f"agent-task-{task_id}", result_type=AgentTaskResult)
+    assert (await handle.result()).outcome is AgentTaskOutcome.COMPLETED
+
+
 async def test_invalid_tasks_get_field_errors(stack: Stack, hook_url: str) -> None:
     task = {"task_id": "bad id!", "agent": "Ops Bot", "tool": "search", "target": ""}
-    status, answer = await post(hook_url, json.dumps(task).encode(), bearer())
+    status, answer = await post_signed(hook_url, json.dumps(task).encode())
     assert status == 400
     assert answer["error"] == "not a valid agent task"
     fields = {problem["field"] for problem in answer["problems"]}
     assert fields == {"task_id", "agent", "action", "target"}
     assert all(problem["message"] for problem in answer["problems"])
 
-    status, answer = await post(hook_url, b"[1, 2]", bearer())
+    status, answer = await post_signed(hook_url, b"[1, 2]")
     assert (status, answer["problems"][0]["field"]) == (400, "(top level)")
-    status, answer = await post(hook_url, b'{"task_id": ', bearer())
+    status, answer = await post_signed(hook_url, b'{"task_id": ')
     assert status == 400
     assert answer["error"].startswith("the body is not valid JSON: Expecting value at line 1")
-    text = bearer() | {"Content-Type": "text/plain"}
-    status, answer = await post(hook_url, json.dumps(safe_task()).encode(), text)
+    status, answer = await post_signed(
+        hook_url, json.dumps(safe_task()).encode(), content_type="text/plain"
+    )
     assert status == 415 and "application/json" in answer["error"]
 
 
 async def test_large_bodies_are_refused(hook_url: str) -> None:
     task = safe_task(input="x" * MAX_BODY)
     body = json.dumps(task).encode()
-    status, answer = await post(hook_url, body, bearer())
+    status, answer = await post_signed(hook_url, body)
     assert status == 413 and str(MAX_BODY) in answer["error"]
 
     async def chunks() -> AsyncIterator[bytes]:
@@ -145,24 +253,26 @@ async def test_large_bodies_are_refused(hook_url: str) -> None:
         yield body[1000:]
 
     # Chunked, so no Content-Length says so in advance.
-    status, answer = await post(hook_url, chunks(), bearer())
+    status, answer = await post(hook_url, chunks(), signed(body))
     assert status == 413
 
 
-async def test_bearer_start_runs_the_task_and_a_retry_is_answered_200(
+async def test_signed_start_runs_the_task_and_a_replay_is_answered_200(
     stack: Stack, hook_url: str
 ) -> None:
     task = safe_task()
     body = json.dumps(task).encode()
+    headers = signed(body)
     workflow_id = f"agent-task-{task['task_id']}"
-    assert await post(hook_url, body, bearer()) == (202, {"workflow_id": workflow_id})
+    assert await post(hook_url, body, headers) == (202, {"workflow_id": workflow_id})
     handle = stack.client.get_workflow_handle(workflow_id, result_type=AgentTaskResult)
     result = await handle.result()
     assert result.outcome is AgentTaskOutcome.COMPLETED
     assert result.message == "ops-bot ran search.read on docs"
     assert [r.task.requested_by for r in stack.agents.ran] == [REQUESTER_ID]
 
-    again = await post(hook_url, body, bearer())
+    # The same request again within five minutes (a retry, or a replay): nothing new runs.
+    again = await post(hook_url, body, headers)
     assert again == (200, {"workflow_id": workflow_id, "already_started": True})
     assert len(stack.agents.ran) == 1
 
@@ -171,8 +281,7 @@ async def test_hmac_signed_request_is_accepted(stack: Stack, hook_url: str) -> N
     task = safe_task(requested_by="U0HOOKUSER")
     # The signature covers the raw bytes, whatever their layout.
     body = json.dumps(task, indent=2).encode()
-    headers = {"Content-Type": "application/json", "X-Chatops-Signature": sign(body)}
-    status, answer = await post(hook_url, body, headers)
+    status, answer = await post(hook_url, body, signed(body))
     assert (status, answer) == (202, {"workflow_id": f"agent-task-{task['task_id']}"})
     handle = stack.client.get_workflow_handle(answer["workflow_id"], result_type=AgentTaskResult)
     assert (await handle.result()).outcome is AgentTaskOutcome.COMPLETED
@@ -183,7 +292,7 @@ async def test_without_a_secret_the_hook_is_disabled(stack: Stack) -> None:
     task = safe_task()
     settings = hook_settings(stack.task_queue, None)
     async with hook_server(stack.client, stack.sim, settings) as url:
-        status, answer = await post(url, json.dumps(task).encode(), bearer())
+        status, answer = await post_signed(url, json.dumps(task).encode())
     assert status == 503
     assert answer == {
         "error": "the agent-task webhook is disabled: set CHATOPS_WEBHOOK_SECRET to enable it"
@@ -198,7 +307,7 @@ async def test_unreachable_temporal_is_503(stack: Stack) -> None:
     )
     settings = hook_settings(stack.task_queue, SECRET)
     async with hook_server(temporal, stack.sim, settings) as url:
-        status, answer = await post(url, json.dumps(safe_task()).encode(), bearer())
+        status, answer = await post_signed(url, json.dumps(safe_task()).encode())
     assert status == 503
     assert answer == {
         "error": "could not reach Temporal (UNAVAILABLE); the agent task was not started; "

@@ -93,7 +93,7 @@ async def test_faults_over_http(sim: SlackSim, slack: AsyncWebClient) -> None:
         assert failure.value.response.status_code == 502
 
         sim.faults.add("auth.test", "ratelimit")
-        async with http.delete(url) as cleared:
+        async with http.delete(url, headers={"Content-Type": "application/json"}) as cleared:
             assert (await cleared.json())["faults"] == []
     assert (await slack.auth_test())["ok"] is True
 

@@ -86,7 +86,7 @@ async def test_sim_state_calls_and_reset(
         state = await got.json()
     async with http.get(f"{sim.base_url}_sim/calls") as got:
         calls = await got.json()
-    async with http.post(f"{sim.base_url}_sim/reset") as reset:
+    async with http.post(f"{sim.base_url}_sim/reset", json={}) as reset:
         assert reset.status == 200
 
     assert [m["text"] for m in state["messages"][APPROVALS_CHANNEL_ID]] == ["card"]

@@ -423,7 +423,7 @@ async def test_actions_must_be_sent_as_json(sim: SlackSim, http: aiohttp.ClientS
     async with http.post(f"{sim.base_url}_sim/act/close", data=form) as got:
         status, answer = got.status, await got.json()
 
-    assert status == 400
+    assert status == 415
     assert "Content-Type: application/json" in answer["error"]
 
 
