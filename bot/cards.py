@@ -30,6 +30,7 @@ ARGUMENTS_BLOCK = "arguments"
 ARGUMENTS_INPUT = "arguments_input"
 # Slack's limit on a plain_text_input's value.
 MAX_INPUT_LENGTH = 3000
+MAX_ARGUMENT_DEPTH = 20  # lists and objects inside edited arguments
 ACTIONS_BLOCK = "approval_actions"
 MAX_MESSAGE_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
@@ -407,12 +408,41 @@ def edit_modal(private_metadata: str, title: str, arguments: dict[str, Any]) -> 
     )
 
 
+def _depth(value: object) -> int:
+    """How deeply ``value`` nests lists and objects (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in item)
+    return deepest
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def parse_edited_arguments(text: str) -> dict[str, Any] | str:
-    """The edited arguments, or what is wrong with them (for the modal's error)."""
+    """The edited arguments, or what is wrong with them (for the modal's error).
+
+    Bounded like Slack's own input (``MAX_INPUT_LENGTH`` characters) and to
+    ``MAX_ARGUMENT_DEPTH`` levels, so no submission can make the parser fail without an answer.
+    """
+    if len(text) > MAX_INPUT_LENGTH:
+        return f"Too long: at most {MAX_INPUT_LENGTH} characters."
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as err:
         return f"Not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})."
+    except RecursionError:
+        return f"Nested too deeply: at most {MAX_ARGUMENT_DEPTH} levels of lists and objects."
+    except ValueError as err:  # NaN or Infinity; an integer too long to convert
+        return f"Not valid JSON: {err}."
     if not isinstance(value, dict):
         return 'Arguments must be a JSON object, e.g. {"replicas": 3}.'
+    if _depth(value) > MAX_ARGUMENT_DEPTH:
+        return f"Nested too deeply: at most {MAX_ARGUMENT_DEPTH} levels of lists and objects."
     return value

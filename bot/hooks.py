@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from temporalio.client import Client
 
 from orchestration.decisions import TemporalUnreachable
-from orchestration.models.agent import AgentTask
+from orchestration.models.agent import AgentTask, NewAgentTask
 from orchestration.settings import Settings
 from orchestration.starts import start_agent_task
 
@@ -103,7 +103,8 @@ async def read_body(request: web.Request, limit: int = MAX_BODY) -> bytes:
 
 
 def parse_task(request: web.Request, body: bytes) -> AgentTask:
-    """The agent task in a JSON body; refusals name every field that is wrong."""
+    """The agent task in a JSON body, checked as a new task; refusals name every field that
+    is wrong."""
     if request.content_type != "application/json" and not request.content_type.endswith("+json"):
         raise Refusal(415, "send the task as JSON (Content-Type: application/json)")
     try:
@@ -115,7 +116,7 @@ def parse_task(request: web.Request, body: bytes) -> AgentTask:
     except (ValueError, RecursionError):  # not UTF-8, or nested too deep to parse
         raise Refusal(400, "the body is not valid JSON") from None
     try:
-        return AgentTask.model_validate(data)
+        return NewAgentTask.model_validate(data)
     except ValidationError as err:
         problems = [
             {

@@ -14,7 +14,7 @@ from cli.errors import CliError
 from cli.examples import fresh_example, pick_request
 from cli.outlook import policy_outlook
 from orchestration.decisions import TemporalUnreachable
-from orchestration.models.agent import AgentTask
+from orchestration.models.agent import AgentTask, NewAgentTask
 from orchestration.settings import Settings
 from orchestration.starts import start_agent_task
 
@@ -43,10 +43,10 @@ AGENT_TASK_EXAMPLES: dict[str, dict[str, Any]] = {
 }
 
 
-def example_agent_task(name: str, requested_by: str | None = None) -> AgentTask:
+def example_agent_task(name: str, requested_by: str | None = None) -> NewAgentTask:
     """A fresh example task (new id each time, so examples can be run repeatedly)."""
     return fresh_example(
-        AgentTask,
+        NewAgentTask,
         AGENT_TASK_EXAMPLES,
         name,
         task_id=f"TASK-{uuid.uuid4().hex[:8].upper()}",
@@ -55,13 +55,13 @@ def example_agent_task(name: str, requested_by: str | None = None) -> AgentTask:
     )
 
 
-def pick_agent_task(example: str | None, file: Path | None, requester: str | None) -> AgentTask:
-    """The agent task named on the command line."""
+def pick_agent_task(example: str | None, file: Path | None, requester: str | None) -> NewAgentTask:
+    """The agent task named on the command line, checked as a new task (names, target)."""
     return pick_request(
         example,
         file,
         requester,
-        model=AgentTask,
+        model=NewAgentTask,
         make_example=example_agent_task,
         noun="agent task",
     )

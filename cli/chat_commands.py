@@ -36,7 +36,9 @@ def parse_chat_command(surface: str, words: list[str]) -> WorkflowCommand | Sche
     """
     text = shlex.join(words)
     try:
-        return parse_workflow(text) if surface == "workflow" else parse_schedule(text)
+        if surface == "workflow":
+            return parse_workflow(text)
+        return parse_schedule(text, terminal=True)  # --confirm is for terminals only
     except UsageError as err:
         message = plain(str(err)).replace("/workflow", "chatops workflow")
         raise UsageFailure(message.replace("/schedule", "chatops schedule")) from None

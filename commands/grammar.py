@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from apscheduler.triggers.cron import CronTrigger
 
-from orchestration.durations import duration_from_text, format_duration
+from orchestration.durations import MAX_DURATION, Bounds, duration_from_text, format_duration
 
 WORKFLOW_USAGE = """\
 Usage: /workflow <command>
@@ -25,8 +25,8 @@ Usage: /workflow <command>
   cancel <id> [reason ...]         cancel a workflow (operators)
   pause <id> [reason ...]          hold a ticket before its next step (operators)
   resume <id> [reason ...]         let a paused ticket move again (operators)
-  stats [period]                   approvals in the last period (default 7d): count, median
-                                   time to decision, expiries, per approver
+  stats [period]                   approvals in the last period (default 7d, at most 366d):
+                                   count, median time to decision, expiries, per approver
   help                             this text"""
 
 SCHEDULE_USAGE = """\
@@ -34,15 +34,16 @@ Usage: /schedule <command>
   list                             every schedule, paused or not, with its next run
   describe <id>                    spec, state, note, recent and next runs
   pause <id> [for <duration>] [reason ...]
-                                   pause; "for 2h" unpauses by itself (operators)
+                                   pause; "for 2h" unpauses by itself, at most 30d (operators)
   unpause <id> [reason ...]        (operators)
   trigger <id>                     run now, even while a run is active (operators)
-  update <id> every <duration>     e.g. every 30m (operators)
+  update <id> every <duration>     e.g. every 30m, 1s to 366d (operators)
   update <id> cron "<expr>"        e.g. cron "0 8 * * 1-5" (operators)
   create <id> every <duration> | cron "<expr>"
                                    a new scrape schedule (operators)
-  delete <id>                      asks to confirm; then it is gone (operators)
-  backfill <id> <from> <to>        the runs a time range would have had, e.g.
+  delete <id>                      asks to confirm (a button; in a terminal, add --confirm);
+                                   then it is gone (operators)
+  backfill <id> <from> <to>        the runs a time range (at most 366d) would have had, e.g.
                                    backfill scrape 2026-11-20T00:00 2026-11-20T06:00 (operators)
   help                             this text
 Durations: 90s, 30m, 2h, 1d, 1h30m."""
@@ -52,6 +53,12 @@ WORKFLOW_KINDS = ("order", "ticket", "agent_task")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$")
 DEFAULT_STATS_PERIOD = timedelta(days=7)
 CONFIRM_FLAG = "--confirm"
+
+# The limits of what commands accept (documented in the usage and the README).
+STATS_PERIOD = Bounds(timedelta(minutes=1))
+PAUSE_FOR = Bounds(timedelta(seconds=1), timedelta(days=30))
+EVERY = Bounds(timedelta(seconds=1))
+BACKFILL_SPAN = MAX_DURATION
 
 
 class UsageError(Exception):
@@ -271,13 +278,29 @@ def _tokens(text: str, usage: str) -> list[str]:
         raise UsageError(f"Could not read that: {err}.", usage) from None
 
 
+def _shown(value: str) -> str:
+    return repr(value if len(value) <= 60 else value[:57] + "...")
+
+
 def _an_id(tokens: list[str], what: str, usage: str) -> str:
     if not tokens:
         raise UsageError(f"Say which {what}.", usage)
     value = tokens[0]
     if not _ID.match(value):
-        shown = value if len(value) <= 60 else value[:57] + "..."
-        raise UsageError(f"{shown!r} is not a {what} id.", usage)
+        raise UsageError(f"{_shown(value)} is not a {what} id.", usage)
+    return value
+
+
+def _duration(text: str, bounds: Bounds, usage: str, *, noun: str, name: str) -> timedelta:
+    """``text`` as a duration within ``bounds``; else "not a <noun>" or "the <name> must be
+    between ..."."""
+    value = duration_from_text(text)
+    examples = "24h, 7d or 30d" if noun == "period" else "30m, 2h or 1d"
+    if value is None:
+        raise UsageError(f"{_shown(text)} is not a {noun}; try {examples}.", usage)
+    problem = bounds.problem(value)
+    if problem is not None:
+        raise UsageError(f"{_shown(text)} is out of range: the {name} {problem}.", usage)
     return value
 
 
@@ -329,9 +352,7 @@ def parse_workflow(text: str) -> WorkflowCommand:
     if verb == "stats":
         if not rest:
             return WorkflowStats()
-        period = duration_from_text(rest[0])
-        if period is None or period <= timedelta(0):
-            raise UsageError(f"{rest[0]!r} is not a period; try 24h, 7d or 30d.", usage)
+        period = _duration(rest[0], STATS_PERIOD, usage, noun="period", name="period")
         _no_more(rest[1:], usage)
         return WorkflowStats(period)
     raise UsageError(f"Unknown command {tokens[0]!r}.", usage)
@@ -346,9 +367,7 @@ def _spec(tokens: list[str], usage: str) -> ScheduleSpecText:
         raise UsageError(f"Give exactly one {how} value ({hint}).", usage)
     value = tokens[1]
     if how == "every":
-        every = duration_from_text(value)
-        if every is None or every < timedelta(seconds=1):
-            raise UsageError(f"{value!r} is not a duration; try 30m, 2h or 1d.", usage)
+        every = _duration(value, EVERY, usage, noun="duration", name="interval")
         return ScheduleSpecText(every=every)
     try:
         CronTrigger.from_crontab(value, timezone=UTC)
@@ -369,8 +388,9 @@ def _moment(text: str, usage: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def parse_schedule(text: str) -> ScheduleCommand:
-    """Parse the text after ``/schedule``.
+def parse_schedule(text: str, *, terminal: bool = False) -> ScheduleCommand:
+    """Parse the text after ``/schedule``; ``--confirm`` is accepted only from a ``terminal``
+    (in Slack, a delete is confirmed with the button, which shows exactly what goes).
 
     Raises:
         UsageError: unknown subcommand or bad arguments (the message includes the usage).
@@ -395,9 +415,7 @@ def parse_schedule(text: str) -> ScheduleCommand:
         if after and after[0].lower() == "for":
             if len(after) < 2:
                 raise UsageError("Say how long: pause <id> for 2h.", usage)
-            duration = duration_from_text(after[1])
-            if duration is None or duration < timedelta(seconds=1):
-                raise UsageError(f"{after[1]!r} is not a duration; try 30m, 2h or 1d.", usage)
+            duration = _duration(after[1], PAUSE_FOR, usage, noun="duration", name="pause")
             after = after[2:]
         return SchedulePause(schedule_id, duration, " ".join(after)[:500])
     if verb == "unpause":
@@ -407,18 +425,37 @@ def parse_schedule(text: str) -> ScheduleCommand:
     if verb == "create":
         return ScheduleCreate(schedule_id, _spec(after, usage))
     if verb == "delete":
-        confirmed = after == [CONFIRM_FLAG]
-        if after and not confirmed:
-            raise UsageError(f"Unexpected {' '.join(after)!r}.", usage)
-        return ScheduleDelete(schedule_id, confirmed)
+        return _delete(schedule_id, after, terminal, usage)
     if verb == "backfill":
-        if len(after) != 2:
-            raise UsageError("Give a start and an end: backfill <id> <from> <to>.", usage)
-        start, end = _moment(after[0], usage), _moment(after[1], usage)
-        if start >= end:
-            raise UsageError("The start must be before the end.", usage)
-        return ScheduleBackfill(schedule_id, start, end)
+        return _backfill(schedule_id, after, usage)
     raise UsageError(f"Unknown command {tokens[0]!r}.", usage)
+
+
+def _delete(schedule_id: str, after: list[str], terminal: bool, usage: str) -> ScheduleDelete:
+    confirmed = after == [CONFIRM_FLAG]
+    if after and not confirmed:
+        raise UsageError(f"Unexpected {' '.join(after)!r}.", usage)
+    if confirmed and not terminal:
+        raise UsageError(
+            f"{CONFIRM_FLAG} works only in a terminal. Type /schedule delete {schedule_id} "
+            "and confirm with the button; nothing was deleted.",
+            usage,
+        )
+    return ScheduleDelete(schedule_id, confirmed)
+
+
+def _backfill(schedule_id: str, after: list[str], usage: str) -> ScheduleBackfill:
+    if len(after) != 2:
+        raise UsageError("Give a start and an end: backfill <id> <from> <to>.", usage)
+    start, end = _moment(after[0], usage), _moment(after[1], usage)
+    if start >= end:
+        raise UsageError("The start must be before the end.", usage)
+    if end - start > BACKFILL_SPAN:
+        raise UsageError(
+            f"That range is too long: a backfill covers at most {format_duration(BACKFILL_SPAN)}.",
+            usage,
+        )
+    return ScheduleBackfill(schedule_id, start, end)
 
 
 _SCHEDULE_VERBS = (

@@ -5,6 +5,11 @@ A policy is an ordered list of rules; the first rule whose ``when`` matches a re
 approvals, deadline, reminder, escalation, what expiry does). Every decision names the rule and
 the policy's version (a hash of the file's content), so the audit trail says which policy
 decided. Pure: no I/O except :func:`load_policy`, which activities call.
+
+Matched text is compared normalised on both sides (:func:`orchestration.names.normalise`): a
+rule written ``Prod-*`` matches a request for `` prod-web``. Durations a file gives are bounded
+when the file is read (:data:`DEADLINE` and friends); decisions read back from a workflow's
+history are not checked again, so requests decided under older limits still replay.
 """
 
 from __future__ import annotations
@@ -19,18 +24,68 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
-from orchestration.durations import duration_from_text
+from orchestration.durations import Bounds, duration_from_text
 from orchestration.models.approval import ApprovalPolicy, ExpiryOutcome
+from orchestration.names import (
+    NAME,
+    NAME_RULE,
+    TARGET_GLOB,
+    TARGET_GLOB_RULE,
+    character_set,
+    normalise,
+)
 
 NonEmpty = Annotated[str, Field(min_length=1)]
+
+# The limits of the durations a policy file gives (documented in the README).
+DEADLINE = Bounds(timedelta(seconds=10), timedelta(days=30))
+REMINDER = Bounds(timedelta(0), timedelta(days=30))  # 0s: no reminder; shorter than the deadline
+ESCALATE_AFTER = Bounds(timedelta(seconds=1), timedelta(days=30))  # shorter than the deadline
+
+# Validation context under which the limits apply: set when a file is read, absent when a
+# recorded decision is read back from history.
+_FILE = "policy_file"
+AS_WRITTEN = {_FILE: True}
+
+
+def _normalised(value: object) -> object:
+    return normalise(value) if isinstance(value, str) else value
+
+
+def _not_blank(value: str) -> str:
+    if not value:
+        raise PydanticCustomError("blank", "must not be empty or only spaces")
+    return value
+
+
+Folded = Annotated[str, BeforeValidator(_normalised), AfterValidator(_not_blank)]
+RuleName = Annotated[Folded, character_set(NAME, NAME_RULE)]
+TargetGlob = Annotated[Folded, character_set(TARGET_GLOB, TARGET_GLOB_RULE)]
+Priority = Annotated[Literal["low", "medium", "high"], BeforeValidator(_normalised)]
+Kind = Literal["order", "ticket", "agent_task"]
+
+
+def _as_written(info: ValidationInfo) -> bool:
+    return isinstance(info.context, dict) and bool(info.context.get(_FILE))
+
+
+def _within(value: timedelta, bounds: Bounds, info: ValidationInfo) -> timedelta:
+    problem = bounds.problem(value) if _as_written(info) else None
+    if problem is not None:
+        raise PydanticCustomError("duration_out_of_bounds", problem)
+    return value
 
 
 def parse_duration(value: object) -> object:
@@ -56,6 +111,11 @@ class Escalation(Strict):
     after: Duration
     approvers: list[NonEmpty] = Field(min_length=1)
 
+    @field_validator("after")
+    @classmethod
+    def _after_within_limits(cls, value: timedelta, info: ValidationInfo) -> timedelta:
+        return _within(value, ESCALATE_AFTER, info)
+
 
 class ApprovalRequirement(Strict):
     """What ``require_approval`` asks for."""
@@ -66,6 +126,25 @@ class ApprovalRequirement(Strict):
     reminder: Duration = timedelta(minutes=1)
     escalate: Escalation | None = None
     on_expiry: Literal["approve", "reject", "cancel"] = "cancel"
+
+    @field_validator("deadline")
+    @classmethod
+    def _deadline_within_limits(cls, value: timedelta, info: ValidationInfo) -> timedelta:
+        return _within(value, DEADLINE, info)
+
+    @field_validator("reminder")
+    @classmethod
+    def _reminder_within_limits(cls, value: timedelta, info: ValidationInfo) -> timedelta:
+        value = _within(value, REMINDER, info)
+        deadline = info.data.get("deadline")
+        # A default reminder longer than a short deadline just means none; a written one is a
+        # mistake worth naming.
+        if _as_written(info) and deadline is not None and timedelta(0) < deadline <= value:
+            raise PydanticCustomError(
+                "reminder_after_deadline",
+                "must be shorter than the deadline, or 0s for no reminder",
+            )
+        return value
 
     @model_validator(mode="after")
     def _escalation_before_deadline(self) -> ApprovalRequirement:
@@ -88,16 +167,17 @@ class ApprovalRequirement(Strict):
 
 
 class When(Strict):
-    """Conditions on a request; all given ones must hold."""
+    """Conditions on a request; all given ones must hold. Text is normalised as it is read,
+    the same way requests are when they are matched."""
 
-    kind: Literal["order", "ticket", "agent_task"]
+    kind: Annotated[Kind, BeforeValidator(_normalised)]
     amount_over: Decimal | None = None
     amount_at_most: Decimal | None = None
-    priority: list[Literal["low", "medium", "high"]] | None = None
-    tool: list[NonEmpty] | None = None
-    action: list[NonEmpty] | None = None
-    target: NonEmpty | None = Field(default=None, description="glob, e.g. prod-*")
-    input_starts_with: NonEmpty | None = None
+    priority: list[Priority] | None = None
+    tool: list[RuleName] | None = None
+    action: list[RuleName] | None = None
+    target: TargetGlob | None = Field(default=None, description="glob, e.g. prod-*")
+    input_starts_with: Folded | None = None
 
 
 class Rule(Strict):
@@ -134,9 +214,9 @@ class Effect(StrEnum):
 
 
 class PolicyRequest(BaseModel):
-    """The attributes of a request that rules look at."""
+    """The attributes of a request that rules look at (as given; matching normalises them)."""
 
-    kind: Literal["order", "ticket", "agent_task"]
+    kind: Kind
     amount: Decimal | None = None
     priority: str | None = None
     tool: str | None = None
@@ -178,25 +258,28 @@ class PolicyError(Exception):
     """A policy file that cannot be used; the message names the file, the field and why."""
 
 
+def _norm(text: str | None) -> str | None:
+    return None if text is None else normalise(text)
+
+
 def matches(when: When, request: PolicyRequest) -> bool:
-    """Whether every condition in ``when`` holds for ``request``."""
+    """Whether every condition in ``when`` holds for ``request`` (text compared normalised)."""
     checks: list[bool] = [when.kind == request.kind]
     if when.amount_over is not None:
         checks.append(request.amount is not None and request.amount > when.amount_over)
     if when.amount_at_most is not None:
         checks.append(request.amount is not None and request.amount <= when.amount_at_most)
     if when.priority is not None:
-        checks.append(request.priority in when.priority)
+        checks.append(_norm(request.priority) in when.priority)
     if when.tool is not None:
-        checks.append(request.tool in when.tool)
+        checks.append(_norm(request.tool) in when.tool)
     if when.action is not None:
-        checks.append(request.action in when.action)
+        checks.append(_norm(request.action) in when.action)
     if when.target is not None:
-        checks.append(
-            request.target is not None and fnmatch.fnmatchcase(request.target, when.target)
-        )
+        target = _norm(request.target)
+        checks.append(target is not None and fnmatch.fnmatchcase(target, when.target))
     if when.input_starts_with is not None:
-        checks.append((request.input or "").startswith(when.input_starts_with))
+        checks.append(normalise(request.input or "").startswith(when.input_starts_with))
     return all(checks)
 
 
@@ -233,7 +316,7 @@ def parse_policy(text: str, source: str) -> tuple[Policy, str]:
     except yaml.YAMLError as err:
         raise PolicyError(f"{source}: not valid YAML: {err}") from None
     try:
-        policy = Policy.model_validate(raw)
+        policy = Policy.model_validate(raw, context=AS_WRITTEN)
     except ValidationError as err:
         problems = [
             f"{'.'.join(str(p) for p in problem['loc']) or '(top level)'}: {problem['msg']}"

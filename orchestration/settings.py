@@ -7,6 +7,7 @@ Temporal's own connection settings (``TEMPORAL_ADDRESS`` and friends) are read b
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -15,9 +16,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import Field, SecretStr, field_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from orchestration.durations import duration_from_text
+from orchestration.durations import Bounds, duration_from_text
 from orchestration.models.scrape import ScrapeInput
 from slacksim import seed
 
@@ -38,6 +40,39 @@ STANDIN_APP_TOKEN = seed.DEFAULT_APP_TOKEN
 OFF = ("", "off", "none", "never")
 
 IdList = Annotated[list[str], NoDecode]
+
+# The limits of the duration settings (documented in the README's configuration table).
+AGENT_ACCEPT_TIMEOUT = Bounds(timedelta(seconds=1), timedelta(days=1))
+SCRAPE_EVERY = Bounds(timedelta(minutes=1))
+RECONCILE_EVERY = Bounds(timedelta(seconds=10), timedelta(days=1))
+
+
+_SECONDS = re.compile(r"[+-]?\d{1,9}")
+
+
+def human_duration(value: object) -> object:
+    """``90s``, ``5m``, ``2h``, ``1d``, ``1h30m``, plain seconds (``120``) or ISO 8601
+    (``PT2M``, left to pydantic); anything else is refused saying so."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if _SECONDS.fullmatch(text):
+        return timedelta(seconds=int(text))
+    parsed = duration_from_text(text)
+    if parsed is not None:
+        return parsed
+    if text.upper().lstrip("-").startswith("P"):
+        return text
+    raise PydanticCustomError(
+        "not_a_duration", "not a duration; use e.g. 90s, 30m, 2h, 1d, or seconds"
+    )
+
+
+def _within(value: timedelta, bounds: Bounds, also: str = "") -> timedelta:
+    problem = bounds.problem(value)
+    if problem is not None:
+        raise PydanticCustomError("duration_out_of_bounds", problem + also)
+    return value
 
 
 def split_ids(value: object) -> object:
@@ -109,29 +144,32 @@ class Settings(BaseSettings):
             return None
         return value
 
-    @field_validator("scrape_every", "reconcile_every", mode="before")
+    @field_validator("scrape_every", "agent_accept_timeout", mode="before")
     @classmethod
     def _human_duration(cls, value: object) -> object:
-        if isinstance(value, str):
-            if value.strip().lower() in OFF:
-                return None
-            parsed = duration_from_text(value)
-            return value if parsed is None else parsed
-        return value
+        return human_duration(value)
+
+    @field_validator("reconcile_every", mode="before")
+    @classmethod
+    def _human_duration_or_off(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() in OFF:
+            return None
+        return human_duration(value)
 
     @field_validator("scrape_every")
     @classmethod
-    def _at_least_a_minute(cls, value: timedelta) -> timedelta:
-        if value < timedelta(minutes=1):
-            raise ValueError("must be at least 1m")
-        return value
+    def _scrape_within_limits(cls, value: timedelta) -> timedelta:
+        return _within(value, SCRAPE_EVERY)
 
     @field_validator("reconcile_every")
     @classmethod
-    def _at_least_ten_seconds(cls, value: timedelta | None) -> timedelta | None:
-        if value is not None and value < timedelta(seconds=10):
-            raise ValueError("must be at least 10s, or off")
-        return value
+    def _reconcile_within_limits(cls, value: timedelta | None) -> timedelta | None:
+        return None if value is None else _within(value, RECONCILE_EVERY, ", or off")
+
+    @field_validator("agent_accept_timeout")
+    @classmethod
+    def _accept_within_limits(cls, value: timedelta) -> timedelta:
+        return _within(value, AGENT_ACCEPT_TIMEOUT)
 
     @field_validator("digest_cron")
     @classmethod
@@ -153,13 +191,6 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (e.g. UTC, Europe/Berlin)") from None
-        return value
-
-    @field_validator("agent_accept_timeout")
-    @classmethod
-    def _non_negative(cls, value: timedelta) -> timedelta:
-        if value < timedelta(0):
-            raise ValueError("must not be negative")
         return value
 
     @property

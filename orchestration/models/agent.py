@@ -5,9 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 
 from orchestration.models.approval import ApprovalPolicy, ApprovalState
+from orchestration.names import NAME, NAME_RULE, TARGET, TARGET_RULE, character_set
 from orchestration.policy import PolicyDecision, PolicyRequest
 
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.-]{0,39}$")]
@@ -39,6 +40,32 @@ class AgentTask(BaseModel):
             target=self.target,
             input=self.input,
         )
+
+
+def _trimmed(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _lowered(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+EntryName = Annotated[str, BeforeValidator(_lowered), character_set(NAME, NAME_RULE)]
+EntryTarget = Annotated[str, BeforeValidator(_trimmed), character_set(TARGET, TARGET_RULE)]
+
+
+class NewAgentTask(AgentTask):
+    """An agent task as it enters chatops: a task file, the webhook, the CLI's examples.
+
+    Names are trimmed and lower-cased, the target trimmed, and both held to the character
+    sets of :mod:`orchestration.names`. Only new tasks are checked this strictly: tasks in
+    recorded histories are read back as :class:`AgentTask`, as lenient as when they started.
+    """
+
+    agent: EntryName
+    tool: EntryName
+    action: EntryName
+    target: EntryTarget
 
 
 class AgentTaskInput(BaseModel):

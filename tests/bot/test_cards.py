@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -204,6 +205,28 @@ def test_edited_arguments_must_be_a_json_object() -> None:
     assert parse_edited_arguments("[]") == 'Arguments must be a JSON object, e.g. {"replicas": 3}.'
     error = parse_edited_arguments("{")
     assert isinstance(error, str) and error.startswith("Not valid JSON")
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("[" * 100_000, "Too long: at most 3000 characters."),
+        ("[" * 2_900, "Nested too deeply: at most 20 levels of lists and objects."),
+        ('{"a": ' * 2_000 + "1" + "}" * 2_000, "Too long: at most 3000 characters."),
+        ('{"a": ' * 21 + "1" + "}" * 21, "Nested too deeply: at most 20 levels"),
+        ('{"a": [' * 11 + "1" + "]}" * 11, "Nested too deeply: at most 20 levels"),
+        ('{"replicas": NaN}', "Not valid JSON: NaN is not a JSON number."),
+        ('{"replicas": Infinity}', "Not valid JSON: Infinity is not a JSON number."),
+    ],
+)
+def test_edited_arguments_are_bounded_and_always_answered(text: str, error: str) -> None:
+    assert str(parse_edited_arguments(text)).startswith(error)
+
+
+def test_edited_arguments_may_nest_up_to_the_limit() -> None:
+    deep = '{"a": ' * 20 + "1" + "}" * 20
+    parsed = parse_edited_arguments(deep)
+    assert isinstance(parsed, dict) and json.dumps(parsed) == deep
 
 
 def test_approved_with_edits_shows_what_runs_and_escalation_shows_on_pending_cards() -> None:

@@ -30,9 +30,12 @@ from temporalio.service import RPCError, RPCStatusCode
 from bot.app import build_web_app
 from bot.hooks import AGENT_TASKS_PATH, MAX_BODY, AgentTaskHook
 from orchestration.models.agent import AgentTaskOutcome, AgentTaskResult
+from orchestration.names import TARGET_RULE
+from orchestration.policy import Effect
 from orchestration.settings import Settings
+from orchestration.workflows.agent_task import AgentTaskWorkflow
 from slacksim import DEFAULT_SIGNING_SECRET, REQUESTER_ID, SlackSim
-from tests.helpers import unique
+from tests.helpers import assert_eventually, unique
 from tests.stack import Stack, bot_app, serve
 
 SECRET = "hook-secret-for-tests"
@@ -240,6 +243,45 @@ async def test_invalid_tasks_get_field_errors(stack: Stack, hook_url: str) -> No
         hook_url, json.dumps(safe_task()).encode(), content_type="text/plain"
     )
     assert status == 415 and "application/json" in answer["error"]
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "<!channel>",
+        "prod\nweb",
+        "prod-web\x00",
+        "prod-web\u202e",  # right-to-left override
+        "\u0440rod-web",  # Cyrillic er, a look-alike of p
+        "prod web",
+        "x" * 201,
+    ],
+)
+async def test_hostile_targets_are_refused_naming_the_character_set(
+    stack: Stack, hook_url: str, target: str
+) -> None:
+    task = safe_task(target=target)
+    status, answer = await post_signed(hook_url, json.dumps(task).encode())
+    assert (status, answer["error"]) == (400, "not a valid agent task")
+    assert answer["problems"] == [{"field": "target", "message": TARGET_RULE}]
+    await assert_not_started(stack.client, task["task_id"])
+
+
+async def test_loosely_written_tasks_meet_the_rules_written_for_them(
+    stack: Stack, hook_url: str
+) -> None:
+    task = safe_task(tool="Kubectl", action=" Scale", target=" Prod-web ", input="scale up")
+    status, answer = await post_signed(hook_url, json.dumps(task).encode())
+    assert status == 202, answer
+    handle = stack.client.get_workflow_handle(answer["workflow_id"])
+    stack.started.append(handle)
+    decision = await assert_eventually(
+        lambda: handle.query(AgentTaskWorkflow.decision), bool, what="the policy decision"
+    )
+    assert decision is not None
+    assert (decision.effect, decision.rule) == (Effect.REQUIRE_APPROVAL, "agent-changes-production")
+    started = await handle.query(AgentTaskWorkflow.task)
+    assert (started.tool, started.action, started.target) == ("kubectl", "scale", "Prod-web")
 
 
 async def test_large_bodies_are_refused(hook_url: str) -> None:

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from orchestration.models.agent import AgentTaskOutcome, AgentTaskResult
+from orchestration.names import TARGET_RULE
 from orchestration.policy import load_policy
 from slacksim import REQUESTER_ID
 from tests.cli.test_cli import chatops
@@ -109,6 +110,22 @@ async def test_bad_task_files_are_clear_errors(cli_env: dict[str, str], tmp_path
     assert run.err.startswith(f"error: {bad} is not a valid agent task:\n")
     for field in ("task_id", "agent", "tool", "action", "target"):
         assert f"\n  {field}: " in run.err
+
+    hostile = tmp_path / "hostile.json"
+    hostile.write_text(
+        json.dumps(
+            {
+                "task_id": "T-1",
+                "agent": "ops-bot",
+                "tool": "kubectl",
+                "action": "scale",
+                "target": "prod-web\n<!channel>",
+            }
+        )
+    )
+    run = await chatops("start", "agent-task", "--file", str(hostile), env=cli_env)
+    assert (run.code, run.out) == (1, "")
+    assert run.err == f"error: {hostile} is not a valid agent task:\n  target: {TARGET_RULE}\n"
 
     broken = tmp_path / "broken.json"
     broken.write_text('{"task_id": "T-1",')

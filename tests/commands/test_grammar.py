@@ -68,6 +68,12 @@ def test_workflow_commands_parse(text: str, expected: object) -> None:
         ("list sideways", "'sideways' is neither a state"),
         ("list running running", "or it was given twice"),
         ("stats forever", "'forever' is not a period"),
+        ("stats 999999w", "'999999w' is out of range: the period must be between 1m and 366d."),
+        ("stats 0s", "'0s' is out of range: the period must be between 1m and 366d."),
+        ("stats 367d", "'367d' is out of range: the period must be between 1m and 366d."),
+        ("stats " + "999999w" * 200, "is not a period"),
+        ("stats -60", "'-60' is not a period"),
+        ("stats PT0S", "'PT0S' is not a period"),
         ('status "unbalanced', "Could not read that"),
     ],
 )
@@ -102,7 +108,6 @@ def test_bad_workflow_commands_get_the_problem_and_the_usage(text: str, problem:
             ScheduleCreate("nightly", ScheduleSpecText(every=timedelta(days=1))),
         ),
         ("delete nightly", ScheduleDelete("nightly")),
-        ("delete nightly --confirm", ScheduleDelete("nightly", confirmed=True)),
         (
             "backfill scrape 2026-11-20 2026-11-20T06:00",
             ScheduleBackfill(
@@ -124,6 +129,19 @@ def test_schedule_commands_parse(text: str, expected: object) -> None:
         ("pause", "Say which schedule."),
         ("pause scrape for", "Say how long"),
         ("pause scrape for ever", "'ever' is not a duration"),
+        (
+            "pause scrape for 999999w",
+            "'999999w' is out of range: the pause must be between 1s and 30d.",
+        ),
+        ("pause scrape for 0s", "'0s' is out of range: the pause must be between 1s and 30d."),
+        ("pause scrape for 31d", "the pause must be between 1s and 30d"),
+        ("pause scrape for -60", "'-60' is not a duration"),
+        (
+            "update scrape every 0s",
+            "'0s' is out of range: the interval must be between 1s and 366d.",
+        ),
+        ("create nightly every 999999w", "the interval must be between 1s and 366d"),
+        ("update scrape every PT0S", "'PT0S' is not a duration"),
         ("update scrape", "Say how often"),
         ("update scrape every", "Give exactly one every value"),
         (
@@ -135,6 +153,10 @@ def test_schedule_commands_parse(text: str, expected: object) -> None:
         ("backfill scrape 2026-11-20", "Give a start and an end"),
         ("backfill scrape 2026-11-21 2026-11-20", "The start must be before the end."),
         ("backfill scrape yesterday today", "'yesterday' is not a date or time"),
+        (
+            "backfill scrape 0001-01-01 9999-12-31T23:59",
+            "That range is too long: a backfill covers at most 366d.",
+        ),
     ],
 )
 def test_bad_schedule_commands_get_the_problem_and_the_usage(text: str, problem: str) -> None:
@@ -142,6 +164,31 @@ def test_bad_schedule_commands_get_the_problem_and_the_usage(text: str, problem:
         parse_schedule(text)
     assert problem in raised.value.problem
     assert str(raised.value).endswith(SCHEDULE_USAGE)
+
+
+def test_confirm_is_for_terminals_only() -> None:
+    """In Slack the button (which names what goes) is the only confirmation."""
+    with pytest.raises(UsageError) as raised:
+        parse_schedule("delete nightly --confirm")
+    assert raised.value.problem == (
+        "--confirm works only in a terminal. Type /schedule delete nightly and confirm with "
+        "the button; nothing was deleted."
+    )
+    assert parse_schedule("delete nightly --confirm", terminal=True) == ScheduleDelete(
+        "nightly", confirmed=True
+    )
+    assert parse_schedule("delete nightly", terminal=True) == ScheduleDelete("nightly")
+
+
+def test_limits_are_inclusive() -> None:
+    assert parse_workflow("stats 366d") == WorkflowStats(timedelta(days=366))
+    assert parse_workflow("stats 1m") == WorkflowStats(timedelta(minutes=1))
+    assert parse_schedule("pause scrape for 30d") == SchedulePause("scrape", timedelta(days=30))
+    assert parse_schedule("update scrape every 1s") == ScheduleUpdate(
+        "scrape", ScheduleSpecText(every=timedelta(seconds=1))
+    )
+    span = parse_schedule("backfill scrape 2026-01-01 2027-01-02")
+    assert isinstance(span, ScheduleBackfill) and span.end - span.start == timedelta(days=366)
 
 
 WORDS = st.sampled_from(
@@ -170,6 +217,8 @@ WORDS = st.sampled_from(
         "order-ORD-1",
         "30m",
         "2h",
+        "999999w",
+        "999999w999999w999999w999999w",
         "0",
         "-1d",
         '"',

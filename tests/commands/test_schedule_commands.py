@@ -228,6 +228,33 @@ async def test_delete_asks_first_and_backfill_runs_the_range(stack: Stack) -> No
     assert gone == f"No schedule {name}. See /schedule list."
 
 
+async def test_bad_durations_and_confirm_typed_in_slack_get_clear_answers(
+    stack: Stack, schedule_id: str
+) -> None:
+    stats = await slash(stack, REQUESTER_ID, "stats 999999w", "/workflow")
+    assert stats.startswith(
+        "'999999w' is out of range: the period must be between 1m and 366d.\n"
+        "```Usage: /workflow <command>"
+    )
+    paused = await slash(stack, OPERATOR_ID, f"pause {schedule_id} for 999999w", "/schedule")
+    assert paused.startswith(
+        "'999999w' is out of range: the pause must be between 1s and 30d.\n"
+        "```Usage: /schedule <command>"
+    )
+    described = await stack.client.get_schedule_handle(schedule_id).describe()
+    assert described.schedule.state.paused is False
+
+    # Typed in Slack, --confirm would skip the button that shows what goes: it is refused.
+    confirm = await slash(stack, OPERATOR_ID, f"delete {schedule_id} --confirm", "/schedule")
+    assert confirm.startswith(
+        f"--confirm works only in a terminal. Type /schedule delete {schedule_id} and confirm "
+        "with the button; nothing was deleted.\n```Usage: /schedule <command>"
+    )
+    assert (await stack.client.get_schedule_handle(schedule_id).describe()).id == schedule_id
+    answers = [e["text"] for e in stack.sim.ephemerals(OPERATOR_ID)]
+    assert not any("something went wrong" in text for text in answers), answers
+
+
 async def test_the_scrape_schedule_is_created_once(stack: Stack, tmp_path: Path) -> None:
     source = ScrapeInput(sources=["http://127.0.0.1:1/x"], output_dir=str(tmp_path))
     created = await ensure_scrape_schedule(

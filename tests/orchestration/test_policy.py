@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from orchestration.models.approval import ApprovalPolicy, ExpiryOutcome
+from orchestration.names import normalise
 from orchestration.policy import (
     Effect,
     PolicyDecision,
@@ -196,3 +197,148 @@ def test_a_decision_becomes_the_gate_policy_keeping_channel_and_links() -> None:
     allowed = repo_decision(kind="order", amount="5")
     with pytest.raises(ValueError, match="does not require approval"):
         allowed.approval_policy(base)
+
+
+@pytest.mark.parametrize(
+    ("request_", "rule"),
+    [
+        ({"target": "Prod-web"}, "agent-changes-production"),
+        ({"target": " prod-web"}, "agent-changes-production"),
+        ({"target": "PROD-WEB "}, "agent-changes-production"),
+        ({"target": "prod-web\n"}, "agent-changes-production"),
+        ({"input": " Forbidden: wipe it"}, "forbidden-agent-input"),
+        ({"input": "\tFORBIDDEN wipe it"}, "forbidden-agent-input"),
+        ({"input": "\u200bforbidden wipe it"}, "forbidden-agent-input"),  # zero-width space
+        ({"input": "\uff46orbidden wipe it"}, "forbidden-agent-input"),  # fullwidth f
+        ({"action": "Delete", "target": "staging"}, "agent-destructive-actions"),
+        ({"action": " DROP ", "target": "staging"}, "agent-destructive-actions"),
+    ],
+)
+def test_requests_cannot_dodge_rules_by_case_or_spacing(
+    request_: dict[str, object], rule: str
+) -> None:
+    decision = repo_decision(kind="agent_task", tool="sql", **request_)
+    assert decision.rule == rule
+
+
+def test_rules_are_normalised_when_the_file_is_read() -> None:
+    text = """
+rules:
+  - name: written-loosely
+    when:
+      kind: " Agent_Task"
+      tool: [Kubectl]
+      action: [" Scale "]
+      target: "Prod-*"
+      input_starts_with: "Scale   UP"
+    deny: written loosely, still matched
+  - {name: tickets, when: {kind: ticket, priority: [High]}, allow: true}
+"""
+    policy, version = parse_policy(text, "policy.yml")
+    when = policy.rules[0].when
+    assert (when.kind, when.tool, when.action, when.target, when.input_starts_with) == (
+        "agent_task",
+        ["kubectl"],
+        ["scale"],
+        "prod-*",
+        "scale up",
+    )
+    request = PolicyRequest(
+        kind="agent_task", tool="kubectl", action="scale", target="prod-eu", input="scale up now"
+    )
+    assert decide(policy, version, request).rule == "written-loosely"
+    ticket = PolicyRequest(kind="ticket", priority="HIGH")
+    assert decide(policy, version, ticket).rule == "tickets"
+
+
+def test_normalise_folds_case_width_and_whitespace_and_drops_invisible_characters() -> None:
+    assert normalise("  \uff30\uff52\uff4f\uff44\u00adWeb\x00  \n now\u2028") == "prodweb now"
+    assert normalise("Straße") == "strasse"
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        ("{kind: agent_task, target: 'prod web'}", "rules.0.when.target: use a-z 0-9"),
+        ("{kind: agent_task, target: '<!channel>'}", "rules.0.when.target: use a-z 0-9"),
+        ("{kind: agent_task, tool: ['kube ctl']}", "rules.0.when.tool.0: use a letter"),
+        ("{kind: agent_task, action: ['']}", "rules.0.when.action.0: must not be empty"),
+        ("{kind: agent_task, input_starts_with: '  '}", "rules.0.when.input_starts_with: must"),
+    ],
+)
+def test_rule_values_outside_the_character_sets_are_refused(when: str, expected: str) -> None:
+    with pytest.raises(PolicyError) as raised:
+        parse_policy(f"rules:\n  - {{name: x, when: {when}, allow: true}}\n", "policy.yml")
+    assert expected in str(raised.value)
+
+
+def _approval(fields: str) -> str:
+    return f"rules:\n  - {{name: x, when: {{kind: order}}, require_approval: {{{fields}}}}}\n"
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ("approvers: [U1], deadline: 0", "deadline: must be between 10s and 30d"),
+        ("approvers: [U1], deadline: -60", "deadline: must be between 10s and 30d"),
+        ("approvers: [U1], deadline: 999999w", "deadline: must be between 10s and 30d"),
+        ("approvers: [U1], deadline: PT0S", "deadline: must be between 10s and 30d"),
+        ("approvers: [U1], deadline: 9s", "deadline: must be between 10s and 30d"),
+        ("approvers: [U1], deadline: 31d", "deadline: must be between 10s and 30d"),
+        ("approvers: [U1], deadline: " + "999999w" * 200, "deadline: Input should be a valid"),
+        ("approvers: [U1], reminder: -1", "reminder: must be between 0s and 30d"),
+        (
+            "approvers: [U1], deadline: 5m, reminder: 5m",
+            "reminder: must be shorter than the deadline, or 0s for no reminder",
+        ),
+        (
+            "approvers: [U1], escalate: {after: 0, approvers: [U2]}",
+            "escalate.after: must be between 1s and 30d",
+        ),
+        (
+            "approvers: [U1], escalate: {after: 999999w, approvers: [U2]}",
+            "escalate.after: must be between 1s and 30d",
+        ),
+    ],
+)
+def test_durations_in_a_file_are_bounded_and_the_field_named(fields: str, expected: str) -> None:
+    with pytest.raises(PolicyError) as raised:
+        parse_policy(_approval(fields), "policy.yml")
+    assert str(raised.value).startswith("policy.yml: invalid policy:\n  rules.0.require_approval.")
+    assert f"rules.0.require_approval.{expected}" in str(raised.value)
+
+
+def test_durations_at_the_limits_are_accepted() -> None:
+    policy, _ = parse_policy(
+        _approval(
+            "approvers: [U1], deadline: 10s, reminder: 0s, escalate: {after: 1s, approvers: [U2]}"
+        )
+        + _approval("approvers: [U1], deadline: 30d, reminder: 29d").removeprefix("rules:\n"),
+        "policy.yml",
+    )
+    first, second = (rule.require_approval for rule in policy.rules)
+    assert first is not None and second is not None
+    assert (first.deadline, first.reminder) == (timedelta(seconds=10), timedelta(0))
+    assert (second.deadline, second.reminder) == (timedelta(days=30), timedelta(days=29))
+
+
+def test_recorded_decisions_are_read_back_without_the_file_limits() -> None:
+    """Decisions in workflow histories were made under the limits of their day: replay must
+    read them as they are (a 2s deadline from a test's policy, a reminder of 0s)."""
+    recorded = {
+        "effect": "require_approval",
+        "rule": "r",
+        "version": "v",
+        "approval": {
+            "approvers": ["U1"],
+            "deadline": "PT2S",
+            "reminder": "PT0S",
+            "escalate": {"after": "PT1S", "approvers": ["U2"]},
+        },
+    }
+    approval = PolicyDecision.model_validate(recorded).approval
+    assert approval is not None and approval.escalate is not None
+    assert (approval.deadline, approval.escalate.after) == (
+        timedelta(seconds=2),
+        timedelta(seconds=1),
+    )

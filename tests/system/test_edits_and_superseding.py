@@ -112,6 +112,25 @@ async def test_approve_with_edits_runs_the_edited_arguments(stack: Stack) -> Non
     assert '{"count": 2, "dry_run": false}' in texts(final)
 
 
+async def test_deeply_nested_edits_are_answered_with_a_field_error(stack: Stack) -> None:
+    handle = await start(
+        stack, tool="kubectl", action="delete", target="staging-pods", arguments={"count": 12}
+    )
+    card = await stack.card()
+    view = await open_edit_modal(stack, APPROVER_ID, card["ts"])
+    for text, error in [
+        ("[" * 100_000, "Too long: at most 3000 characters."),
+        ("[" * 2_900, "Nested too deeply: at most 20 levels of lists and objects."),
+    ]:
+        answered = await stack.sim.submit_view(
+            APPROVER_ID, view["id"], {ARGUMENTS_BLOCK: {ARGUMENTS_INPUT: text}}
+        )
+        assert (answered.status, answered.error) == (200, None)
+        assert answered.errors == {ARGUMENTS_BLOCK: error}
+    state = await handle.query(ApprovableWorkflow.approval)
+    assert state is not None and state.status is ApprovalStatus.PENDING  # nothing was sent
+
+
 async def test_edits_under_quorum_supersede_the_card_and_ask_again(stack: Stack) -> None:
     handle = await start(
         stack, tool="kubectl", action="scale", target="prod-web", arguments={"replicas": 9}

@@ -72,10 +72,10 @@ rules:
       escalate: {after: 2s, approvers: [U0APPROVE2]}
   - name: agents-restarts-expire-rejected
     when: {kind: agent_task, action: [restart]}
-    require_approval: {approvers: [U0APPROVE1], deadline: 2s, reminder: 0s, on_expiry: reject}
+    require_approval: {approvers: [U0APPROVE1], deadline: 10s, reminder: 0s, on_expiry: reject}
   - name: orders-never-reached
     when: {kind: agent_task, action: [approve-on-expiry]}
-    require_approval: {approvers: [U0APPROVE1], deadline: 2s, reminder: 0s, on_expiry: approve}
+    require_approval: {approvers: [U0APPROVE1], deadline: 10s, reminder: 0s, on_expiry: approve}
   - name: agents-otherwise
     when: {kind: agent_task}
     allow: true

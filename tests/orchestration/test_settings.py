@@ -1,0 +1,55 @@
+"""Duration settings: human or ISO forms, plain seconds, bounded, refused naming the variable."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from pydantic import ValidationError
+
+from orchestration.settings import Settings
+
+NOT_A_DURATION = "not a duration; use e.g. 90s, 30m, 2h, 1d, or seconds"
+
+
+def problems(**env: str) -> list[tuple[str, str]]:
+    with pytest.raises(ValidationError) as raised:
+        Settings(**env)  # type: ignore[arg-type]
+    return [(".".join(map(str, e["loc"])), e["msg"]) for e in raised.value.errors()]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("CHATOPS_AGENT_ACCEPT_TIMEOUT", "0", "must be between 1s and 1d"),
+        ("CHATOPS_AGENT_ACCEPT_TIMEOUT", "-60", "must be between 1s and 1d"),
+        ("CHATOPS_AGENT_ACCEPT_TIMEOUT", "999999w", "must be between 1s and 1d"),
+        ("CHATOPS_AGENT_ACCEPT_TIMEOUT", "PT0S", "must be between 1s and 1d"),
+        ("CHATOPS_AGENT_ACCEPT_TIMEOUT", "soon", NOT_A_DURATION),
+        ("CHATOPS_SCRAPE_EVERY", "0", "must be between 1m and 366d"),
+        ("CHATOPS_SCRAPE_EVERY", "-60", "must be between 1m and 366d"),
+        ("CHATOPS_SCRAPE_EVERY", "999999w", "must be between 1m and 366d"),
+        ("CHATOPS_SCRAPE_EVERY", "PT0S", "must be between 1m and 366d"),
+        ("CHATOPS_SCRAPE_EVERY", "999999w" * 200, NOT_A_DURATION),
+        ("CHATOPS_RECONCILE_EVERY", "0", "must be between 10s and 1d, or off"),
+        ("CHATOPS_RECONCILE_EVERY", "-60", "must be between 10s and 1d, or off"),
+        ("CHATOPS_RECONCILE_EVERY", "999999w", "must be between 10s and 1d, or off"),
+        ("CHATOPS_RECONCILE_EVERY", "PT0S", "must be between 10s and 1d, or off"),
+    ],
+)
+def test_duration_settings_are_bounded(variable: str, value: str, message: str) -> None:
+    assert problems(**{variable: value}) == [(variable, message)]
+
+
+def test_duration_settings_take_human_iso_and_seconds_forms() -> None:
+    settings = Settings(
+        CHATOPS_AGENT_ACCEPT_TIMEOUT="120",
+        CHATOPS_SCRAPE_EVERY="PT30M",
+        CHATOPS_RECONCILE_EVERY="1d",
+    )
+    assert (settings.agent_accept_timeout, settings.scrape_every, settings.reconcile_every) == (
+        timedelta(minutes=2),
+        timedelta(minutes=30),
+        timedelta(days=1),
+    )
+    assert Settings(CHATOPS_SCRAPE_EVERY="366d").scrape_every == timedelta(days=366)
