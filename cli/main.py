@@ -23,6 +23,7 @@ from orchestration.devserver import EmbeddedServerError
 from orchestration.models.approval import Verdict
 from orchestration.settings import Settings
 from orchestration.starts import ui_url
+from slacksim.persist import SimStateError
 
 EPILOG = """\
 examples:
@@ -185,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         TemporalUnreachable,
         EmbeddedServerError,
         DataDirError,
+        SimStateError,
     ) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -28,6 +28,7 @@ from orchestration.policy import PolicyError, load_policy
 from orchestration.settings import Settings
 from orchestration.starts import ui_url
 from orchestration.worker import run_worker
+from slacksim.persist import STATE_FILENAME
 from slacksim.server import running_sim
 
 log = logging.getLogger("chatops")
@@ -107,6 +108,8 @@ def _sim_options(settings: Settings) -> dict[str, Any]:
         "bot_token": settings.bot_token(),
         "signing_secret": settings.signing_secret(),
         "bot_url": bot_events_url(settings),
+        # Kept across restarts, as Slack keeps its messages (cards stay where workflows left them).
+        "state_path": settings.data_dir / STATE_FILENAME,
     }
 
 

@@ -94,7 +94,7 @@ async def test_up_runs_everything_and_ctrl_c_stops_it(tmp_path: Path) -> None:
     # Everything the stack wrote, the order's email included, is its user's alone.
     written = {Path(p).name for p in private_tree(Path(env["CHATOPS_DATA_DIR"]))}
     order_id = workflow_id.removeprefix("order-")
-    assert {"temporal.db", "temporal.log", f"{order_id}.eml"} <= written, written
+    assert {"temporal.db", "temporal.log", "slack-sim.json", f"{order_id}.eml"} <= written
 
 
 def private_tree(root: Path) -> set[str]:
