@@ -157,11 +157,15 @@ async def _wait_healthy(url: str, exits: dict[str, asyncio.Future[int]]) -> None
     )
 
 
+class ChildExited(CliError):
+    """A part of the stack exited by itself; the message names it and its exit code."""
+
+
 def _raise_if_exited(exits: dict[str, asyncio.Future[int]], when: str = "") -> None:
-    for role, exit in exits.items():
-        if exit.done():
-            raise CliError(
-                f"the {role} exited {when}(code {exit.result()}); chatops stopped everything"
+    for role, waiter in exits.items():
+        if waiter.done():
+            raise ChildExited(
+                f"the {role} exited {when}(code {waiter.result()}); chatops stopped everything"
             )
 
 
@@ -221,8 +225,12 @@ async def cmd_up(settings: Settings, *, demo: bool = False) -> None:
         if not stack.done():  # Ctrl-C, at start-up too: the stack's own exits clean up
             stack.cancel()
             await asyncio.wait([stack])
+    # A Ctrl-C in a terminal reaches the children too, which may exit before this process
+    # has seen it: that is the stop asked for, not a failure.
     if not stack.cancelled():
-        stack.result()  # a failure of the stack becomes the command's error
+        failure = stack.exception()
+        if failure is not None and not (stop.is_set() and isinstance(failure, ChildExited)):
+            raise failure  # a failure of the stack becomes the command's error
     print("chatops stopped.", flush=True)
 
 
@@ -232,7 +240,7 @@ async def _run_stack(settings: Settings, demo: bool) -> None:
     exits: dict[str, asyncio.Future[int]] = {}
     children: dict[str, asyncio.subprocess.Process] = {}
     async with AsyncExitStack() as stack:
-        stack.callback(lambda: [exit.cancel() for exit in exits.values()])
+        stack.callback(lambda: [waiter.cancel() for waiter in exits.values()])
         if uses_embedded_server(settings):
             server = await stack.enter_async_context(
                 EmbeddedTemporal(

@@ -53,11 +53,12 @@ def stack_processes(data_dir: Path, *, besides: int) -> dict[int, str]:
 
 @asynccontextmanager
 async def up_process(env: dict[str, str]) -> AsyncIterator[asyncio.subprocess.Process]:
-    """``chatops up`` as a child; whatever it leaves is killed afterwards, so no test leaks."""
+    """``chatops up`` as a child, leading its own process group as in a terminal; whatever it
+    leaves is killed afterwards, so no test leaks."""
     up = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "cli.main", "up", cwd=ROOT, env=env,
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE, start_new_session=True,
     )  # fmt: skip
     try:
         yield up
@@ -96,6 +97,23 @@ async def test_killing_up_outright_takes_the_whole_stack_with_it(tmp_path: Path)
             within=GONE_WITHIN,
             what="worker, bot and Temporal server gone after SIGKILL of chatops up",
         )
+    for port in ports.values():
+        assert not port_open(port), f"port {port} still open"
+
+
+async def test_ctrl_c_in_a_terminal_reaches_every_part_and_is_a_clean_stop(
+    tmp_path: Path,
+) -> None:
+    env, ports, data = stack_env(tmp_path)
+    async with up_process(env) as up:
+        await wait_until_up(up)
+        os.killpg(up.pid, signal.SIGINT)  # what a terminal does: the whole foreground group
+        out, err = await asyncio.wait_for(up.communicate(), 60)
+        left = stack_processes(data, besides=up.pid)
+    assert up.returncode == 0, err.decode()[-2000:]
+    assert out.decode().rstrip().endswith("chatops stopped.")
+    assert "error:" not in err.decode()
+    assert left == {}
     for port in ports.values():
         assert not port_open(port), f"port {port} still open"
 
