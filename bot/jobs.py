@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client
@@ -23,6 +22,7 @@ from temporalio.service import RPCError
 from activities.slack import SlackActivities
 from bot.digest import post_digest
 from bot.reconcile import CardReconciler
+from orchestration.cron import cron_trigger
 
 log = logging.getLogger(__name__)
 DIGEST_JOB = "digest"
@@ -76,7 +76,7 @@ class BotJobs:
         if self.settings.digest_cron:
             self.scheduler.add_job(
                 self.digest,
-                CronTrigger.from_crontab(self.settings.digest_cron, timezone=self._zone),
+                cron_trigger(self.settings.digest_cron, self._zone),
                 id=DIGEST_JOB,
                 coalesce=True,
                 max_instances=1,

@@ -11,16 +11,19 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from cli import lifeline
 from cli.agent_tasks import AGENT_TASK_EXAMPLES
 from cli.errors import CliError, describe_validation_error
 from cli.examples import EXAMPLES
 from cli.tickets import TICKET_EXAMPLES
 from orchestration.client import TemporalUnavailable, connect
+from orchestration.datadir import DataDirError
 from orchestration.decisions import TemporalUnreachable
 from orchestration.devserver import EmbeddedServerError
 from orchestration.models.approval import Verdict
 from orchestration.settings import Settings
 from orchestration.starts import ui_url
+from slacksim.persist import SimStateError
 
 EPILOG = """\
 examples:
@@ -162,6 +165,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.verbose:
         # The bot's jobs log what they did themselves; the scheduler's every run is noise.
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    if not lifeline.follow_parent():
+        print(f"error: chatops up, which started this {args.role}, is gone", file=sys.stderr)
+        return 1
     try:
         settings = Settings()
     except ValidationError as err:
@@ -174,7 +180,14 @@ def main(argv: list[str] | None = None) -> int:
     except UsageFailure as err:
         print(err, file=sys.stderr)
         return 2
-    except (CliError, TemporalUnavailable, TemporalUnreachable, EmbeddedServerError) as err:
+    except (
+        CliError,
+        TemporalUnavailable,
+        TemporalUnreachable,
+        EmbeddedServerError,
+        DataDirError,
+        SimStateError,
+    ) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     except OSError as err:  # e.g. a port taken by something else

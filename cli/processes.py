@@ -3,28 +3,33 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
 import sys
 import time
 from contextlib import AsyncExitStack
+from typing import Any
 
 import aiohttp
 
 from bot.app import EVENTS_PATH
 from bot.main import run_bot
+from cli import lifeline
 from cli.errors import CliError
 from cli.examples import example_order
 from cli.orders import start_order
 from cli.tickets import example_ticket, start_ticket
 from orchestration.client import connect, uses_embedded_server
+from orchestration.datadir import private_data_dir, private_files
 from orchestration.devserver import EmbeddedTemporal, check_port_free
 from orchestration.policy import PolicyError, load_policy
 from orchestration.settings import Settings
 from orchestration.slack_trust import bot_problem, slack_api_problem
 from orchestration.starts import ui_url
 from orchestration.worker import run_worker
+from slacksim.persist import STATE_FILENAME
 from slacksim.server import running_sim
 
 log = logging.getLogger("chatops")
@@ -80,6 +85,7 @@ def check_policy_file(settings: Settings) -> None:
 
 async def cmd_server(settings: Settings) -> None:
     """Run the embedded Temporal server until Ctrl-C."""
+    _private_data(settings)
     stop = stop_on_signals()
     async with EmbeddedTemporal(
         settings.data_dir, settings.temporal_port, settings.temporal_ui_port
@@ -92,6 +98,7 @@ async def cmd_worker(settings: Settings) -> None:
     """Run the worker until Ctrl-C."""
     check_policy_file(settings)
     check_worker_settings(settings)
+    _private_data(settings)
     stop = stop_on_signals()
     client = await connect(settings)
     await run_worker(settings, client, stop)
@@ -105,6 +112,24 @@ async def cmd_bot(settings: Settings) -> None:
     await run_bot(settings, client, stop)
 
 
+def _private_data(settings: Settings) -> None:
+    """Files this process and its children write are theirs alone, in a 0700 data dir."""
+    private_files()
+    private_data_dir(settings.data_dir)
+
+
+def _sim_options(settings: Settings) -> dict[str, Any]:
+    bot_token, signing_secret = standin_secrets(settings)
+    return {
+        "port": settings.slack_sim_port,
+        "bot_token": bot_token,
+        "signing_secret": signing_secret,
+        "bot_url": bot_events_url(settings),
+        # Kept across restarts, as Slack keeps its messages (cards stay where workflows left them).
+        "state_path": settings.data_dir / STATE_FILENAME,
+    }
+
+
 def bot_events_url(settings: Settings) -> str:
     """Where the stand-in delivers Slack traffic."""
     return f"http://127.0.0.1:{settings.bot_port}{EVENTS_PATH}"
@@ -112,48 +137,67 @@ def bot_events_url(settings: Settings) -> str:
 
 async def cmd_slack_sim(settings: Settings) -> None:
     """Run only the local Slack stand-in, delivering to the bot's port."""
-    bot_token, signing_secret = standin_secrets(settings)
+    _private_data(settings)
     stop = stop_on_signals()
-    async with running_sim(
-        port=settings.slack_sim_port,
-        bot_token=bot_token,
-        signing_secret=signing_secret,
-        bot_url=bot_events_url(settings),
-    ) as sim:
+    async with running_sim(**_sim_options(settings)) as sim:
         print(f"Slack stand-in: Web API at {sim.api_url}", flush=True)
         await stop.wait()
 
 
 async def _spawn(role: str, env: dict[str, str]) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(sys.executable, "-m", "cli.main", role, env=env)
+    # The child asks for its own death signal (cli.lifeline) once it runs: no preexec_fn,
+    # which is unsafe in a process with threads.
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "cli.main", role, env=lifeline.child_env(env)
+    )
 
 
-async def _wait_healthy(url: str, child: asyncio.subprocess.Process) -> None:
+async def _answers(session: aiohttp.ClientSession, url: str) -> bool:
+    try:
+        async with session.get(url, timeout=aiohttp.ClientTimeout(total=1)) as resp:
+            return resp.status == 200
+    except (TimeoutError, aiohttp.ClientError):
+        return False
+
+
+async def _wait_healthy(url: str, exits: dict[str, asyncio.Future[int]]) -> None:
+    """Until the bot answers ``url``; any process of the stack exiting first is a failure."""
     deadline = time.monotonic() + READY_TIMEOUT
     async with aiohttp.ClientSession() as session:
         while time.monotonic() < deadline:
-            if child.returncode is not None:
-                raise CliError(f"the bot exited during start-up (code {child.returncode})")
-            try:
-                async with session.get(url, timeout=aiohttp.ClientTimeout(total=1)) as resp:
-                    if resp.status == 200:
-                        return
-            except (TimeoutError, aiohttp.ClientError):
-                pass
-            await asyncio.sleep(0.1)
-    raise CliError(f"the bot did not answer {url} within {READY_TIMEOUT:.0f}s")
+            _raise_if_exited(exits, "during start-up ")
+            if await _answers(session, url):
+                return
+            await asyncio.wait(exits.values(), timeout=0.1)
+    raise CliError(
+        f"the bot did not answer {url} within {READY_TIMEOUT:.0f}s; chatops stopped everything"
+    )
+
+
+class ChildExited(CliError):
+    """A part of the stack exited by itself; the message names it and its exit code."""
+
+
+def _raise_if_exited(exits: dict[str, asyncio.Future[int]], when: str = "") -> None:
+    for role, waiter in exits.items():
+        if waiter.done():
+            raise ChildExited(
+                f"the {role} exited {when}(code {waiter.result()}); chatops stopped everything"
+            )
 
 
 async def _stop_children(children: dict[str, asyncio.subprocess.Process]) -> None:
     for child in children.values():
         if child.returncode is None:
-            child.send_signal(signal.SIGTERM)
+            with contextlib.suppress(ProcessLookupError):
+                child.send_signal(signal.SIGTERM)
     for role, child in children.items():
         try:
             await asyncio.wait_for(child.wait(), CHILD_STOP_TIMEOUT)
         except TimeoutError:
             log.warning("%s did not stop in %.0fs; killing it", role, CHILD_STOP_TIMEOUT)
-            child.kill()
+            with contextlib.suppress(ProcessLookupError):
+                child.kill()
             await child.wait()
 
 
@@ -177,22 +221,50 @@ async def start_demo(settings: Settings) -> list[str]:
 async def cmd_up(settings: Settings, *, demo: bool = False) -> None:
     """The whole stack: embedded Temporal (unless TEMPORAL_ADDRESS), stand-in (unless a Slack
     token is set), worker and bot; Ctrl-C stops them all, bot and worker first. With ``demo``,
-    a few example orders are started once everything answers."""
+    a few example orders are started once everything answers.
+
+    Any of them exiting, during start-up or later, stops everything and fails the command;
+    the children end with this process even when it is killed (:mod:`cli.lifeline`).
+    """
     check_bot_settings(settings)
     check_policy_file(settings)
     check_port_free(settings.bot_port, "CHATOPS_BOT_PORT", role="bot")
     if not settings.uses_real_slack:
         check_port_free(settings.slack_sim_port, "CHATOPS_SLACK_SIM_PORT", role="Slack stand-in")
+    _private_data(settings)
     stop = stop_on_signals()
+    stack = asyncio.ensure_future(_run_stack(settings, demo))
+    stopper = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait([stack, stopper], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopper.cancel()
+        if not stack.done():  # Ctrl-C, at start-up too: the stack's own exits clean up
+            stack.cancel()
+            await asyncio.wait([stack])
+    # A Ctrl-C in a terminal reaches the children too, which may exit before this process
+    # has seen it: that is the stop asked for, not a failure.
+    if not stack.cancelled():
+        failure = stack.exception()
+        if failure is not None and not (stop.is_set() and isinstance(failure, ChildExited)):
+            raise failure  # a failure of the stack becomes the command's error
+    print("chatops stopped.", flush=True)
+
+
+async def _run_stack(settings: Settings, demo: bool) -> None:
     env = dict(os.environ)
     lines: list[str] = []
+    exits: dict[str, asyncio.Future[int]] = {}
+    children: dict[str, asyncio.subprocess.Process] = {}
     async with AsyncExitStack() as stack:
+        stack.callback(lambda: [waiter.cancel() for waiter in exits.values()])
         if uses_embedded_server(settings):
             server = await stack.enter_async_context(
                 EmbeddedTemporal(
                     settings.data_dir, settings.temporal_port, settings.temporal_ui_port
                 )
             )
+            exits["Temporal server"] = asyncio.ensure_future(server.wait())
             env["TEMPORAL_ADDRESS"] = server.address
             if server.ui_url:  # children see an explicit address, so tell them the UI too
                 env.setdefault("CHATOPS_TEMPORAL_UI_URL", server.ui_url)
@@ -200,35 +272,22 @@ async def cmd_up(settings: Settings, *, demo: bool = False) -> None:
         else:
             lines.append(f"Temporal      {os.environ.get('TEMPORAL_ADDRESS', 'from profile')}")
         if not settings.uses_real_slack:
-            bot_token, signing_secret = standin_secrets(settings)
-            sim = await stack.enter_async_context(
-                running_sim(
-                    port=settings.slack_sim_port,
-                    bot_token=bot_token,
-                    signing_secret=signing_secret,
-                    bot_url=bot_events_url(settings),
-                )
-            )
+            sim = await stack.enter_async_context(running_sim(**_sim_options(settings)))
             lines.append(f"Slack stand-in {sim.base_url}  (open this page; Web API {sim.api_url})")
-        children = {"worker": await _spawn("worker", env), "bot": await _spawn("bot", env)}
-        try:
-            health = f"http://127.0.0.1:{settings.bot_port}/healthz"
-            await _wait_healthy(health, children["bot"])
-            served = settings.events_signing_secret() is not None
-            events = bot_events_url(settings) if served else "Socket Mode"
-            lines.append(f"Bot           {events}  (health {health})")
-            print("chatops is up:\n  " + "\n  ".join(lines), flush=True)
-            if demo:
-                started = await start_demo(settings)
-                print(f"Demo orders waiting for approval: {', '.join(started)}", flush=True)
-            print("Try: ./chatops start order --example large    Stop: Ctrl-C", flush=True)
-            waiters = [asyncio.ensure_future(c.wait()) for c in children.values()]
-            stopper = asyncio.ensure_future(stop.wait())
-            await asyncio.wait([stopper, *waiters], return_when=asyncio.FIRST_COMPLETED)
-            for role, child in children.items():
-                if child.returncode is not None and not stop.is_set():
-                    log.error("%s exited (code %s); stopping everything", role, child.returncode)
-            stopper.cancel()
-        finally:
-            await _stop_children(children)
-    print("chatops stopped.", flush=True)
+        # Runs before the stand-in and the server stop: the bot and worker go first.
+        stack.push_async_callback(_stop_children, children)
+        for role in ("worker", "bot"):
+            children[role] = await _spawn(role, env)
+            exits[role] = asyncio.ensure_future(children[role].wait())
+        health = f"http://127.0.0.1:{settings.bot_port}/healthz"
+        await _wait_healthy(health, exits)
+        served = settings.events_signing_secret() is not None
+        events = bot_events_url(settings) if served else "Socket Mode"
+        lines.append(f"Bot           {events}  (health {health})")
+        print("chatops is up:\n  " + "\n  ".join(lines), flush=True)
+        if demo:
+            started = await start_demo(settings)
+            print(f"Demo orders waiting for approval: {', '.join(started)}", flush=True)
+        print("Try: ./chatops start order --example large    Stop: Ctrl-C", flush=True)
+        await asyncio.wait(exits.values(), return_when=asyncio.FIRST_COMPLETED)
+        _raise_if_exited(exits)

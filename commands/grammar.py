@@ -12,8 +12,7 @@ import shlex
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from apscheduler.triggers.cron import CronTrigger
-
+from orchestration.cron import CronError, parse_cron
 from orchestration.durations import MAX_DURATION, Bounds, duration_from_text, format_duration
 
 WORKFLOW_USAGE = """\
@@ -370,10 +369,11 @@ def _spec(tokens: list[str], usage: str) -> ScheduleSpecText:
         every = _duration(value, EVERY, usage, noun="duration", name="interval")
         return ScheduleSpecText(every=every)
     try:
-        CronTrigger.from_crontab(value, timezone=UTC)
-    except ValueError as err:
-        raise UsageError(f"{value!r} is not a cron expression ({err}).", usage) from None
-    return ScheduleSpecText(cron=value)
+        cron = parse_cron(value)
+    except CronError as err:
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        raise UsageError(f"{shown!r} is not a cron expression ({err}).", usage) from None
+    return ScheduleSpecText(cron=cron.text)
 
 
 def _moment(text: str, usage: str) -> datetime:

@@ -47,6 +47,7 @@ from commands.grammar import (
     ScheduleUpdate as UpdateCommand,
 )
 from commands.replies import CommandContext, Invoker, Reply, clip, refused
+from orchestration.cron import described_cron
 from orchestration.durations import format_duration
 from orchestration.models.scrape import TimedPauseInput
 from orchestration.schedules import schedule_spec, scrape_schedule
@@ -107,6 +108,7 @@ async def _describe(context: CommandContext, schedule_id: str) -> ScheduleDescri
 
 
 # The server keeps cron expressions as calendar rules: the full range of each field is "*".
+# Its weekdays are cron's (Sunday = 0; a 7 typed is stored as 0), so the text is standard cron.
 _FULL = {"minute": (0, 59), "hour": (0, 23), "day_of_month": (1, 31), "month": (1, 12)}
 
 
@@ -116,7 +118,10 @@ def _field(ranges: Sequence[ScheduleRange], full: tuple[int, int] | None) -> str
         end = max(r.end, r.start)
         if full is not None and (r.start, end) == full and r.step <= 1:
             return "*"
-        text = str(r.start) if end == r.start else f"{r.start}-{end}"
+        if full is not None and (r.start, end) == full:
+            text = "*"
+        else:
+            text = str(r.start) if end == r.start else f"{r.start}-{end}"
         parts.append(text + (f"/{r.step}" if r.step > 1 else ""))
     return ",".join(parts) or "*"
 
@@ -137,7 +142,9 @@ def spec_text(spec: ScheduleSpec) -> str:
     """``every 1h``, ``cron "0 8 * * *"``, or what else the spec holds."""
     parts = [f"every {format_duration(i.every)}" for i in spec.intervals]
     parts += [f'cron "{c}"' for c in spec.cron_expressions]
-    parts += [f'cron "{calendar_text(c)}"' for c in spec.calendars]
+    texts = [described_cron(c.comment) or calendar_text(c) for c in spec.calendars]
+    # An expression run as two calendars (see temporal_cron_strings) is shown once.
+    parts += [f'cron "{t}"' for i, t in enumerate(texts) if i == 0 or texts[i - 1] != t]
     return ", ".join(parts) or "no times (trigger only)"
 
 

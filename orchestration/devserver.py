@@ -31,6 +31,7 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributeIndexedValueType, SearchAttributeKey
 from temporalio.service import RPCError
 
+from orchestration.datadir import private_data_dir
 from orchestration.search_attributes import ALL
 
 logger = logging.getLogger(__name__)
@@ -210,7 +211,7 @@ class EmbeddedTemporal:
         return None if self._process is None else self._process.pid
 
     async def __aenter__(self) -> EmbeddedTemporal:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        private_data_dir(self.data_dir)
         check_port_free(self.port, "CHATOPS_TEMPORAL_PORT or TEMPORAL_ADDRESS")
         if self.ui_port is not None:
             check_port_free(self.ui_port, "CHATOPS_TEMPORAL_UI_PORT", role="Temporal UI")
@@ -276,7 +277,9 @@ class EmbeddedTemporal:
             search_attributes=self.search_attributes,
         )
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with self.log_path.open("ab") as log:
+        # Private whatever the umask: the log shows workflow ids and errors.
+        descriptor = os.open(self.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(descriptor, "ab") as log:
             self._log_offset = log.tell()
             self._process = await asyncio.create_subprocess_exec(
                 *args,
@@ -364,11 +367,12 @@ def _die_with_parent() -> Callable[[], None] | None:
     if not sys.platform.startswith("linux"):
         return None
     pr_set_pdeathsig = 1
-    libc = ctypes.CDLL(None, use_errno=True)
+    # Looked up here, not in the child, where a lock another thread held at fork could hang it.
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
     parent = os.getpid()
 
     def preexec() -> None:
-        libc.prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
+        prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
         if os.getppid() != parent:  # the parent died before prctl took effect
             os._exit(1)
 

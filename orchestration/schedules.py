@@ -17,6 +17,7 @@ from temporalio.client import (
     ScheduleState,
 )
 
+from orchestration.cron import temporal_cron_strings
 from orchestration.models.scrape import ScrapeInput
 from orchestration.workflows.scrape import ScrapeWorkflow
 
@@ -25,11 +26,16 @@ SCRAPE_SCHEDULE_ID = "scrape"
 
 
 def schedule_spec(every: timedelta | None = None, cron: str | None = None) -> ScheduleSpec:
-    """Every ``every``, or on a cron expression (UTC)."""
+    """Every ``every``, or on a cron expression (UTC) with cron's meaning (see
+    :mod:`orchestration.cron`).
+
+    Raises:
+        CronError: ``cron`` is not a valid cron expression.
+    """
     if every is not None:
         return ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)])
     assert cron is not None
-    return ScheduleSpec(cron_expressions=[cron])
+    return ScheduleSpec(cron_expressions=temporal_cron_strings(cron))
 
 
 def scrape_schedule(

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from apscheduler.triggers.cron import CronTrigger
 from pydantic import Field, SecretStr, field_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from orchestration.cron import CronError, parse_cron
 from orchestration.durations import Bounds, duration_from_text
 from orchestration.models.scrape import ScrapeInput
 from slacksim import seed
@@ -177,12 +177,9 @@ class Settings(BaseSettings):
         if value is None or value.strip().lower() in OFF:
             return None
         try:
-            CronTrigger.from_crontab(value.strip())
-        except ValueError as err:
-            raise ValueError(
-                f"not a cron expression of five fields (minute hour day month weekday): {err}"
-            ) from None
-        return value.strip()
+            return parse_cron(value).text
+        except CronError as err:
+            raise ValueError(f"not a cron expression: {err}") from None
 
     @field_validator("digest_timezone")
     @classmethod

@@ -14,6 +14,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -23,6 +24,7 @@ from slacksim.errors import SlackError
 from slacksim.faults import Faults
 from slacksim.guard import guard_middleware
 from slacksim.manifest import Manifest
+from slacksim.persist import StateFile
 from slacksim.routes import CallRecord, add_routes
 from slacksim.seed import DEFAULT_APP_TOKEN, DEFAULT_BOT_TOKEN, DEFAULT_SIGNING_SECRET
 from slacksim.socket_mode import SocketModeHub
@@ -32,6 +34,8 @@ from slacksim.ui import add_ui_routes
 logger = logging.getLogger(__name__)
 
 DEFAULT_HOST = "127.0.0.1"
+# How soon after a change the workspace is saved (see SlackSim.save).
+SAVE_DELAY_S = 0.25
 
 
 class SlackSim:
@@ -44,6 +48,12 @@ class SlackSim:
         app_token: The only app-level token ``apps.connections.open`` accepts.
         clock: Wall clock (epoch seconds) for ts values, triggers and signatures;
             tests inject a fake one to expire triggers without sleeping.
+        state_path: A file that keeps the workspace across restarts (see
+            :mod:`slacksim.persist`), loaded now and saved shortly after each change and on
+            :meth:`stop`; None keeps it in memory only.
+
+    Raises:
+        SimStateError: ``state_path`` holds something that is not a saved workspace.
     """
 
     def __init__(
@@ -55,11 +65,18 @@ class SlackSim:
         clock: Clock = time.time,
         app_token: str = DEFAULT_APP_TOKEN,
         manifest: Manifest | None = None,
+        state_path: Path | None = None,
     ) -> None:
         self.bot_token = bot_token
         self.app_token = app_token
         # The app manifest to enforce; None reads the project's manifest.yml.
         self.workspace = Workspace(clock, manifest)
+        self._state = None if state_path is None else StateFile(state_path)
+        self._save_handle: asyncio.TimerHandle | None = None
+        self._unsaved = False
+        if self._state is not None:
+            self._state.load(self.workspace)
+            self.workspace.on_change = self._workspace_changed
         self.faults = Faults()
         self.calls: list[CallRecord] = []
         self.socket_mode = SocketModeHub(self.link_url)
@@ -131,19 +148,53 @@ class SlackSim:
         logger.info("slacksim listening on %s", self.base_url)
 
     async def stop(self) -> None:
-        """Stop serving: close Socket Mode connections and the delivery session."""
+        """Stop serving: close Socket Mode connections and the delivery session, and save the
+        workspace if it has changes not yet saved."""
         await self.socket_mode.close()
         await self.delivery.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        self.save()
 
     def reset(self) -> None:
-        """Reseed the workspace and forget calls, deliveries and faults."""
+        """Reseed the workspace and forget calls, deliveries and faults (the saved workspace
+        too, at once)."""
         self.workspace.reset()
         self.calls.clear()
         self.delivery.log.clear()
         self.faults.clear()
+        self.save()
+
+    def _workspace_changed(self) -> None:
+        # Saved a moment later, so that a burst of changes costs one write.
+        self._unsaved = True
+        if self._save_handle is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # changed outside an event loop: save now
+            self.save()
+            return
+        self._save_handle = loop.call_later(SAVE_DELAY_S, self.save)
+
+    def save(self) -> None:
+        """Write unsaved changes of the workspace to its state file now, if it has one.
+
+        A failure is logged and the changes stay unsaved, to be tried again on the next change
+        or at :meth:`stop`; the stand-in keeps serving.
+        """
+        if self._save_handle is not None:
+            self._save_handle.cancel()
+            self._save_handle = None
+        if self._state is None or not self._unsaved:
+            return
+        try:
+            self._state.save(self.workspace)
+        except OSError as err:
+            logger.error("Slack stand-in: could not save to %s: %s", self._state.path, err)
+            return
+        self._unsaved = False
 
     async def click(
         self,
@@ -265,8 +316,10 @@ async def running_sim(
     clock: Clock = time.time,
     app_token: str = DEFAULT_APP_TOKEN,
     manifest: Manifest | None = None,
+    state_path: Path | None = None,
 ) -> AsyncIterator[SlackSim]:
-    """Run a :class:`SlackSim` for the duration of the ``async with`` block."""
+    """Run a :class:`SlackSim` for the duration of the ``async with`` block (in memory only,
+    unless ``state_path`` names its state file)."""
     sim = SlackSim(
         bot_token=bot_token,
         signing_secret=signing_secret,
@@ -274,6 +327,7 @@ async def running_sim(
         clock=clock,
         app_token=app_token,
         manifest=manifest,
+        state_path=state_path,
     )
     await sim.start(host, port)
     try:

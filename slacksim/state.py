@@ -117,7 +117,13 @@ class Workspace:
         self.clock = clock
         self.manifest = load_manifest() if manifest is None else manifest
         self.web_url = SLACK_WEB_URL
+        # Called after every change that outlives a restart in Slack (see slacksim.persist).
+        self.on_change: Callable[[], None] | None = None
         self.reset()
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
 
     def reset(self) -> None:
         """Forget everything and reload the seed."""
@@ -130,12 +136,13 @@ class Workspace:
         self.homes: dict[str, View] = {}
         self.triggers: dict[str, Trigger] = {}
         self.hooks: dict[str, Hook] = {}
-        self._last_ts_us = 0
+        self.last_ts_us = 0
+        self._changed()
 
     def next_ts(self) -> str:
         """Return a fresh ``"<epoch>.<6 digits>"`` ts, strictly above every earlier one."""
-        now_us = max(int(self.clock() * 1_000_000), self._last_ts_us + 1)
-        self._last_ts_us = now_us
+        now_us = max(int(self.clock() * 1_000_000), self.last_ts_us + 1)
+        self.last_ts_us = now_us
         return f"{now_us // 1_000_000}.{now_us % 1_000_000:06d}"
 
     def channel(self, ref: str, *, ids_only: bool = False) -> Channel:
@@ -203,6 +210,7 @@ class Workspace:
             message.thread_ts = parent.thread_ts = parent.ts
             parent.replies.append(message.ts)
         self.messages[channel_id][message.ts] = message
+        self._changed()
         return message
 
     def update(self, channel_id: str, ts: str, text: str | None, blocks: Blocks | None) -> Message:
@@ -212,6 +220,7 @@ class Workspace:
         message.blocks = blocks if blocks is not None else []
         message.edits += 1
         message.edited_ts = self.next_ts()
+        self._changed()
         return message
 
     def delete(self, channel_id: str, ts: str) -> None:
@@ -222,6 +231,7 @@ class Workspace:
         parent = self.messages[channel_id].get(message.thread_ts or "")
         if parent is not None and ts in parent.replies:
             parent.replies.remove(ts)
+        self._changed()
 
     def top_level(self, channel_id: str) -> list[Message]:
         """Return the channel's messages that are not replies, oldest first."""
@@ -279,6 +289,7 @@ class Workspace:
         """Register a response_url and return its token."""
         token = secrets.token_urlsafe(18)
         self.hooks[token] = Hook(channel_id, user_id, message_ts, self.clock())
+        self._changed()
         return token
 
     def use_hook(self, token: str) -> Hook:
@@ -291,6 +302,7 @@ class Workspace:
         if hook.uses >= HOOK_MAX_USES:
             raise SlackError("used_url")
         hook.uses += 1
+        self._changed()
         return hook
 
     def publish_home(self, user_id: str, spec: dict[str, Any], hash_: str | None = None) -> View:
@@ -302,6 +314,7 @@ class Workspace:
         view_id = current.id if current else f"V0HOME{secrets.token_hex(3).upper()}"
         view_hash = f"{int(self.clock())}.{secrets.token_hex(4)}"
         self.homes[user_id] = View(view_id, user_id, spec, view_hash, view_id)
+        self._changed()
         return self.homes[user_id]
 
     def app_dm(self, user_id: str) -> str:

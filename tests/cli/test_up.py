@@ -6,6 +6,7 @@ import asyncio
 import os
 import signal
 import socket
+import stat
 import sys
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,22 @@ async def test_up_runs_everything_and_ctrl_c_stops_it(tmp_path: Path) -> None:
     assert "Traceback" not in err.decode()
     for port in ports.values():
         assert not port_open(port), f"port {port} still open after Ctrl-C"
+    # Everything the stack wrote, the order's email included, is its user's alone.
+    written = {Path(p).name for p in private_tree(Path(env["CHATOPS_DATA_DIR"]))}
+    order_id = workflow_id.removeprefix("order-")
+    assert {"temporal.db", "temporal.log", "slack-sim.json", f"{order_id}.eml"} <= written
+
+
+def private_tree(root: Path) -> set[str]:
+    """The files under ``root``, after checking that no other user may read any of them."""
+    assert stat.S_IMODE(root.stat().st_mode) == 0o700
+    loose = [
+        f"{p} {stat.S_IMODE(p.stat().st_mode):o}"
+        for p in root.rglob("*")
+        if p.stat().st_mode & 0o077
+    ]
+    assert loose == []
+    return {str(p) for p in root.rglob("*") if p.is_file()}
 
 
 async def test_up_refuses_a_taken_bot_port(tmp_path: Path) -> None:
