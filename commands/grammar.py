@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from apscheduler.triggers.cron import CronTrigger
 
 from orchestration.durations import duration_from_text, format_duration
+from orchestration.slack_text import escape
 
 WORKFLOW_USAGE = """\
 Usage: /workflow <command>
@@ -55,9 +56,14 @@ CONFIRM_FLAG = "--confirm"
 
 
 class UsageError(Exception):
-    """What was wrong with the command text, followed by the usage."""
+    """What was wrong with the command text, followed by the usage.
+
+    ``problem`` is mrkdwn, escaped here: it quotes what the person typed, which must show as
+    typed (``<!channel>`` pings nobody). A terminal turns it back into plain text.
+    """
 
     def __init__(self, problem: str, usage: str) -> None:
+        problem = escape(problem)
         super().__init__(f"{problem}\n\n{usage}" if problem else usage)
         self.problem = problem
         self.usage = usage

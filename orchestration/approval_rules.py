@@ -7,8 +7,9 @@ is the authority when two clicks race.
 
 from __future__ import annotations
 
-from bot.cards import mention, refusal_reason_already_decided
+from bot.cards import refusal_reason_already_decided
 from orchestration.models.approval import ApprovalState, DecisionInput, DecisionSource, Verdict
+from orchestration.slack_text import escape, mention
 
 
 def refusal_for(state: ApprovalState | None, decision: DecisionInput) -> str | None:
@@ -25,7 +26,8 @@ def refusal_for(state: ApprovalState | None, decision: DecisionInput) -> str | N
         return "You already approved this; it needs another approver. Nothing was changed."
     if state.requester is not None and decision.user_id == state.requester:
         return (
-            f"You requested this {state.kind}, so someone else must decide it. Nothing was changed."
+            f"You requested this {escape(state.kind)}, so someone else must decide it. "
+            "Nothing was changed."
         )
     unresolved = any(a.startswith("S") for a in state.approvers)  # groups not expanded yet
     if (
