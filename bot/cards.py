@@ -10,6 +10,8 @@ import json
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from bot.expiry import expiry_promise, format_time
+from orchestration import slack_text as limits
 from orchestration.models.approval import (
     ApprovalState,
     ApprovalStatus,
@@ -18,6 +20,10 @@ from orchestration.models.approval import (
     DecisionSource,
     ExpiryOutcome,
 )
+from orchestration.slack_text import cut, cut_plain, escape, link, mention
+
+# Re-exported: callers have long imported these from here.
+__all__ = ["escape", "expiry_promise", "format_time", "mention"]
 
 APPROVE_ACTION = "approval_approve"
 EDIT_ACTION = "approval_edit"
@@ -29,11 +35,13 @@ REASON_INPUT = "reason_input"
 ARGUMENTS_BLOCK = "arguments"
 ARGUMENTS_INPUT = "arguments_input"
 # Slack's limit on a plain_text_input's value.
-MAX_INPUT_LENGTH = 3000
+MAX_INPUT_LENGTH = limits.INPUT_VALUE
 MAX_ARGUMENT_DEPTH = 20  # lists and objects inside edited arguments
 ACTIONS_BLOCK = "approval_actions"
-MAX_MESSAGE_BLOCKS = 50
-MAX_SECTION_TEXT = 3000
+MAX_MESSAGE_BLOCKS = limits.MESSAGE_BLOCKS
+MAX_SECTION_TEXT = limits.SECTION_TEXT
+# How much of a title a line quotes, so the rest of the line stays readable.
+TITLE_IN_LINE = 300
 VALUE_SEPARATOR = "|"
 
 Block = dict[str, Any]
@@ -59,16 +67,10 @@ _ON_EXPIRY = {
     ExpiryOutcome.REJECT: " The policy rejects it on expiry.",
     ExpiryOutcome.CANCEL: "",
 }
-
-
-def escape(text: str) -> str:
-    """Escape the three characters mrkdwn treats as control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def format_time(moment: datetime) -> str:
-    """``14:05 UTC``: cards say times in UTC so every reader sees the same thing."""
-    return moment.strftime("%H:%M UTC")
+# A card's outcome note, and its fallback text (what notifications show: a line or two, not
+# the whole card).
+OUTCOME_NOTE = 2000
+FALLBACK_TEXT = 1000
 
 
 def format_datetime(moment: datetime) -> str:
@@ -76,13 +78,9 @@ def format_datetime(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def mention(user_id: str | None, fallback: str = "someone") -> str:
-    """``<@U123>`` for Slack ids; terminal identities (``cli:alice``) stay plain text."""
-    if not user_id:
-        return fallback
-    if user_id[:1] in ("U", "W") and user_id.isalnum():
-        return f"<@{user_id}>"
-    return escape(user_id)
+def quoted_title(title: str) -> str:
+    """A request's title as a line quotes it: escaped, and cut when very long."""
+    return cut(escape(title), TITLE_IN_LINE)
 
 
 def decision_value(workflow_id: str, request_id: str) -> str:
@@ -160,17 +158,22 @@ def refusal_reason_already_decided(state: ApprovalState, user_id: str | None = N
 
 
 def approval_card(card: CardInput) -> Message:
-    """The card for a request in any state: buttons while pending, the outcome once decided."""
+    """The card for a request in any state: buttons while pending, the outcome once decided.
+
+    Every outside value is escaped and every text cut to Slack's limits, so no request,
+    however long or strange, makes Slack refuse the card (``invalid_blocks``).
+    """
     request, state = card.request, card.state
-    status = state.status
-    headline = _HEADLINES[status]
-    header = f"{headline}: {request.title}"[:150]
+    header = cut_plain(f"{_HEADLINES[state.status]}: {request.title}", limits.HEADER_TEXT)
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": header, "emoji": True}},
     ]
     if request.fields:
         fields = [
-            {"type": "mrkdwn", "text": f"*{escape(f.label)}*\n{escape(f.value)}"[:2000]}
+            {
+                "type": "mrkdwn",
+                "text": cut(f"*{escape(f.label)}*\n{escape(f.value)}", limits.FIELD_TEXT),
+            }
             for f in request.fields[:10]
         ]
         blocks.append({"type": "section", "fields": fields})
@@ -178,65 +181,55 @@ def approval_card(card: CardInput) -> Message:
         f"Requested by {mention(request.requester, escape(request.requester_label))} "
         f"at {format_time(state.requested_at)}"
     )
-    if status is ApprovalStatus.PENDING:
-        blocks.append(
-            {
-                "type": "context",
-                "elements": [
-                    {
-                        "type": "mrkdwn",
-                        "text": f"{requested} · {escape(request.expiry_effect.capitalize())} "
-                        f"at {format_time(state.deadline)} if nobody decides.",
-                    }
-                ],
-            }
-        )
-        progress = quorum_line(state)
-        if progress:
-            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*{progress}*"}})
-        if state.escalated_at is not None:
-            blocks.append(_context(escalated_line(state)))
-        blocks.append(_buttons(card))
-        text = f"{request.title} needs approval ({request.expiry_effect} at "
-        text += f"{format_time(state.deadline)})."
-        if progress:
-            text += f" {progress}."
+    if state.status is ApprovalStatus.PENDING:
+        text = _pending(card, requested, blocks)
     else:
-        blocks.append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": decided_line(state)[:3000]}}
-        )
-        if status is ApprovalStatus.APPROVED and state.edited_by and state.arguments is not None:
-            edited = arguments_json(state.arguments, indent=None)
-            text = f"*Runs with the edited arguments*\n```{escape(edited)}```"
-            blocks.append(
-                {"type": "section", "text": {"type": "mrkdwn", "text": text[:MAX_SECTION_TEXT]}}
-            )
-        context = requested
-        if state.outcome_note:
-            context += f" · {escape(state.outcome_note)}"
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": context}]})
-        text = f"{headline}: {request.title}."
-        if state.decided_by and status in (ApprovalStatus.APPROVED, ApprovalStatus.REJECTED):
-            text = f"{headline} by {mention(state.decided_by)}: {request.title}."
-        if state.outcome_note:
-            text += f" {state.outcome_note}"
+        text = _decided(state, requested, blocks)
     if state.policy_rule:
-        version = f" (version {state.policy_version})" if state.policy_version else ""
+        version = f" (version {escape(state.policy_version)})" if state.policy_version else ""
         blocks.append(_context(f"Policy: {escape(state.policy_rule)}{version}"))
     if card.workflow_link:
-        blocks.append(
-            {
-                "type": "context",
-                "elements": [
-                    {"type": "mrkdwn", "text": f"<{card.workflow_link}|Open {card.workflow_id}>"}
-                ],
-            }
-        )
-    return Message(text=text, blocks=blocks[:MAX_MESSAGE_BLOCKS])
+        blocks.append(_context(link(card.workflow_link, f"Open {card.workflow_id}")))
+    return Message(text=cut(text, FALLBACK_TEXT), blocks=blocks[:MAX_MESSAGE_BLOCKS])
+
+
+def _pending(card: CardInput, requested: str, blocks: list[Block]) -> str:
+    """The blocks of a pending card (appended); returns its fallback text."""
+    state = card.state
+    promise = expiry_promise(state)
+    blocks.append(_context(f"{requested} · {promise}"))
+    progress = quorum_line(state)
+    if progress:
+        blocks.append(_section(f"*{progress}*"))
+    if state.escalated_at is not None:
+        blocks.append(_context(escalated_line(state)))
+    blocks.append(_buttons(card))
+    text = f"{quoted_title(card.request.title)} needs approval. {promise}"
+    return f"{text} {progress}." if progress else text
+
+
+def _decided(state: ApprovalState, requested: str, blocks: list[Block]) -> str:
+    """The blocks of a decided card (appended); returns its fallback text."""
+    status, title = state.status, quoted_title(state.title)
+    blocks.append(_section(decided_line(state) or f"*{_HEADLINES[status]}*"))
+    if status is ApprovalStatus.APPROVED and state.edited_by and state.arguments is not None:
+        edited = escape(arguments_json(state.arguments, indent=None))
+        blocks.append(_section(f"*Runs with the edited arguments*\n```{edited}```"))
+    note = cut(escape(state.outcome_note), OUTCOME_NOTE) if state.outcome_note else ""
+    blocks.append(_context(f"{requested} · {note}" if note else requested))
+    text = f"{_HEADLINES[status]}: {title}."
+    if state.decided_by and status in (ApprovalStatus.APPROVED, ApprovalStatus.REJECTED):
+        text = f"{_HEADLINES[status]} by {mention(state.decided_by)}: {title}."
+    return f"{text} {note}" if note else text
+
+
+def _section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": cut(text, limits.SECTION_TEXT)}}
 
 
 def _context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:MAX_SECTION_TEXT]}]}
+    element = {"type": "mrkdwn", "text": cut(text, limits.TEXT_OBJECT)}
+    return {"type": "context", "elements": [element]}
 
 
 def escalated_line(state: ApprovalState) -> str:
@@ -249,10 +242,11 @@ def escalated_line(state: ApprovalState) -> str:
 def escalation_text(state: ApprovalState) -> str:
     """The thread message that brings the escalation group in."""
     who = ", ".join(mention(a) for a in state.escalated_to) or "The escalation group"
-    return (
-        f"Escalated: {escape(state.title)} is still waiting for a decision. {who}: you may "
-        f"decide it now; it expires at {format_time(state.deadline)}."
+    text = (
+        f"Escalated: {quoted_title(state.title)} is still waiting for a decision. {who}: you "
+        f"may decide it now; it expires at {format_time(state.deadline)}."
     )
+    return cut(text, limits.MESSAGE_TEXT)
 
 
 def arguments_json(arguments: dict[str, Any], indent: int | None = 2) -> str:
@@ -280,12 +274,16 @@ def decision_buttons(
         "text": {"type": "plain_text", "text": "Approve"},
         "style": "primary",
         "value": value,
-        "accessibility_label": f"Approve {title}"[:75],
+        "accessibility_label": _label(f"Approve {title}"),
     }
     if confirm is not None:
+        # Plain text: a confirm dialog repeats names and amounts, never markup.
+        # Slack refuses empty texts: a blank title or text falls back to a plain question.
+        title_text = cut_plain(confirm.title.strip() or "Approve?", limits.CONFIRM_TITLE)
+        body = cut_plain(confirm.text.strip() or "Approve this request?", limits.CONFIRM_TEXT)
         approve["confirm"] = {
-            "title": {"type": "plain_text", "text": confirm.title[:100]},
-            "text": {"type": "mrkdwn", "text": confirm.text[:300]},
+            "title": {"type": "plain_text", "text": title_text},
+            "text": {"type": "plain_text", "text": body},
             "confirm": {"type": "plain_text", "text": "Approve"},
             "deny": {"type": "plain_text", "text": "Cancel"},
             "style": "primary",
@@ -296,7 +294,7 @@ def decision_buttons(
         "text": {"type": "plain_text", "text": "Reject"},
         "style": "danger",
         "value": value,
-        "accessibility_label": f"Reject {title}"[:75],
+        "accessibility_label": _label(f"Reject {title}"),
     }
     elements = [approve, reject]
     if state.arguments is not None:
@@ -307,19 +305,24 @@ def decision_buttons(
                 "action_id": EDIT_ACTION,
                 "text": {"type": "plain_text", "text": "Approve with edits"},
                 "value": value,
-                "accessibility_label": f"Edit, then approve {title}"[:75],
+                "accessibility_label": _label(f"Edit, then approve {title}"),
             },
         )
     return {"type": "actions", "block_id": block_id, "elements": elements}
 
 
+def _label(text: str) -> str:
+    return cut_plain(text, limits.ACCESSIBILITY_LABEL)
+
+
 def reminder_text(state: ApprovalState) -> str:
     """The reminder posted in a card's thread before its deadline."""
     approvers = ", ".join(mention(a) for a in state.approvers) or "Approvers"
-    return (
-        f"Reminder: {escape(state.title)} is still waiting for a decision. "
+    text = (
+        f"Reminder: {quoted_title(state.title)} is still waiting for a decision. "
         f"{approvers}: it expires at {format_time(state.deadline)}."
     )
+    return cut(text, limits.MESSAGE_TEXT)
 
 
 def _modal(
@@ -347,7 +350,7 @@ def reject_modal(private_metadata: str, title: str) -> dict[str, Any]:
         [
             {
                 "type": "section",
-                "text": {"type": "mrkdwn", "text": f"You are rejecting *{escape(title)}*."},
+                "text": {"type": "mrkdwn", "text": f"You are rejecting *{quoted_title(title)}*."},
             },
             {
                 "type": "input",
@@ -366,7 +369,15 @@ def reject_modal(private_metadata: str, title: str) -> dict[str, Any]:
 
 
 def edit_modal(private_metadata: str, title: str, arguments: dict[str, Any]) -> dict[str, Any]:
-    """The modal for "Approve with edits": the arguments as JSON, to change and approve."""
+    """The modal for "Approve with edits": the arguments as JSON, to change and approve.
+
+    Raises:
+        ValueError: the arguments do not fit Slack's input (``MAX_INPUT_LENGTH``); they
+            cannot be cut, since what is submitted is what runs. Callers check first.
+    """
+    initial = arguments_json(arguments)
+    if len(initial) > MAX_INPUT_LENGTH:
+        raise ValueError(f"arguments too long to edit in Slack ({len(initial)} characters)")
     return _modal(
         EDIT_VIEW,
         private_metadata,
@@ -377,7 +388,7 @@ def edit_modal(private_metadata: str, title: str, arguments: dict[str, Any]) -> 
                 "type": "section",
                 "text": {
                     "type": "mrkdwn",
-                    "text": f"You are approving *{escape(title)}* with these arguments. "
+                    "text": f"You are approving *{quoted_title(title)}* with these arguments. "
                     "Change them as needed: what you submit is what runs.",
                 },
             },
@@ -390,7 +401,7 @@ def edit_modal(private_metadata: str, title: str, arguments: dict[str, Any]) -> 
                     "action_id": ARGUMENTS_INPUT,
                     "multiline": True,
                     "max_length": MAX_INPUT_LENGTH,
-                    "initial_value": arguments_json(arguments),
+                    "initial_value": initial,
                 },
             },
             {

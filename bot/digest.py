@@ -13,14 +13,21 @@ from datetime import UTC, datetime, timedelta
 from temporalio.client import Client
 
 from activities.slack import SlackActivities
-from bot.cards import Block, Message, escape, format_time, mention, quorum_line
+from bot.cards import Block, Message, escape, format_time, mention, quorum_line, quoted_title
 from bot.home import card_links, request_key
 from commands.replies import CommandContext
 from commands.workflows import Pending, pending_approvals
 from orchestration.durations import format_duration
+from orchestration.slack_text import SECTION_TEXT, cut, cut_plain, link
 
 log = logging.getLogger(__name__)
 DIGEST_ITEMS = 20
+TITLE_IN_LINK = 300
+
+
+def card_link(url: str, title: str) -> str:
+    """A link to a card, labelled with its title (escaped, and cut when very long)."""
+    return link(url, cut_plain(title, TITLE_IN_LINK))
 
 
 def digest_message(found: Pending, now: datetime, links: dict[str, str]) -> Message:
@@ -32,8 +39,8 @@ def digest_message(found: Pending, now: datetime, links: dict[str, str]) -> Mess
         {"type": "header", "text": {"type": "plain_text", "text": f"Approvals digest: {count}"}},
     ]
     for workflow_id, state in waiting[:DIGEST_ITEMS]:
-        link = links.get(request_key(workflow_id, state))
-        title = f"<{link}|{escape(state.title)}>" if link else escape(state.title)
+        url = links.get(request_key(workflow_id, state))
+        title = card_link(url, state.title) if url else quoted_title(state.title)
         left = max(state.deadline - now, timedelta(0))
         approvers = ", ".join(mention(a) for a in state.approvers) or "nobody configured"
         line = (
@@ -44,7 +51,9 @@ def digest_message(found: Pending, now: datetime, links: dict[str, str]) -> Mess
         progress = quorum_line(state)
         if progress:
             line += f" · {progress}"
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": line[:3000]}})
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": cut(line, SECTION_TEXT)}}
+        )
     footer = "Decide on each card, or in the app's Home tab. `/workflow pending` lists them."
     shown = len(waiting[:DIGEST_ITEMS])
     if found.total > shown:

@@ -26,6 +26,7 @@ from bot.cards import (
     format_time,
     mention,
     quorum_line,
+    quoted_title,
 )
 from commands.replies import CommandContext
 from commands.workflows import Pending, Waiting, pending_approvals
@@ -38,6 +39,8 @@ from orchestration.models.approval import (
     DecisionSource,
     Verdict,
 )
+from orchestration.slack_text import CONFIRM_TEXT, SECTION_TEXT, cut, cut_plain
+from orchestration.slack_text import link as link_to
 
 log = logging.getLogger(__name__)
 # Slack allows 100 blocks in a Home view; an item takes three.
@@ -60,16 +63,18 @@ def may_decide(state: ApprovalState, user_id: str) -> bool:
 
 
 def home_confirm(state: ApprovalState) -> ConfirmText:
-    """The Home tab shows less than the card, so Approve there always asks first."""
-    text = f"Approve *{escape(state.title)}*? It goes ahead once enough people approve."
-    return ConfirmText(title="Approve this request?", text=text[:300])
+    """The Home tab shows less than the card, so Approve there always asks first (plain
+    text: the title is shown as typed)."""
+    title = cut_plain(state.title, 200)
+    text = f"Approve {title}? It goes ahead once enough people approve."
+    return ConfirmText(title="Approve this request?", text=cut_plain(text, CONFIRM_TEXT))
 
 
 def _item_text(workflow_id: str, state: ApprovalState, now: datetime, link: str | None) -> str:
     kind = state.kind.replace("_", " ")
     left = max(state.deadline - now, timedelta(0))
     lines = [
-        f"*{escape(state.title)}*",
+        f"*{quoted_title(state.title)}*",
         f"{escape(kind)} `{escape(workflow_id)}` · requested by {mention(state.requester)} "
         f"{format_duration(now - state.requested_at)} ago · deadline "
         f"{format_time(state.deadline)} (in {format_duration(left)})",
@@ -80,8 +85,8 @@ def _item_text(workflow_id: str, state: ApprovalState, now: datetime, link: str 
     if state.escalated_at is not None:
         lines.append(f"Escalated at {format_time(state.escalated_at)}")
     if link:
-        lines.append(f"<{link}|Open the card>")
-    return "\n".join(lines)[:3000]
+        lines.append(link_to(link, "Open the card"))
+    return cut("\n".join(lines), SECTION_TEXT)
 
 
 def home_view(
@@ -99,7 +104,9 @@ def home_view(
         {"type": "header", "text": {"type": "plain_text", "text": "Waiting for you"}},
     ]
     if notice:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": notice[:3000]}})
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": cut(notice, SECTION_TEXT)}}
+        )
     if found is not None and not found.total:
         blocks.append(
             {

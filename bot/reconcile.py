@@ -31,6 +31,7 @@ from activities.slack import CARD_EVENT_TYPE, SlackActivities
 from bot.cards import APPROVE_ACTION, Block, escape
 from orchestration.approval import MEMO_KEY
 from orchestration.models.approval import ApprovalState, ApprovalStatus, CardInput
+from orchestration.slack_text import SECTION_TEXT, cut
 
 log = logging.getLogger(__name__)
 # How far back to look: cards older than this are left as they are.
@@ -111,7 +112,10 @@ def closed_state(
 def without_buttons(blocks: list[Block], note: str) -> list[Block]:
     """The card as shown, its buttons replaced by ``note`` (when the history is gone)."""
     kept = [block for block in blocks if not _has_approve_button(block)]
-    section: Block = {"type": "section", "text": {"type": "mrkdwn", "text": note[:3000]}}
+    section: Block = {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": cut(note, SECTION_TEXT)},
+    }
     return [*kept, section]
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from orchestration.cron import CronError, parse_cron
 from orchestration.durations import MAX_DURATION, Bounds, duration_from_text, format_duration
+from orchestration.slack_text import escape
 
 WORKFLOW_USAGE = """\
 Usage: /workflow <command>
@@ -61,9 +62,14 @@ BACKFILL_SPAN = MAX_DURATION
 
 
 class UsageError(Exception):
-    """What was wrong with the command text, followed by the usage."""
+    """What was wrong with the command text, followed by the usage.
+
+    ``problem`` is mrkdwn, escaped here: it quotes what the person typed, which must show as
+    typed (``<!channel>`` pings nobody). A terminal turns it back into plain text.
+    """
 
     def __init__(self, problem: str, usage: str) -> None:
+        problem = escape(problem)
         super().__init__(f"{problem}\n\n{usage}" if problem else usage)
         self.problem = problem
         self.usage = usage

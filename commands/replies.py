@@ -9,6 +9,7 @@ from typing import Any
 from temporalio.client import Client
 
 from orchestration.models.scrape import ScrapeInput
+from orchestration.slack_text import cut
 
 MAX_REPLY_CHARS = 3900  # Slack shows about 4,000 characters of a message's text
 
@@ -63,10 +64,14 @@ def refused(text: str) -> Reply:
 
 
 def clip(text: str, limit: int = MAX_REPLY_CHARS) -> str:
-    """Keep a reply within what Slack shows, saying that something was cut."""
+    """Keep a reply within what Slack shows, saying that something was cut: at a line's
+    end, or (one long line) where no escape or mention is split."""
     if len(text) <= limit:
         return text
-    return text[: limit - 20].rsplit("\n", 1)[0] + "\n… (cut short)"
+    head = text[: limit - 20]
+    if "\n" not in head:
+        return cut(text, limit)
+    return head.rsplit("\n", 1)[0] + "\n… (cut short)"
 
 
 _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")

@@ -51,6 +51,7 @@ from orchestration.cron import described_cron
 from orchestration.durations import format_duration
 from orchestration.models.scrape import TimedPauseInput
 from orchestration.schedules import schedule_spec, scrape_schedule
+from orchestration.slack_text import BUTTON_TEXT, cut_plain, escape
 from orchestration.workflows.scrape import TimedPauseWorkflow
 
 DELETE_ACTION = "schedule_delete_confirm"
@@ -75,9 +76,9 @@ async def run_schedule_command(
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
             return refused(
-                f"No schedule {getattr(command, 'schedule_id', '')}. See /schedule list."
+                f"No schedule {escape(getattr(command, 'schedule_id', ''))}. See /schedule list."
             )
-        return refused(f"Temporal refused that ({err.message}); nothing was changed.")
+        return refused(f"Temporal refused that ({escape(err.message)}); nothing was changed.")
 
 
 async def _dispatch(context: CommandContext, command: ScheduleCommand, invoker: Invoker) -> Reply:
@@ -141,10 +142,10 @@ def calendar_text(calendar: ScheduleCalendarSpec) -> str:
 def spec_text(spec: ScheduleSpec) -> str:
     """``every 1h``, ``cron "0 8 * * *"``, or what else the spec holds."""
     parts = [f"every {format_duration(i.every)}" for i in spec.intervals]
-    parts += [f'cron "{c}"' for c in spec.cron_expressions]
+    parts += [f'cron "{escape(c)}"' for c in spec.cron_expressions]
     texts = [described_cron(c.comment) or calendar_text(c) for c in spec.calendars]
     # An expression run as two calendars (see temporal_cron_strings) is shown once.
-    parts += [f'cron "{t}"' for i, t in enumerate(texts) if i == 0 or texts[i - 1] != t]
+    parts += [f'cron "{escape(t)}"' for i, t in enumerate(texts) if i == 0 or texts[i - 1] != t]
     return ", ".join(parts) or "no times (trigger only)"
 
 
@@ -153,7 +154,18 @@ def _who(invoker: Invoker) -> str:
 
 
 def _because(reason: str) -> str:
+    """Why, as the schedule's note keeps it (plain text)."""
     return f": {reason}" if reason else " (no reason given)"
+
+
+def _said(reason: str) -> str:
+    """Why, as a message says it (mrkdwn: the reason is typed by a person)."""
+    return escape(_because(reason))
+
+
+def _id(schedule_id: str) -> str:
+    """A schedule id in backticks (escaped: ids read back from Temporal may hold anything)."""
+    return f"`{escape(schedule_id)}`"
 
 
 async def list_schedules(context: CommandContext) -> Reply:
@@ -172,8 +184,8 @@ async def list_schedules(context: CommandContext) -> Reply:
         nxt = f" · next {format_datetime(upcoming[0])}" if upcoming and state == "active" else ""
         note = ""
         if item.schedule is not None and item.schedule.state.paused and item.schedule.state.note:
-            note = f" · {item.schedule.state.note}"
-        lines.append(f"• `{item.id}` · {state}{spec}{nxt}{note}")
+            note = f" · {escape(item.schedule.state.note)}"
+        lines.append(f"• {_id(item.id)} · {state}{spec}{nxt}{note}")
     if not lines:
         return Reply("No schedules. Create one with /schedule create <id> every 1h.")
     return Reply(clip("*Schedules:*\n" + "\n".join(sorted(lines))))
@@ -184,16 +196,17 @@ async def describe(context: CommandContext, schedule_id: str) -> Reply:
     description = await _describe(context, schedule_id)
     schedule, info = description.schedule, description.info
     state = "paused" if schedule.state.paused else "active"
-    lines = [f"*Schedule {schedule_id}*: {state}, {spec_text(schedule.spec)}"]
+    lines = [f"*Schedule {escape(schedule_id)}*: {state}, {spec_text(schedule.spec)}"]
     if schedule.state.note:
-        lines.append(f"Note: {schedule.state.note}")
+        lines.append(f"Note: {escape(schedule.state.note)}")
     action = schedule.action
     if isinstance(action, ScheduleActionStartWorkflow):
-        lines.append(f"Runs {action.workflow} on task queue {action.task_queue}")
+        runs = f"{escape(str(action.workflow))} on task queue {escape(action.task_queue)}"
+        lines.append(f"Runs {runs}")
     overlap = schedule.policy.overlap.name.lower().replace("_", " ")
     lines.append(f"Overlap: {overlap}; runs so far: {info.num_actions}")
     running = [
-        f"`{a.workflow_id}`"
+        _id(a.workflow_id)
         for a in info.running_actions
         if isinstance(a, ScheduleActionExecutionStartWorkflow)
     ]
@@ -203,12 +216,12 @@ async def describe(context: CommandContext, schedule_id: str) -> Reply:
         started = recent.action
         wf = ""
         if isinstance(started, ScheduleActionExecutionStartWorkflow):
-            wf = f" `{started.workflow_id}`"
+            wf = f" {_id(started.workflow_id)}"
         lines.append(f"• ran {format_datetime(recent.started_at)}{wf}")
     if info.next_action_times and not schedule.state.paused:
         upcoming = ", ".join(format_datetime(t) for t in info.next_action_times[:3])
         lines.append(f"Next: {upcoming}")
-    return Reply("\n".join(lines))
+    return Reply(clip("\n".join(lines)))
 
 
 async def pause(context: CommandContext, command: SchedulePause, invoker: Invoker) -> Reply:
@@ -223,7 +236,7 @@ async def pause(context: CommandContext, command: SchedulePause, invoker: Invoke
     handle = context.client.get_schedule_handle(schedule_id)
     await handle.pause(note=note)
     await _cancel_timed_pause(context, schedule_id)
-    told = f"Schedule `{schedule_id}` paused"
+    told = f"Schedule {_id(schedule_id)} paused"
     if until is not None and command.duration is not None:
         await context.client.start_workflow(
             TimedPauseWorkflow.run,
@@ -245,9 +258,9 @@ async def pause(context: CommandContext, command: SchedulePause, invoker: Invoke
         )
     return Reply(
         f"{told}.",
-        announce=f"{_who(invoker)} paused schedule `{schedule_id}`"
+        announce=f"{_who(invoker)} paused schedule {_id(schedule_id)}"
         + (f" for {format_duration(command.duration)}" if command.duration else "")
-        + _because(command.reason),
+        + _said(command.reason),
     )
 
 
@@ -266,13 +279,13 @@ async def unpause(context: CommandContext, command: ScheduleUnpause, invoker: In
     schedule_id = command.schedule_id
     description = await _describe(context, schedule_id)
     if not description.schedule.state.paused:
-        return refused(f"Schedule `{schedule_id}` is not paused; nothing was changed.")
+        return refused(f"Schedule {_id(schedule_id)} is not paused; nothing was changed.")
     handle = context.client.get_schedule_handle(schedule_id)
     await handle.unpause(note=f"Unpaused by {invoker.user_id}{_because(command.reason)}")
     await _cancel_timed_pause(context, schedule_id)
     return Reply(
-        f"Schedule `{schedule_id}` unpaused.",
-        announce=f"{_who(invoker)} unpaused schedule `{schedule_id}`{_because(command.reason)}",
+        f"Schedule {_id(schedule_id)} unpaused.",
+        announce=f"{_who(invoker)} unpaused schedule {_id(schedule_id)}{_said(command.reason)}",
     )
 
 
@@ -285,8 +298,8 @@ async def trigger(context: CommandContext, command: ScheduleTrigger, invoker: In
     busy = len(description.info.running_actions)
     also = f" ({busy} run(s) already active; this one runs as well)" if busy else ""
     return Reply(
-        f"Schedule `{schedule_id}` triggered{also}.",
-        announce=f"{_who(invoker)} triggered schedule `{schedule_id}`",
+        f"Schedule {_id(schedule_id)} triggered{also}.",
+        announce=f"{_who(invoker)} triggered schedule {_id(schedule_id)}",
     )
 
 
@@ -304,10 +317,10 @@ async def update(context: CommandContext, command: UpdateCommand, invoker: Invok
         return ScheduleUpdate(schedule=schedule)
 
     await context.client.get_schedule_handle(schedule_id).update(change)
-    when = command.spec.describe()
+    when = escape(command.spec.describe())
     return Reply(
-        f"Schedule `{schedule_id}` now runs {when}.",
-        announce=f"{_who(invoker)} changed schedule `{schedule_id}` to run {when}",
+        f"Schedule {_id(schedule_id)} now runs {when}.",
+        announce=f"{_who(invoker)} changed schedule {_id(schedule_id)} to run {when}",
     )
 
 
@@ -326,11 +339,11 @@ async def create(context: CommandContext, command: ScheduleCreate, invoker: Invo
     try:
         await context.client.create_schedule(command.schedule_id, schedule)
     except ScheduleAlreadyRunningError:
-        return refused(f"Schedule `{command.schedule_id}` already exists; nothing was changed.")
-    when = command.spec.describe()
+        return refused(f"Schedule {_id(command.schedule_id)} already exists; nothing was changed.")
+    when = escape(command.spec.describe())
     return Reply(
-        f"Schedule `{command.schedule_id}` created: scrape {when}.",
-        announce=f"{_who(invoker)} created schedule `{command.schedule_id}` (scrape {when})",
+        f"Schedule {_id(command.schedule_id)} created: scrape {when}.",
+        announce=f"{_who(invoker)} created schedule {_id(command.schedule_id)} (scrape {when})",
     )
 
 
@@ -339,15 +352,15 @@ async def delete(context: CommandContext, command: ScheduleDelete, invoker: Invo
     schedule_id = command.schedule_id
     await _describe(context, schedule_id)
     if not command.confirmed:
-        question = f"Delete schedule `{schedule_id}`? This cannot be undone."
+        question = f"Delete schedule {_id(schedule_id)}? This cannot be undone."
         if invoker.from_terminal:
             return refused(f"{question} Run again with {CONFIRM_FLAG} to delete it.")
         return Reply(question, blocks=delete_question(schedule_id, question), ok=False)
     await context.client.get_schedule_handle(schedule_id).delete()
     await _cancel_timed_pause(context, schedule_id)
     return Reply(
-        f"Schedule `{schedule_id}` deleted.",
-        announce=f"{_who(invoker)} deleted schedule `{schedule_id}`",
+        f"Schedule {_id(schedule_id)} deleted.",
+        announce=f"{_who(invoker)} deleted schedule {_id(schedule_id)}",
     )
 
 
@@ -361,7 +374,10 @@ def delete_question(schedule_id: str, question: str) -> list[dict[str, object]]:
                 {
                     "type": "button",
                     "action_id": DELETE_ACTION,
-                    "text": {"type": "plain_text", "text": f"Delete {schedule_id}"[:75]},
+                    "text": {
+                        "type": "plain_text",
+                        "text": cut_plain(f"Delete {schedule_id}", BUTTON_TEXT),
+                    },
                     "style": "danger",
                     "value": schedule_id,
                 }
@@ -380,6 +396,6 @@ async def backfill(context: CommandContext, command: BackfillCommand, invoker: I
     )
     span = f"{format_datetime(command.start)} to {format_datetime(command.end)}"
     return Reply(
-        f"Schedule `{schedule_id}` backfilled from {span}.",
-        announce=f"{_who(invoker)} backfilled schedule `{schedule_id}` from {span}",
+        f"Schedule {_id(schedule_id)} backfilled from {span}.",
+        announce=f"{_who(invoker)} backfilled schedule {_id(schedule_id)} from {span}",
     )

@@ -20,7 +20,7 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError
 
-from bot.cards import decided_line, format_time, mention, quorum_line
+from bot.cards import decided_line, format_time, mention, quorum_line, quoted_title
 from commands.grammar import (
     WORKFLOW_USAGE,
     WorkflowCancel,
@@ -39,6 +39,8 @@ from orchestration.decisions import DecisionRefused, TemporalUnreachable, descri
 from orchestration.durations import format_duration
 from orchestration.models.approval import ApprovalState, ApprovalStatus, DecisionInput
 from orchestration.models.ticket import PauseInput
+from orchestration.slack_text import cut, escape
+from orchestration.slack_text import link as link_to
 
 KINDS = {
     "OrderWorkflow": "order",
@@ -67,6 +69,7 @@ QUERY_TIMEOUT = timedelta(seconds=2)
 LIST_LIMIT = 20
 PENDING_LIMIT = 30
 HISTORY_LINES = 40
+HISTORY_TEXT = 300  # of a reason or failure message on one history line
 
 
 def state_name(status: WorkflowExecutionStatus | None) -> str:
@@ -91,7 +94,10 @@ async def run_workflow_command(
     except DecisionRefused as err:
         return refused(str(err))
     except (TemporalUnreachable, RPCError) as err:
-        return refused(f"Could not reach Temporal ({err}); nothing was changed. Try again shortly.")
+        return refused(
+            f"Could not reach Temporal ({escape(str(err))}); nothing was changed. "
+            "Try again shortly."
+        )
 
 
 async def _dispatch(context: CommandContext, command: WorkflowCommand, invoker: Invoker) -> Reply:
@@ -138,9 +144,9 @@ async def _live_status(context: CommandContext, workflow_id: str) -> dict[str, A
 async def status(context: CommandContext, workflow_id: str) -> Reply:
     """Kind, state, step, the approval (pending with deadline, or who decided), a link."""
     description = await describe_workflow(context.client, workflow_id)
-    kind = KINDS.get(description.workflow_type, description.workflow_type)
+    kind = escape(KINDS.get(description.workflow_type, description.workflow_type))
     state = state_name(description.status)
-    lines = [f"*{workflow_id}*: {kind}, {state}"]
+    lines = [f"*{escape(workflow_id)}*: {kind}, {state}"]
     step_info = None
     source = "memo"
     if description.status == WorkflowExecutionStatus.RUNNING:
@@ -149,19 +155,20 @@ async def status(context: CommandContext, workflow_id: str) -> Reply:
     if step_info is None:
         step_info = await description.memo_value("status", None)
     if isinstance(step_info, dict) and step_info.get("step"):
-        step = str(step_info["step"]).replace("_", " ")
+        step = escape(str(step_info["step"]).replace("_", " "))
         extra = ""
         if step_info.get("paused"):
             extra = " (paused)"
         if step_info.get("failure_reason"):
-            extra += f": {step_info['failure_reason']}"
+            extra += f": {escape(str(step_info['failure_reason']))}"
         lines.append(f"Step: {step}{extra} (from {source})")
     approval = await _approval(description)
     if approval is not None:
         lines.append(_approval_line(approval))
     policy = await description.memo_value("policy", None)
     if isinstance(policy, dict) and policy.get("rule"):
-        lines.append(f"Policy: {policy['rule']} (version {policy.get('version', '?')})")
+        rule, version = escape(str(policy["rule"])), escape(str(policy.get("version", "?")))
+        lines.append(f"Policy: {rule} (version {version})")
     started = description.start_time
     if started:
         lines.append(
@@ -170,8 +177,8 @@ async def status(context: CommandContext, workflow_id: str) -> Reply:
         )
     link = workflow_link(context, workflow_id)
     if link:
-        lines.append(f"<{link}|Open in Temporal>")
-    return Reply("\n".join(lines))
+        lines.append(link_to(link, "Open in Temporal"))
+    return Reply(clip("\n".join(lines)))
 
 
 def _approval_line(approval: ApprovalState) -> str:
@@ -199,13 +206,13 @@ async def list_workflows(context: CommandContext, command: WorkflowList) -> Repl
             hint = f"/workflow list {command.state or 'running'} order"
             lines.append(f"… and more; narrow it down, e.g. {hint}")
             break
-        kind = KINDS.get(execution.workflow_type, execution.workflow_type)
+        kind = escape(KINDS.get(execution.workflow_type, execution.workflow_type))
         step = await execution.memo_value("status", None)
         step_text = ""
         if isinstance(step, dict) and step.get("step"):
-            step_text = f" · {str(step['step']).replace('_', ' ')}"
+            step_text = f" · {escape(str(step['step']).replace('_', ' '))}"
         lines.append(
-            f"• `{execution.id}` · {kind} · {state_name(execution.status)}{step_text} · "
+            f"• `{escape(execution.id)}` · {kind} · {state_name(execution.status)}{step_text} · "
             f"started {format_time(execution.start_time)}"
         )
     what = " ".join(w for w in (command.state, command.kind) if w) or "all"
@@ -264,7 +271,7 @@ async def pending(context: CommandContext) -> Reply:
     for workflow_id, approval in found.oldest:
         approvers = ", ".join(mention(a) for a in approval.approvers) or "nobody"
         lines.append(
-            f"• {approval.title} (`{workflow_id}`): waiting "
+            f"• {quoted_title(approval.title)} (`{escape(workflow_id)}`): waiting "
             f"{format_duration(now - approval.requested_at)}, deadline "
             f"{format_time(approval.deadline)}; {approvers}"
         )
@@ -286,7 +293,12 @@ async def history(context: CommandContext, workflow_id: str) -> Reply:
     if len(lines) > HISTORY_LINES:
         skipped = len(lines) - HISTORY_LINES
         lines = [lines[0], f"• … {skipped} earlier events", *lines[-HISTORY_LINES + 1 :]]
-    return Reply(clip(f"*History of {workflow_id}:*\n" + "\n".join(lines)))
+    return Reply(clip(f"*History of {escape(workflow_id)}:*\n" + "\n".join(lines)))
+
+
+def _short(text: str) -> str:
+    """A reason or failure message on one history line: escaped, and cut when long."""
+    return cut(escape(text), HISTORY_TEXT)
 
 
 _CLOSING = {
@@ -301,24 +313,25 @@ _CLOSING = {
 async def _event_line(context: CommandContext, event: HistoryEvent) -> str | None:
     kind = event.event_type
     if kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
-        return f"started ({event.workflow_execution_started_event_attributes.workflow_type.name})"
+        started = event.workflow_execution_started_event_attributes.workflow_type.name
+        return f"started ({escape(started)})"
     if kind == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
         name = event.activity_task_scheduled_event_attributes.activity_type.name
-        return f"step: {name.replace('_', ' ')}"
+        return f"step: {escape(name.replace('_', ' '))}"
     if kind == EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED:
         failure = event.activity_task_failed_event_attributes.failure
-        return f"step failed: {failure.message}"
+        return f"step failed: {_short(failure.message)}"
     if kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
         attributes = event.workflow_execution_signaled_event_attributes
         return await _signal_line(context, attributes.signal_name, list(attributes.input.payloads))
     if kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED:
         reason = event.workflow_execution_cancel_requested_event_attributes.cause
-        return "cancel requested" + (f": {reason}" if reason else "")
+        return "cancel requested" + (f": {_short(reason)}" if reason else "")
     if kind == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
         child = event.start_child_workflow_execution_initiated_event_attributes
-        return f"child started: {child.workflow_id}"
+        return f"child started: {escape(child.workflow_id)}"
     if kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED:
-        return f"failed: {event.workflow_execution_failed_event_attributes.failure.message}"
+        return f"failed: {_short(event.workflow_execution_failed_event_attributes.failure.message)}"
     if kind in _CLOSING:
         return _CLOSING[kind]
     return None
@@ -331,13 +344,13 @@ async def _signal_line(context: CommandContext, name: str, payloads: list[Any]) 
         except Exception:  # an undecodable signal is shown by name only
             return "decision (unreadable)"
         assert isinstance(decision, DecisionInput)
-        reason = f": {decision.reason}" if decision.reason else ""
+        reason = f": {_short(decision.reason)}" if decision.reason else ""
         edits = " with edits" if decision.arguments is not None else ""
         return (
             f"decision: {decision.verdict.value}{edits} by {mention(decision.user_id)} "
             f"({decision.source.value}){reason}"
         )
-    return f"signal: {name}"
+    return f"signal: {escape(name)}"
 
 
 async def stats(context: CommandContext, period: timedelta) -> Reply:
@@ -387,32 +400,35 @@ async def cancel(context: CommandContext, command: WorkflowCancel, invoker: Invo
     description = await describe_workflow(context.client, command.workflow_id)
     if description.status != WorkflowExecutionStatus.RUNNING:
         return refused(
-            f"{command.workflow_id} has {state_name(description.status)}; nothing to cancel."
+            f"{escape(command.workflow_id)} has {state_name(description.status)}; "
+            "nothing to cancel."
         )
     who = mention(invoker.user_id)
     reason = command.reason or "no reason given"
     handle = context.client.get_workflow_handle(command.workflow_id)
     await handle.cancel(reason=f"{invoker.user_id}: {reason}")
+    workflow = escape(command.workflow_id)
     return Reply(
-        f"Cancellation of {command.workflow_id} requested; it cleans up and ends.",
-        announce=f"{who} cancelled `{command.workflow_id}`: {reason}",
+        f"Cancellation of {workflow} requested; it cleans up and ends.",
+        announce=f"{who} cancelled `{workflow}`: {escape(reason)}",
     )
 
 
 async def pause(context: CommandContext, command: WorkflowPause, invoker: Invoker) -> Reply:
     """Pause or resume a ticket (and its triage child)."""
     description = await describe_workflow(context.client, command.workflow_id)
+    workflow = escape(command.workflow_id)
     if description.workflow_type != "TicketWorkflow":
-        kind = KINDS.get(description.workflow_type, description.workflow_type)
-        return refused(f"Only tickets can be paused; {command.workflow_id} is an {kind}.")
+        kind = escape(KINDS.get(description.workflow_type, description.workflow_type))
+        return refused(f"Only tickets can be paused; {workflow} is an {kind}.")
     if description.status != WorkflowExecutionStatus.RUNNING:
-        return refused(f"{command.workflow_id} has {state_name(description.status)}.")
+        return refused(f"{workflow} has {state_name(description.status)}.")
     verb = "resume" if command.resume else "pause"
     handle = context.client.get_workflow_handle(command.workflow_id)
     await handle.signal(verb, PauseInput(by=invoker.user_id, reason=command.reason))
     done = "resumed" if command.resume else "paused"
-    reason = command.reason or "no reason given"
+    reason = escape(command.reason or "no reason given")
     return Reply(
-        f"{command.workflow_id} {done}.",
-        announce=f"{mention(invoker.user_id)} {done} `{command.workflow_id}`: {reason}",
+        f"{workflow} {done}.",
+        announce=f"{mention(invoker.user_id)} {done} `{workflow}`: {reason}",
     )

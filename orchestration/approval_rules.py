@@ -7,8 +7,9 @@ is the authority when two clicks race.
 
 from __future__ import annotations
 
-from bot.cards import format_time, mention, refusal_reason_already_decided
+from bot.cards import format_time, refusal_reason_already_decided
 from orchestration.models.approval import ApprovalState, DecisionInput, DecisionSource, Verdict
+from orchestration.slack_text import escape, mention
 
 
 def refusal_for(state: ApprovalState | None, decision: DecisionInput) -> str | None:
@@ -37,7 +38,8 @@ def refusal_for(state: ApprovalState | None, decision: DecisionInput) -> str | N
     requester = state.requester
     if requester is not None and requester in (decision.user_id, decision.on_behalf_of):
         return (
-            f"You requested this {state.kind}, so someone else must decide it. Nothing was changed."
+            f"You requested this {escape(state.kind)}, so someone else must decide it. "
+            "Nothing was changed."
         )
     if _second_terminal_approval(state, decision):
         return (

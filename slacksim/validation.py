@@ -21,6 +21,9 @@ MAX_VIEW_TEXT = 24
 MAX_MESSAGE_TEXT = 40_000
 # A section's fields hold up to 2000 characters each; slack_sdk checks only their count.
 MAX_FIELD_TEXT = 2000
+# Any text object holds up to 3000 characters; slack_sdk does not check a context's elements.
+# https://docs.slack.dev/reference/block-kit/composition-objects/text-object
+MAX_TEXT_OBJECT = 3000
 MAX_PRIVATE_METADATA = 3000
 MAX_CALLBACK_ID = 255
 
@@ -69,12 +72,18 @@ def _parse_block(block: dict[str, Any], index: int, error: str) -> None:
             raise SlackError(error, f"[ERROR] unsupported type [json-pointer:/{index}/type]")
         parsed.to_dict()
         for field_no, item in enumerate(block.get("fields") or []):
-            if len(_text_of(item)) > MAX_FIELD_TEXT:
-                pointer = f"[json-pointer:/{index}/fields/{field_no}/text]"
-                message = f"[ERROR] must be less than {MAX_FIELD_TEXT + 1} characters"
-                raise SlackError(error, f"{message} {pointer}")
+            _check_text(item, MAX_FIELD_TEXT, f"/{index}/fields/{field_no}/text", error)
+        if block.get("type") == "context":
+            for element_no, item in enumerate(block.get("elements") or []):
+                _check_text(item, MAX_TEXT_OBJECT, f"/{index}/elements/{element_no}/text", error)
     except (SlackObjectFormationError, TypeError, KeyError, ValueError, AttributeError) as exc:
         raise SlackError(error, f"[ERROR] {exc} [json-pointer:/{index}]") from None
+
+
+def _check_text(item: Any, limit: int, pointer: str, error: str) -> None:
+    if len(_text_of(item)) > limit:
+        message = f"[ERROR] must be less than {limit + 1} characters"
+        raise SlackError(error, f"{message} [json-pointer:{pointer}]")
 
 
 def check_modal(raw: Any) -> dict[str, Any]:

@@ -29,12 +29,12 @@ with workflow.unsafe.imports_passed_through():
         ApprovalState,
         ApprovalStatus,
         CardField,
-        ExpiryOutcome,
         NoticeInput,
         ThreadReplyInput,
         Verdict,
     )
     from orchestration.policy import Effect, PolicyDecision
+    from orchestration.slack_text import plain_message
 
 RUN_TIMEOUT = timedelta(hours=1)
 # Short, so a cancellation reaches the agent within seconds (heartbeats are throttled to 80%).
@@ -151,11 +151,6 @@ class AgentTaskWorkflow(ApprovableWorkflow):
         task, base = self._task, self._input.approval
         arguments = json.dumps(task.arguments, sort_keys=True)[:1500] or "{}"
         policy = decision.approval_policy(base)
-        expiry = {
-            ExpiryOutcome.APPROVE: "auto-approves",
-            ExpiryOutcome.REJECT: "auto-rejects",
-            ExpiryOutcome.CANCEL: "auto-cancels",
-        }[policy.on_expiry]
         return ApprovalRequest(
             kind="agent task",
             subject_id=task.task_id,
@@ -169,7 +164,6 @@ class AgentTaskWorkflow(ApprovableWorkflow):
             ],
             requester=task.requested_by,
             requester_label=self._input.requester_label,
-            expiry_effect=expiry,
             policy=policy,
             arguments=dict(task.arguments),
             approvals=list(carried or []),
@@ -178,7 +172,8 @@ class AgentTaskWorkflow(ApprovableWorkflow):
         )
 
     async def _report(self, text: str) -> None:
-        """The result in the card's thread, or in the channel when there is no card."""
+        """The result in the card's thread, or in the channel when there is no card. Plain
+        text, escaped on the way: it quotes the agent's output, reasons and targets."""
         state = self.gate.state
         if state is not None and state.channel and state.message_ts:
             await self._send(
@@ -186,7 +181,7 @@ class AgentTaskWorkflow(ApprovableWorkflow):
                 ThreadReplyInput(
                     channel=state.channel,
                     thread_ts=state.message_ts,
-                    text=text,
+                    text=plain_message(text),
                     context=f"Agent task {self._task.task_id}",
                 ),
             )
@@ -194,9 +189,10 @@ class AgentTaskWorkflow(ApprovableWorkflow):
             await self._notice(f"Agent task {self._task.task_id}: {text}")
 
     async def _notice(self, text: str) -> None:
+        """A plain-text notice in the approvals channel."""
         await self._send(
             SlackActivities.post_notice,
-            NoticeInput(channel=self._input.approval.channel, text=text),
+            NoticeInput(channel=self._input.approval.channel, text=plain_message(text)),
         )
 
     async def _send(self, method: object, note: object) -> None:

@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
         UnpauseInput,
         WriteReportInput,
     )
+    from orchestration.slack_text import plain_message
 
 FETCH_TIMEOUT = timedelta(seconds=30)
 # A source that keeps failing is reported as failed; the run itself goes on (partial success).
@@ -85,12 +86,13 @@ def summary(report: ScrapeReport) -> str:
 
 
 async def _notice(channel: str | None, text: str) -> None:
+    """A plain-text notice (escaped: it quotes sources' errors and ids) in ``channel``."""
     if not channel:
         return
     try:
         await workflow.execute_activity_method(
             SlackActivities.post_notice,
-            NoticeInput(channel=channel, text=text),
+            NoticeInput(channel=channel, text=plain_message(text)),
             start_to_close_timeout=STEP_TIMEOUT,
             schedule_to_close_timeout=NOTICE_WINDOW,
             retry_policy=STEP_RETRY,

@@ -22,7 +22,6 @@ with workflow.unsafe.imports_passed_through():
         ApprovalRequest,
         ApprovalStatus,
         CardField,
-        ExpiryOutcome,
         NoticeInput,
         Verdict,
     )
@@ -37,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
         TriageResult,
     )
     from orchestration.policy import Effect, PolicyRequest
+    from orchestration.slack_text import plain_message
 
 STATUS_MEMO_KEY = "status"
 NOTICE_TIMEOUT = timedelta(seconds=20)
@@ -196,7 +196,7 @@ class TicketWorkflow(ApprovableWorkflow):
         try:
             await workflow.execute_activity_method(
                 SlackActivities.post_notice,
-                NoticeInput(channel=policy.engineering_channel, text=text),
+                NoticeInput(channel=policy.engineering_channel, text=plain_message(text)),
                 start_to_close_timeout=NOTICE_TIMEOUT,
                 schedule_to_close_timeout=NOTICE_WINDOW,
                 retry_policy=NOTICE_RETRY,
@@ -225,11 +225,6 @@ class TicketWorkflow(ApprovableWorkflow):
             ],
             requester=ticket.requested_by,
             requester_label=self._input.requester_label,
-            expiry_effect=(
-                "auto-escalates"
-                if approval.on_expiry is ExpiryOutcome.APPROVE
-                else "stays with support"
-            ),
             policy=approval,
             policy_rule=self._status.policy.rule if self._status.policy else None,
             policy_version=self._status.policy.version if self._status.policy else None,

@@ -84,9 +84,12 @@ def test_pending_card_has_buttons_and_says_what_expiry_does() -> None:
     context = " ".join(
         e["text"] for b in message.blocks if b["type"] == "context" for e in b["elements"]
     )
-    assert "Auto-cancels at 14:05 UTC if nobody decides" in context
+    assert "Expires at 14:05 UTC if nobody decides: the order is cancelled." in context
     assert "<@U0REQUEST1>" in context
-    assert message.text == "Order ORD-1 for $1,899.97 needs approval (auto-cancels at 14:05 UTC)."
+    assert message.text == (
+        "Order ORD-1 for $1,899.97 needs approval. "
+        "Expires at 14:05 UTC if nobody decides: the order is cancelled."
+    )
 
 
 def test_user_text_is_escaped() -> None:

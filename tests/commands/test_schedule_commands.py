@@ -86,8 +86,10 @@ async def test_timed_pause_ends_by_itself_and_says_so(stack: Stack, schedule_id:
     assert state.note is not None and state.note.startswith(
         f"Paused by {OPERATOR_ID}: vendor maintenance (until "
     )
-    assert f"<@{OPERATOR_ID}> paused schedule `{schedule_id}` for 2s: vendor maintenance" in (
-        general(stack)
+    announced = f"<@{OPERATOR_ID}> paused schedule `{schedule_id}` for 2s: vendor maintenance"
+    # The answer comes first, the announcement right after it.
+    await assert_eventually(
+        lambda: general(stack), lambda said: announced in said, what="the pause announced"
     )
     described = await assert_eventually(
         handle.describe,

@@ -43,6 +43,10 @@ def fields(text: str) -> dict[str, Any]:
     return {"type": "section", "fields": [{"type": "mrkdwn", "text": text}]}
 
 
+def context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
 async def test_text_over_40000_characters_is_too_long(sim: SlackSim, slack: AsyncWebClient) -> None:
     longest = await slack.chat_postMessage(channel=APPROVALS_CHANNEL_ID, text="x" * 40_000)
     post = slack.chat_postMessage(channel=APPROVALS_CHANNEL_ID, text="x" * 40_001)
@@ -59,8 +63,9 @@ async def test_text_over_40000_characters_is_too_long(sim: SlackSim, slack: Asyn
         (section("s" * 3001), "/0"),
         (header("h" * 151), "/0"),
         (fields("f" * 2001), "/0/fields/0/text"),
+        (context("c" * 3001), "/0/elements/0/text"),
     ],
-    ids=["section-3001", "header-151", "field-2001"],
+    ids=["section-3001", "header-151", "field-2001", "context-3001"],
 )
 async def test_block_text_over_its_limit_is_invalid(
     sim: SlackSim, slack: AsyncWebClient, block: dict[str, Any], pointer: str
@@ -79,11 +84,12 @@ async def test_block_text_over_its_limit_is_invalid(
 
 
 async def test_block_text_at_its_limit_is_fine(slack: AsyncWebClient) -> None:
-    blocks = [header("h" * 150), section("s" * 3000), fields("f" * 2000)]
+    blocks = [header("h" * 150), section("s" * 3000), fields("f" * 2000), context("c" * 3000)]
 
     answer = await slack.chat_postMessage(channel=APPROVALS_CHANNEL_ID, text="card", blocks=blocks)
 
-    assert [b["type"] for b in answer["message"]["blocks"]] == ["header", "section", "section"]
+    types = [b["type"] for b in answer["message"]["blocks"]]
+    assert types == ["header", "section", "section", "context"]
 
 
 async def test_update_needs_text_or_blocks(sim: SlackSim, slack: AsyncWebClient) -> None:

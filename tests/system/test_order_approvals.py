@@ -131,7 +131,7 @@ async def test_no_decision_expires_distinct_from_rejection_with_a_reminder(stack
     order = large_order()
     handle = await stack.start_order(order, expires_in=3, reminder_before=1.5)
     card = await pending_card(stack)
-    assert "Auto-cancels at" in str(card["blocks"])
+    assert "if nobody decides: the order is cancelled." in str(card["blocks"])
 
     result = await handle.result()
     assert result.step is OrderStep.CANCELLED

@@ -329,7 +329,15 @@ async def test_the_outcome_on_expiry_comes_from_the_policy(stack: Stack, tmp_pat
             lambda m: "The policy approves it on expiry." in str(m["blocks"]),
             what="the expired card",
         )
-        assert "Auto-approves" not in str(final["blocks"])
+        assert "if nobody decides" not in str(final["blocks"])
+        promised = [
+            str(call.params.get("text"))
+            for call in stack.sim.calls_to("chat.postMessage")
+            if "needs approval" in str(call.params.get("text"))
+            and "svc.approve-on-expiry" in str(call.params.get("text"))
+        ]
+        assert len(promised) == 1 and "Approved automatically at " in promised[0]
+        assert promised[0].endswith("if nobody decides: the task runs.")
 
         result = await dropped.result()
         assert (result.outcome, result.decision.effect) == (AgentTaskOutcome.DENIED, Effect.DENY)
