@@ -120,8 +120,11 @@ def decided_line(state: ApprovalState) -> str:
     if status in (ApprovalStatus.APPROVED, ApprovalStatus.REJECTED) and state.decided_at:
         source = " (from the command line)" if state.decision_source is DecisionSource.CLI else ""
         deciders = mention(state.decided_by)
+        if state.on_behalf_of:
+            deciders += f" for {mention(state.on_behalf_of)}"
         if status is ApprovalStatus.APPROVED and len(state.approvals) > 1:
-            deciders = " and ".join(mention(a) for a in state.approvals)
+            deciders = " and ".join(approver_names(state))
+            source = ""
         edited = " with edits" if status is ApprovalStatus.APPROVED and state.edited_by else ""
         line = (
             f"*{status.value.capitalize()}*{edited} by {deciders} "
@@ -133,11 +136,28 @@ def decided_line(state: ApprovalState) -> str:
     return ""
 
 
+def approver_names(state: ApprovalState) -> list[str]:
+    """Who approved so far, in order; once any approval came from the command line, each
+    says where it came from (``cli:alice for <@U1> (from the command line)``)."""
+    marks = {mark.user_id: mark for mark in state.approval_marks}
+    labelled = any(mark.source is DecisionSource.CLI for mark in state.approval_marks)
+    names = []
+    for user in state.approvals:
+        name, mark = mention(user), marks.get(user)
+        if mark is not None and mark.on_behalf_of:
+            name += f" for {mention(mark.on_behalf_of)}"
+        if labelled and mark is not None:
+            cli = mark.source is DecisionSource.CLI
+            name += " (from the command line)" if cli else " (in Slack)"
+        names.append(name)
+    return names
+
+
 def quorum_line(state: ApprovalState) -> str:
     """``1 of 2 approvals: <@U1>`` (empty when one approval is enough)."""
     if state.approvals_required <= 1:
         return ""
-    names = ", ".join(mention(a) for a in state.approvals)
+    names = ", ".join(approver_names(state))
     line = f"{len(state.approvals)} of {state.approvals_required} approvals"
     return f"{line}: {names}" if names else line
 

@@ -26,6 +26,7 @@ from bot.cards import (
     reminder_text,
 )
 from orchestration.models.approval import (
+    ApprovalMark,
     ApprovalRequest,
     ApprovalState,
     ApprovalStatus,
@@ -249,3 +250,23 @@ def test_approved_with_edits_shows_what_runs_and_escalation_shows_on_pending_car
     pending = approval_card(escalated)
     assert_valid_blocks(pending.blocks)
     assert "Escalated at 14:02 UTC: <@U0OPERATR1> may decide too." in str(pending.blocks)
+
+
+def test_each_approval_says_where_it_came_from_once_the_terminal_is_involved() -> None:
+    marks = [
+        ApprovalMark(user_id="cli:alice", source=DecisionSource.CLI, on_behalf_of="U0APPROVE1")
+    ]
+    pending = approval_card(
+        card(approvals_required=2, approvals=["cli:alice"], approval_marks=marks)
+    )
+    assert "1 of 2 approvals: cli:alice for <@U0APPROVE1> (from the command line)" in str(
+        pending.blocks
+    )
+    slack_only = approval_card(
+        card(
+            approvals_required=2,
+            approvals=["U0APPROVE2"],
+            approval_marks=[ApprovalMark(user_id="U0APPROVE2")],
+        )
+    )
+    assert "1 of 2 approvals: <@U0APPROVE2>*" in str(slack_only.blocks)

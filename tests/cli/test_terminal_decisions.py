@@ -46,6 +46,12 @@ async def test_one_terminal_user_cannot_fill_a_two_person_quorum(
         ("cli:alice", DecisionSource.CLI, APPROVER_ID),
         (APPROVER2_ID, DecisionSource.SLACK, None),
     ]
+    # The card says where each approval came from.
+    final = await assert_eventually(stack.card, lambda m: "Order completed" in m["text"])
+    assert (
+        f"*Approved* by cli:alice for <@{APPROVER_ID}> (from the command line) and "
+        f"<@{APPROVER2_ID}> (in Slack) at "
+    ) in str(final["blocks"])
 
 
 async def test_amend_is_refused_once_the_request_is_decided(
