@@ -88,7 +88,7 @@ async def test_changes_are_saved_without_waiting_for_stop_and_reset_clears_them(
         )
         async with (
             aiohttp.ClientSession() as session,
-            session.post(f"{sim.base_url}_sim/reset") as response,
+            session.post(f"{sim.base_url}_sim/reset", json={}) as response,
         ):
             assert response.status == 200
         assert saved_texts(state) == []
