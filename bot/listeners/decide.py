@@ -13,8 +13,8 @@ back where the person is: an ephemeral message in the channel, or a notice on th
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -37,6 +37,9 @@ from orchestration.models.approval import ApprovalState, DecisionInput, Decision
 
 # A refusal's ephemeral goes out before the ack, but never makes the ack late.
 ANSWER_WITHIN = 1.0
+# When everything before the ack must be done, counted from the start of ``settle``.
+ACK_WITHIN = 2.5
+STARTED_KEY = "decision_started"
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ async def settle(
     context: dict[str, Any], workflow_id: str, decision: DecisionInput, *, signal: bool = True
 ) -> Settled:
     """Check the decision against the published state, then (if ``signal``) send it."""
+    context[STARTED_KEY] = time.monotonic()
     temporal = temporal_client(context)
     verdict = decision.verdict.value
     try:
@@ -77,16 +81,20 @@ async def refuse_then_ack(
     channel: str | None,
     text: str,
 ) -> None:
-    """Answer a refusal and acknowledge: in a channel the ephemeral goes first (bounded);
-    the Home tab is redrawn after the ack, since drawing it can take longer than Slack
-    waits."""
-    if channel is not None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(tell(client, channel, user_id, text), ANSWER_WITHIN)
+    """Answer a refusal and acknowledge. In a channel the ephemeral goes first, for as long as
+    Slack's 3 s allow (Temporal may have used some: ``settle`` records when it started); what
+    is not done by then finishes after the ack. The Home tab is redrawn after the ack, since
+    drawing it can take longer than Slack waits."""
+    if channel is None:
         await ack()
+        await publish_home(client, temporal_client(context), user_id, notice=text)
         return
+    answer = asyncio.ensure_future(tell(client, channel, user_id, text))
+    room = ACK_WITHIN - (time.monotonic() - context.get(STARTED_KEY, time.monotonic()))
+    if room > 0:
+        await asyncio.wait({answer}, timeout=min(room, ANSWER_WITHIN))
     await ack()
-    await publish_home(client, temporal_client(context), user_id, notice=text)
+    await answer
 
 
 async def confirm_on_home(
