@@ -25,6 +25,7 @@ from temporalio.worker import Worker
 from activities.agents import AgentRunner
 from activities.orders import OrderServices
 from bot.app import EVENTS_PATH, build_app, build_web_app
+from bot.cards import APPROVE_ACTION
 from cli.examples import example_order
 from commands.replies import CommandSettings
 from orchestration.approval import MEMO_KEY
@@ -101,6 +102,21 @@ async def card_published(handle: WorkflowHandle[Any, Any]) -> None:
         return state.get("message_ts")
 
     await assert_eventually(where, bool, what=f"the card of {handle.id} in the memo")
+
+
+async def approve_while_slack_is_slow(
+    stack: Stack, handle: WorkflowHandle[Any, Any], card: dict[str, Any], seconds: float
+) -> None:
+    """Approve ``card`` while Slack takes ``seconds`` to take the redrawn card: returns once
+    the decision is in the memo, while the order still says "awaiting approval"."""
+    stack.sim.faults.add("chat.update", "latency", seconds=seconds)
+    await stack.sim.click(APPROVER_ID, APPROVALS_CHANNEL_ID, card["ts"], APPROVE_ACTION)
+
+    async def approval_status() -> str:
+        state = await (await handle.describe()).memo_value(MEMO_KEY, {})
+        return str(state.get("status"))
+
+    await assert_eventually(approval_status, lambda s: s == "approved", what="the decision")
 
 
 def large_order() -> Order:

@@ -110,17 +110,12 @@ def slash_listener(
             return
         started = time.monotonic()
         reply = await run(commands, parsed, slack_invoker(command, commands))
-        if time.monotonic() - started < ACK_WITHIN:
-            await ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
-        else:  # too late for the ack: Slack has shown a timeout; answer through response_url
+        if time.monotonic() - started >= ACK_WITHIN:
+            # Too late for the ack: Slack has shown a timeout; answer through response_url.
             await ack()
-            await respond(
-                text=reply.text,
-                blocks=reply.blocks,
-                response_type="ephemeral",
-                replace_original=False,
-                delete_original=False,
-            )
+            await answer(respond, client, command, reply)
+            return
+        await ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
         if reply.announce:
             await answer_in_channel(respond, client, command["channel_id"], reply.announce)
 

@@ -73,6 +73,20 @@ async def settle(
     return Settled(state=state)
 
 
+async def tell_where(
+    client: AsyncWebClient,
+    context: dict[str, Any],
+    user_id: str,
+    channel: str | None,
+    text: str,
+) -> None:
+    """Tell ``user_id`` something: ephemerally in ``channel``, or on their Home tab."""
+    if channel is None:
+        await publish_home(client, temporal_client(context), user_id, notice=text)
+    else:
+        await tell(client, channel, user_id, text)
+
+
 async def refuse_then_ack(
     ack: AsyncAck,
     client: AsyncWebClient,
@@ -87,9 +101,9 @@ async def refuse_then_ack(
     drawing it can take longer than Slack waits."""
     if channel is None:
         await ack()
-        await publish_home(client, temporal_client(context), user_id, notice=text)
+        await tell_where(client, context, user_id, None, text)
         return
-    answer = asyncio.ensure_future(tell(client, channel, user_id, text))
+    answer = asyncio.ensure_future(tell_where(client, context, user_id, channel, text))
     room = ACK_WITHIN - (time.monotonic() - context.get(STARTED_KEY, time.monotonic()))
     if room > 0:
         await asyncio.wait({answer}, timeout=min(room, ANSWER_WITHIN))

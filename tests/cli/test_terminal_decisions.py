@@ -8,14 +8,14 @@ from decimal import Decimal
 from pathlib import Path
 
 from bot.cards import APPROVE_ACTION
-from orchestration.approval import MEMO_KEY, ApprovableWorkflow
-from orchestration.models.approval import ApprovalStatus, DecisionSource
+from orchestration.approval import ApprovableWorkflow
+from orchestration.models.approval import DecisionSource
 from orchestration.models.order import OrderStep
 from orchestration.workflows.order import OrderWorkflow
 from slacksim import APPROVALS_CHANNEL_ID, APPROVER2_ID, APPROVER_ID
 from tests.cli.test_cli import chatops
 from tests.helpers import assert_eventually
-from tests.stack import Stack, large_order
+from tests.stack import Stack, approve_while_slack_is_slow, large_order
 
 
 async def test_one_terminal_user_cannot_fill_a_two_person_quorum(
@@ -59,16 +59,8 @@ async def test_amend_is_refused_once_the_request_is_decided(
 ) -> None:
     order = large_order()
     handle = await stack.start_order(order)
-    card = await stack.card()
-    # Slack takes its time with the redrawn card: the order still shows "awaiting approval".
-    stack.sim.faults.add("chat.update", "latency", seconds=8)
-    await stack.sim.click(APPROVER_ID, APPROVALS_CHANNEL_ID, card["ts"], APPROVE_ACTION)
-
-    async def approval_status() -> str:
-        state = await (await handle.describe()).memo_value(MEMO_KEY, {})
-        return str(state.get("status"))
-
-    await assert_eventually(approval_status, lambda s: s == ApprovalStatus.APPROVED.value)
+    # Long enough for a terminal command to start and answer inside the window.
+    await approve_while_slack_is_slow(stack, handle, await stack.card(), seconds=8)
     items = tmp_path / "items.json"
     items.write_text(
         json.dumps({"items": [{"sku": "GPU-9", "name": "GPU", "quantity": 9, "unit_price": "999"}]})

@@ -18,7 +18,7 @@ from temporalio.exceptions import ApplicationError, CancelledError
 
 from activities.orders import OrderServices
 from bot.cards import APPROVE_ACTION
-from orchestration.approval import MEMO_KEY, ApprovableWorkflow
+from orchestration.approval import ApprovableWorkflow
 from orchestration.models.approval import ApprovalStatus
 from orchestration.models.order import (
     DeliveryInput,
@@ -36,7 +36,7 @@ from orchestration.models.order import (
 from orchestration.workflows.order import OrderWorkflow
 from slacksim import APPROVALS_CHANNEL_ID, APPROVER2_ID, APPROVER_ID, REQUESTER_ID
 from tests.helpers import assert_eventually, new_worker, order_input, unique
-from tests.stack import Stack, large_order
+from tests.stack import Stack, approve_while_slack_is_slow, large_order
 
 
 class HeldServices(OrderServices):
@@ -188,17 +188,7 @@ async def test_an_amendment_after_the_decision_is_refused_and_the_approved_items
 ) -> None:
     order = large_order()
     handle = await stack.start_order(order)
-    card = await stack.card()
-    # Slack is slow to take the redrawn card: the order still says "awaiting approval"
-    # while the decision is already made.
-    stack.sim.faults.add("chat.update", "latency", seconds=3)
-    await stack.sim.click(APPROVER_ID, APPROVALS_CHANNEL_ID, card["ts"], APPROVE_ACTION)
-
-    async def approval_status() -> str:
-        state = await (await handle.describe()).memo_value(MEMO_KEY, {})
-        return str(state.get("status"))
-
-    await assert_eventually(approval_status, lambda s: s == "approved")
+    await approve_while_slack_is_slow(stack, handle, await stack.card(), seconds=3)
     status = await handle.query(OrderWorkflow.status)
     assert status.step is OrderStep.AWAITING_APPROVAL
     costly = OrderItem(sku="GPU-9", name="GPU", quantity=400, unit_price=Decimal("2400.00"))

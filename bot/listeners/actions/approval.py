@@ -20,14 +20,13 @@ from bot.cards import (
     parse_decision_value,
     reject_modal,
 )
-from bot.context import tell, temporal_client
-from bot.home import publish_home
 from bot.listeners.decide import (
     confirm_on_home,
     modal_metadata,
     refuse_then_ack,
     settle,
     slack_time,
+    tell_where,
 )
 from orchestration.models.approval import ApprovalState, DecisionInput, DecisionSource, Verdict
 
@@ -70,20 +69,6 @@ async def approve_clicked(
     await ack()
     if channel is None and settled.state is not None:
         await confirm_on_home(client, context, workflow_id, decision, settled.state)
-
-
-async def tell_where(
-    client: AsyncWebClient,
-    context: dict[str, Any],
-    user_id: str,
-    channel: str | None,
-    text: str,
-) -> None:
-    """Tell ``user_id`` something: ephemerally in ``channel``, or on their Home tab."""
-    if channel is None:
-        await publish_home(client, temporal_client(context), user_id, notice=text)
-    else:
-        await tell(client, channel, user_id, text)
 
 
 async def checked_for_modal(
