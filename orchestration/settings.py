@@ -36,6 +36,8 @@ STANDIN_BOT_TOKEN = seed.DEFAULT_BOT_TOKEN
 STANDIN_SIGNING_SECRET = seed.DEFAULT_SIGNING_SECRET
 STANDIN_APP_TOKEN = seed.DEFAULT_APP_TOKEN
 
+# A webhook secret shorter than this could be guessed offline from one signed request.
+MIN_WEBHOOK_SECRET = 16
 # What turns off an optional periodic job.
 OFF = ("", "off", "none", "never")
 
@@ -142,6 +144,17 @@ class Settings(BaseSettings):
         # an empty SLACK_SIGNING_SECRET= must not become an HMAC key anyone can sign with.
         if value is None or not value.get_secret_value().strip():
             return None
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        # One captured request lets anyone test guesses offline against its signature.
+        if value is not None and len(value.get_secret_value()) < MIN_WEBHOOK_SECRET:
+            raise ValueError(
+                f"must be at least {MIN_WEBHOOK_SECRET} characters (for example the output "
+                "of: openssl rand -hex 32)"
+            )
         return value
 
     @field_validator("scrape_every", "agent_accept_timeout", mode="before")

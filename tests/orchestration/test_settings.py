@@ -53,3 +53,14 @@ def test_duration_settings_take_human_iso_and_seconds_forms() -> None:
         timedelta(days=1),
     )
     assert Settings(CHATOPS_SCRAPE_EVERY="366d").scrape_every == timedelta(days=366)
+
+
+def test_a_short_webhook_secret_is_refused() -> None:
+    assert problems(CHATOPS_WEBHOOK_SECRET="hunter2") == [
+        (
+            "CHATOPS_WEBHOOK_SECRET",
+            "Value error, must be at least 16 characters (for example the output of: "
+            "openssl rand -hex 32)",
+        )
+    ]
+    assert Settings(CHATOPS_WEBHOOK_SECRET=" ").webhook_secret is None  # type: ignore[call-arg]
