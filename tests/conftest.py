@@ -17,7 +17,13 @@ from temporalio.testing import WorkflowEnvironment
 
 from orchestration import search_attributes as sa
 from tests.desk import DeskStack, running_desk
-from tests.stack import Stack, record_histories, running_stack, terminate_unfinished
+from tests.stack import (
+    Stack,
+    record_histories,
+    running_stack,
+    terminate_queue,
+    terminate_unfinished,
+)
 
 BIN_DIR = Path(sys.executable).parent
 HISTORIES = Path(__file__).parent / "histories"
@@ -76,6 +82,7 @@ async def stack(
             await record_histories(running.started, name, HISTORIES)
         # Requests left waiting would show up in later tests' digests and Home tabs.
         await terminate_unfinished(running.started)
+        await terminate_queue(running.client, running.task_queue)
 
 
 @pytest.fixture

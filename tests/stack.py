@@ -219,3 +219,12 @@ async def terminate_unfinished(handles: Sequence[WorkflowHandle[Any, Any]]) -> N
     for handle in handles:
         with contextlib.suppress(RPCError):
             await handle.terminate(reason="test finished")
+
+
+async def terminate_queue(client: Client, task_queue: str) -> None:
+    """End whatever still runs on a test's task queue, also what it started from outside
+    (a CLI process, the webhook): left waiting, it would crowd later tests' pending lists."""
+    query = f"TaskQueue = '{task_queue}' AND ExecutionStatus = 'Running'"
+    async for execution in client.list_workflows(query):
+        with contextlib.suppress(RPCError):
+            await client.get_workflow_handle(execution.id).terminate(reason="test finished")
