@@ -1,9 +1,10 @@
 """Web API methods: each takes the workspace and the call's parameters and returns the answer.
 
 A handler raises :class:`SlackError` for an ``{"ok": false}`` answer. Error names follow Slack's
-method reference (see ``/work/shared/reference/slack.md`` sections 1.6 and 8.1). Every method
-first checks the manifest's scopes: without one, Slack answers ``missing_scope`` (with
-``needed`` and ``provided``) before looking at the arguments.
+method reference (https://api.slack.com/methods, and
+https://api.slack.com/web#evaluating_responses). Every method first checks the manifest's
+scopes: without one, Slack answers ``missing_scope`` (with ``needed`` and ``provided``) before
+looking at the arguments.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@ App Home, transport.
 
 The sim reads the project's ``manifest.yml`` so that a Web API call without its scope, an
 undeclared slash command, an event the app does not subscribe to or a Home tab the manifest
-leaves off fails in tests as it would in Slack (see ``/work/shared/reference/slack.md``
-sections 3 and 8.4).
+leaves off fails in tests as it would in Slack (see
+https://docs.slack.dev/reference/app-manifest and https://api.slack.com/scopes).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Payloads Slack sends to an app when a user acts: pure builders, no I/O.
 
 Shapes follow Slack's interactivity payload and Events API references and the bodies in
-bolt-python's own tests (see ``/work/shared/reference/slack.md`` section 8.2, and
-https://api.slack.com/events/app_home_opened).
+bolt-python's own tests (https://api.slack.com/reference/interaction-payloads,
+https://api.slack.com/interactivity/slash-commands, https://api.slack.com/events/app_home_opened).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 While a bot holds at least one connection, Slack sends it envelopes over the socket instead of
 POSTing to its request URL, and waits 3 s for an ack carrying the same ``envelope_id``. See
-``/work/shared/reference/slack.md`` sections 1.2 and 8.2, and Slack's "Using Socket Mode".
+Slack's "Using Socket Mode": https://api.slack.com/apis/connections/socket.
 """
 
 from __future__ import annotations
