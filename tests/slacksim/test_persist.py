@@ -9,7 +9,6 @@ import signal
 import stat
 import sys
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
@@ -25,6 +24,7 @@ from slacksim import (
 )
 from slacksim.persist import STATE_FILENAME, SimStateError
 from tests.cli.test_cli import ROOT
+from tests.cli.test_up import history
 from tests.helpers import assert_eventually, isolated_env
 from tests.slacksim.conftest import FakeClock
 
@@ -128,18 +128,6 @@ def test_a_damaged_state_file_is_refused_with_what_to_do(
     assert message.startswith(f"the Slack stand-in's saved workspace {state} {problem}")
     assert message.endswith("; move it away (or delete it) to start with an empty workspace")
     assert state.read_text() == content
-
-
-async def history(api_url: str) -> list[dict[str, Any]]:
-    async with (
-        aiohttp.ClientSession() as session,
-        session.get(
-            f"{api_url}conversations.history",
-            params={"channel": APPROVALS_CHANNEL_ID},
-            headers={"Authorization": f"Bearer {DEFAULT_BOT_TOKEN}"},
-        ) as response,
-    ):
-        return list((await response.json())["messages"])
 
 
 async def test_chatops_slack_sim_keeps_its_workspace_in_the_data_dir(tmp_path: Path) -> None:

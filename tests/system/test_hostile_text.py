@@ -17,9 +17,8 @@ from commands.grammar import ScheduleDelete
 from commands.replies import CommandContext, Invoker
 from commands.schedules import run_schedule_command
 from orchestration.approval import ApprovableWorkflow
-from orchestration.models.agent import AgentTask, AgentTaskInput, AgentTaskOutcome
+from orchestration.models.agent import AgentTaskOutcome
 from orchestration.models.approval import (
-    ApprovalPolicy,
     ApprovalState,
     DecisionInput,
     DecisionSource,
@@ -28,7 +27,6 @@ from orchestration.models.approval import (
 from orchestration.models.order import Order, OrderStep
 from orchestration.models.scrape import ScrapeInput
 from orchestration.models.ticket import Ticket, TicketStep
-from orchestration.workflows.agent_task import AgentTaskWorkflow
 from orchestration.workflows.scrape import ScrapeWorkflow
 from slacksim import (
     APPROVALS_CHANNEL_ID,
@@ -47,6 +45,7 @@ from tests.desk import DeskStack
 from tests.helpers import assert_eventually, unique
 from tests.hostile import HOSTILE, HOSTILE_ESCAPED_PART, HOSTILE_SHORT, injected, mrkdwn_texts
 from tests.stack import Stack
+from tests.system.test_agent_tasks import start
 
 POSTING = (
     *("chat.postMessage", "chat.update", "chat.postEphemeral"),
@@ -126,20 +125,6 @@ async def test_a_hostile_order_is_text_in_every_message_about_it(stack: Stack) -
     assert_all_shown_as_typed(stack.sim, ("chat.postMessage", "chat.update", "response_url"))
 
 
-async def start_task(stack: Stack, **task: Any) -> WorkflowHandle[Any, Any]:
-    agent_task = AgentTask.model_validate(
-        {"task_id": unique("TASK"), "agent": "ops-bot", "requested_by": REQUESTER_ID, **task}
-    )
-    handle = await stack.client.start_workflow(
-        AgentTaskWorkflow.run,
-        AgentTaskInput(task=agent_task, approval=ApprovalPolicy(channel="approvals")),
-        id=agent_task.workflow_id,
-        task_queue=stack.task_queue,
-    )
-    stack.started.append(handle)
-    return handle
-
-
 async def card_shown(handle: WorkflowHandle[Any, Any]) -> ApprovalState:
     """The request's state once its card is in the channel."""
 
@@ -155,13 +140,13 @@ async def card_shown(handle: WorkflowHandle[Any, Any]) -> ApprovalState:
 
 async def test_agent_task_notices_and_reports_show_hostile_text_as_typed(stack: Stack) -> None:
     hostile = {"target": HOSTILE_SHORT, "input": HOSTILE, "arguments": {"note": HOSTILE}}
-    done = await start_task(stack, tool="search", action="read", **hostile)
+    done = await start(stack, tool="search", action="read", **hostile)
     assert (await done.result()).outcome is AgentTaskOutcome.COMPLETED  # summary quotes it all
-    denied = await start_task(stack, tool="sql", action="run", target="db", input="forbidden x")
+    denied = await start(stack, tool="sql", action="run", target="db", input="forbidden x")
     assert (await denied.result()).outcome is AgentTaskOutcome.DENIED
 
-    failed = await start_task(stack, tool="broken", action="deploy", **hostile)
-    rejected = await start_task(stack, tool="db", action="delete", **hostile)
+    failed = await start(stack, tool="broken", action="deploy", **hostile)
+    rejected = await start(stack, tool="db", action="delete", **hostile)
     for handle in (failed, rejected):
         state = await card_shown(handle)
         verdict = Verdict.APPROVE if handle is failed else Verdict.REJECT
