@@ -27,7 +27,7 @@ from activities.slack import SlackActivities
 from benchmarks.servers import dev_server
 from bot.app import EVENTS_PATH, build_app, build_web_app
 from bot.digest import post_digest
-from commands.workflows import APPROVABLE, types_clause
+from commands.workflow.common import APPROVABLE, types_clause
 from orchestration.approval import MEMO_KEY
 from orchestration.models.approval import ApprovalState
 from slacksim import (

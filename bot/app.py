@@ -20,7 +20,7 @@ from temporalio.client import Client
 from bot.context import attach_temporal, tell
 from bot.hooks import AGENT_TASKS_PATH, AgentTaskHook
 from bot.listeners import register_all
-from bot.listeners.commands import attach_command_settings
+from bot.listeners.command_context import attach_command_settings
 from bot.metrics import REGISTRY, REQUESTS
 from bot.verify import SlackRequestVerifier
 from commands.replies import CommandSettings

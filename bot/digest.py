@@ -16,7 +16,7 @@ from activities.slack import SlackActivities
 from bot.cards import Block, Message, escape, format_time, mention, quorum_line, quoted_title
 from bot.home import card_links, request_key
 from commands.replies import CommandContext
-from commands.workflows import Pending, pending_approvals
+from commands.workflow.pending import Pending, pending_approvals
 from orchestration.durations import format_duration
 from orchestration.slack_text import SECTION_TEXT, cut, cut_plain, link
 

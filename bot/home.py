@@ -29,7 +29,7 @@ from bot.cards import (
     quoted_title,
 )
 from commands.replies import CommandContext
-from commands.workflows import Pending, Waiting, pending_approvals
+from commands.workflow.pending import Pending, Waiting, pending_approvals
 from orchestration.approval_rules import refusal_for
 from orchestration.durations import format_duration
 from orchestration.models.approval import (

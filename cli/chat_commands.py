@@ -9,43 +9,40 @@ import shlex
 from temporalio.client import Client
 
 from cli.errors import CliError
-from commands.grammar import (
-    WORKFLOW_COMMANDS,
-    ScheduleCommand,
-    UsageError,
-    WorkflowCommand,
-    parse_schedule,
-    parse_workflow,
-)
 from commands.replies import CommandContext, CommandSettings, Invoker, plain
-from commands.schedules import run_schedule_command
-from commands.workflows import run_workflow_command
+from commands.schedule import SCHEDULE
+from commands.surface import Command, Surface, UsageError
+from commands.workflow import WORKFLOW
 from orchestration.settings import Settings
 from orchestration.starts import ui_url
+
+SURFACES = {surface.name: surface for surface in (WORKFLOW, SCHEDULE)}
 
 
 class UsageFailure(CliError):
     """Bad command text: the usage is printed and the exit code is 2."""
 
 
-def parse_chat_command(surface: str, words: list[str]) -> WorkflowCommand | ScheduleCommand:
+def parse_chat_command(surface: Surface, words: list[str]) -> Command:
     """Parse the words after ``chatops workflow|schedule`` (no Temporal needed).
 
     Raises:
         UsageFailure: what was wrong, with the usage (exit code 2).
     """
-    text = shlex.join(words)
     try:
-        if surface == "workflow":
-            return parse_workflow(text)
-        return parse_schedule(text, terminal=True)  # --confirm is for terminals only
+        return surface.parse(shlex.join(words), terminal=True)  # --confirm: terminals only
     except UsageError as err:
-        message = plain(str(err)).replace("/workflow", "chatops workflow")
-        raise UsageFailure(message.replace("/schedule", "chatops schedule")) from None
+        raise UsageFailure(terminal_text(str(err))) from None
+
+
+def terminal_text(text: str) -> str:
+    """mrkdwn as a terminal shows it, with the slash commands named as typed here."""
+    text = plain(text).replace("/workflow", "chatops workflow")
+    return text.replace("/schedule", "chatops schedule")
 
 
 async def cmd_chat_command(
-    client: Client, settings: Settings, command: WorkflowCommand | ScheduleCommand
+    client: Client, settings: Settings, surface: Surface, command: Command
 ) -> None:
     """Run a parsed command and print the answer (a refusal is an error, exit code 1)."""
     context = CommandContext(
@@ -55,10 +52,7 @@ async def cmd_chat_command(
         ),
     )
     invoker = Invoker(f"cli:{getpass.getuser()}", is_operator=True, from_terminal=True)
-    if isinstance(command, WORKFLOW_COMMANDS):
-        reply = await run_workflow_command(context, command, invoker)
-    else:
-        reply = await run_schedule_command(context, command, invoker)
+    reply = await surface.run(context, command, invoker)
     if not reply.ok:
         raise CliError(plain(reply.text))
     print(plain(reply.text))

@@ -144,9 +144,10 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
         client = await connect(settings)
         await agent_tasks.cmd_start_agent_task(client, settings, task, outlook, ui_url(settings))
     elif role == "chat-command":
-        command = chat_commands.parse_chat_command(args.surface, args.words)
+        surface = chat_commands.SURFACES[args.surface]
+        command = chat_commands.parse_chat_command(surface, args.words)
         client = await connect(settings)
-        await chat_commands.cmd_chat_command(client, settings, command)
+        await chat_commands.cmd_chat_command(client, settings, surface, command)
     elif role == "amend":
         client = await connect(settings)
         await amend.cmd_amend(client, args.workflow_id, args.file, args.reason, args.as_user)

@@ -20,9 +20,9 @@ from bot.cards import MAX_INPUT_LENGTH, approval_card, arguments_json, edit_moda
 from bot.digest import DIGEST_ITEMS, digest_message
 from bot.home import HOME_ITEMS, home_view, request_key
 from bot.reconcile import without_buttons
-from commands.grammar import _ID
-from commands.schedules import delete_question
-from commands.workflows import Pending
+from commands.schedule.delete import delete_question
+from commands.words import ID
+from commands.workflow.pending import Pending
 from orchestration.models.approval import (
     ApprovalRequest,
     ApprovalState,
@@ -52,7 +52,7 @@ _PIECE = st.one_of(
 # Short to very long (far past every limit), built by repetition so generation stays fast.
 TEXT = st.builds(lambda piece, times: piece * times, _PIECE, st.integers(1, 400))
 SHORT = st.builds(lambda piece, times: piece * times, _PIECE, st.integers(1, 3))
-WORKFLOW_ID = st.from_regex(_ID, fullmatch=True)
+WORKFLOW_ID = st.from_regex(ID, fullmatch=True)
 ARGUMENTS = st.none() | st.dictionaries(SHORT, TEXT | st.integers(), max_size=4)
 
 

@@ -18,7 +18,7 @@ from bot.digest import DIGEST_ITEMS, digest_message
 from bot.home import HOME_ITEMS, home_view, may_decide, request_key
 from bot.reconcile import candidate, closed_state, without_buttons
 from commands.replies import CommandContext
-from commands.workflows import Pending, pending_approvals
+from commands.workflow.pending import Pending, pending_approvals
 from orchestration.models.approval import ApprovalState, ApprovalStatus
 from orchestration.settings import Settings
 from tests.bot.test_cards import assert_valid_blocks

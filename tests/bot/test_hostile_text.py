@@ -21,10 +21,13 @@ from bot.cards import (
 )
 from bot.digest import digest_message
 from bot.home import home_view, request_key
-from commands.grammar import UsageError, parse_schedule, parse_workflow
 from commands.replies import clip
-from commands.schedules import delete_question
-from commands.workflows import Pending, _approval_line
+from commands.schedule import SCHEDULE
+from commands.schedule.delete import delete_question
+from commands.surface import UsageError
+from commands.workflow import WORKFLOW
+from commands.workflow.approvals import ApprovalFacts, approval_line
+from commands.workflow.pending import Pending
 from orchestration.approval_rules import refusal_for
 from orchestration.models.approval import (
     ApprovalRequest,
@@ -190,16 +193,16 @@ def test_modals_show_hostile_text_as_typed() -> None:
 
 def test_command_replies_show_hostile_text_as_typed() -> None:
     texts = [
-        _approval_line(hostile_state()),
-        _approval_line(hostile_state(ApprovalStatus.REJECTED)),
+        approval_line(ApprovalFacts.of(hostile_state()), NOW),
+        approval_line(ApprovalFacts.of(hostile_state(ApprovalStatus.REJECTED)), NOW),
         clip(plain_message(HOSTILE * 200)),
     ]
     for typed in (f"status {HOSTILE_SHORT}", f"list {HOSTILE_SHORT}", HOSTILE_SHORT):
         with pytest.raises(UsageError) as raised:
-            parse_workflow(typed)
+            WORKFLOW.parse(typed)
         texts.append(str(raised.value))
     with pytest.raises(UsageError) as raised:
-        parse_schedule(f"pause scrape for {HOSTILE_SHORT}")
+        SCHEDULE.parse(f"pause scrape for {HOSTILE_SHORT}")
     texts.append(str(raised.value))
     for text in texts:
         assert bad_tokens(text) == [], text

@@ -9,49 +9,94 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from commands.grammar import (
-    SCHEDULE_USAGE,
-    WORKFLOW_USAGE,
-    ScheduleBackfill,
-    ScheduleCreate,
-    ScheduleDelete,
-    ScheduleHelp,
-    ScheduleList,
-    SchedulePause,
-    ScheduleSpecText,
-    ScheduleUpdate,
-    UsageError,
-    WorkflowCancel,
-    WorkflowHelp,
-    WorkflowList,
-    WorkflowPause,
-    WorkflowPending,
-    WorkflowStats,
-    WorkflowStatus,
-    parse_schedule,
-    parse_workflow,
-)
+from commands.schedule import SCHEDULE
+from commands.schedule.backfill import Backfill
+from commands.schedule.common import ScheduleId
+from commands.schedule.create import Create
+from commands.schedule.delete import Delete
+from commands.schedule.pause import Pause as SchedulePause
+from commands.schedule.specs import ScheduleSpecText
+from commands.schedule.update import Update
+from commands.surface import UsageError
+from commands.workflow import WORKFLOW
+from commands.workflow.cancel import Cancel
+from commands.workflow.common import WorkflowId
+from commands.workflow.list import WorkflowList
+from commands.workflow.pause import Pause
+from commands.workflow.stats import Stats
+
+WORKFLOW_USAGE = """\
+Usage: /workflow <command>
+  status <id>                      kind, state, step, pending approval, who decided, a link
+  list [running|completed|failed|cancelled|terminated|timed_out] [order|ticket|agent_task]
+  pending                          approvals waiting, oldest first
+  history <id>                     decisions and key events from the workflow's history
+  cancel <id> [reason ...]         cancel a workflow (operators)
+  pause <id> [reason ...]          hold a ticket before its next step (operators)
+  resume <id> [reason ...]         let a paused ticket move again (operators)
+  stats [period]                   approvals in the last period (default 7d, at most 366d):
+                                   count, median time to decision, expiries, per approver
+  help                             this text"""
+
+SCHEDULE_USAGE = """\
+Usage: /schedule <command>
+  list                             every schedule, paused or not, with its next run
+  describe <id>                    spec, state, note, recent and next runs
+  pause <id> [for <duration>] [reason ...]
+                                   pause; "for 2h" unpauses by itself, at most 30d (operators)
+  unpause <id> [reason ...]        (operators)
+  trigger <id>                     run now, even while a run is active (operators)
+  update <id> every <duration>     e.g. every 30m, 1s to 366d (operators)
+  update <id> cron "<expr>"        e.g. cron "0 8 * * 1-5" (operators)
+  create <id> every <duration> | cron "<expr>"
+                                   a new scrape schedule (operators)
+  delete <id>                      asks to confirm (a button; in a terminal, add --confirm);
+                                   then it is gone (operators)
+  backfill <id> <from> <to>        the runs a time range (at most 366d) would have had, e.g.
+                                   backfill scrape 2026-11-20T00:00 2026-11-20T06:00 (operators)
+  help                             this text
+Durations: 90s, 30m, 2h, 1d, 1h30m."""
+
+
+def parse_workflow(text: str) -> tuple[str, object]:
+    """The verb's name and its arguments."""
+    command = WORKFLOW.parse(text)
+    return command.verb.name, command.args
+
+
+def parse_schedule(text: str, terminal: bool = False) -> tuple[str, object]:
+    command = SCHEDULE.parse(text, terminal=terminal)
+    return command.verb.name, command.args
+
+
+def test_the_help_is_assembled_from_the_verbs_usage_lines() -> None:
+    assert WORKFLOW.usage == WORKFLOW_USAGE
+    assert SCHEDULE.usage == SCHEDULE_USAGE
+    assert [WORKFLOW.parse(t).verb for t in ("", "help", "-h", "--help x")] == [WORKFLOW.help] * 4
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("", WorkflowHelp()),
-        ("help", WorkflowHelp()),
-        ("status order-ORD-1", WorkflowStatus("order-ORD-1")),
-        ("STATUS order-ORD-1", WorkflowStatus("order-ORD-1")),
-        ("list", WorkflowList()),
-        ("list order running", WorkflowList("running", "order")),
-        ("list failed", WorkflowList("failed")),
-        ("pending", WorkflowPending()),
-        ("cancel order-ORD-1 customer called", WorkflowCancel("order-ORD-1", "customer called")),
+        ("", ("help", None)),
+        ("help", ("help", None)),
+        ("status order-ORD-1", ("status", WorkflowId("order-ORD-1"))),
+        ("STATUS order-ORD-1", ("status", WorkflowId("order-ORD-1"))),
+        ("list", ("list", WorkflowList())),
+        ("list order running", ("list", WorkflowList("running", "order"))),
+        ("list failed", ("list", WorkflowList("failed"))),
+        ("pending", ("pending", None)),
+        (
+            "cancel order-ORD-1 customer called",
+            ("cancel", Cancel("order-ORD-1", "customer called")),
+        ),
         (
             'pause ticket-T-1 "waiting on vendor"',
-            WorkflowPause("ticket-T-1", False, "waiting on vendor"),
+            ("pause", Pause("ticket-T-1", False, "waiting on vendor")),
         ),
-        ("resume ticket-T-1", WorkflowPause("ticket-T-1", resume=True)),
-        ("stats", WorkflowStats()),
-        ("stats 24h", WorkflowStats(timedelta(hours=24))),
+        ("resume ticket-T-1", ("resume", Pause("ticket-T-1", resume=True))),
+        ("stats", ("stats", Stats())),
+        ("stats 24h", ("stats", Stats(timedelta(hours=24)))),
     ],
 )
 def test_workflow_commands_parse(text: str, expected: object) -> None:
@@ -79,7 +124,7 @@ def test_workflow_commands_parse(text: str, expected: object) -> None:
 )
 def test_bad_workflow_commands_get_the_problem_and_the_usage(text: str, problem: str) -> None:
     with pytest.raises(UsageError) as raised:
-        parse_workflow(text)
+        WORKFLOW.parse(text)
     assert raised.value.problem.startswith(problem) or problem in raised.value.problem
     assert str(raised.value).endswith(WORKFLOW_USAGE)
 
@@ -87,33 +132,39 @@ def test_bad_workflow_commands_get_the_problem_and_the_usage(text: str, problem:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("", ScheduleHelp()),
-        ("list", ScheduleList()),
-        ("pause scrape", SchedulePause("scrape")),
+        ("", ("help", None)),
+        ("list", ("list", None)),
+        ("pause scrape", ("pause", SchedulePause("scrape"))),
         (
             "pause scrape for 2h site maintenance",
-            SchedulePause("scrape", timedelta(hours=2), "site maintenance"),
+            ("pause", SchedulePause("scrape", timedelta(hours=2), "site maintenance")),
         ),
-        ("pause scrape vendor outage", SchedulePause("scrape", None, "vendor outage")),
+        (
+            "pause scrape vendor outage",
+            ("pause", SchedulePause("scrape", None, "vendor outage")),
+        ),
         (
             "update scrape every 30m",
-            ScheduleUpdate("scrape", ScheduleSpecText(every=timedelta(minutes=30))),
+            ("update", Update("scrape", ScheduleSpecText(every=timedelta(minutes=30)))),
         ),
         (
             'update scrape cron "0 8 * * 1-5"',
-            ScheduleUpdate("scrape", ScheduleSpecText(cron="0 8 * * 1-5")),
+            ("update", Update("scrape", ScheduleSpecText(cron="0 8 * * 1-5"))),
         ),
         (
             "create nightly every 1d",
-            ScheduleCreate("nightly", ScheduleSpecText(every=timedelta(days=1))),
+            ("create", Create("nightly", ScheduleSpecText(every=timedelta(days=1)))),
         ),
-        ("delete nightly", ScheduleDelete("nightly")),
+        ("delete nightly", ("delete", Delete("nightly"))),
         (
             "backfill scrape 2026-11-20 2026-11-20T06:00",
-            ScheduleBackfill(
-                "scrape",
-                datetime(2026, 11, 20, tzinfo=UTC),
-                datetime(2026, 11, 20, 6, tzinfo=UTC),
+            (
+                "backfill",
+                Backfill(
+                    "scrape",
+                    datetime(2026, 11, 20, tzinfo=UTC),
+                    datetime(2026, 11, 20, 6, tzinfo=UTC),
+                ),
             ),
         ),
     ],
@@ -161,7 +212,7 @@ def test_schedule_commands_parse(text: str, expected: object) -> None:
 )
 def test_bad_schedule_commands_get_the_problem_and_the_usage(text: str, problem: str) -> None:
     with pytest.raises(UsageError) as raised:
-        parse_schedule(text)
+        SCHEDULE.parse(text)
     assert problem in raised.value.problem
     assert str(raised.value).endswith(SCHEDULE_USAGE)
 
@@ -169,26 +220,32 @@ def test_bad_schedule_commands_get_the_problem_and_the_usage(text: str, problem:
 def test_confirm_is_for_terminals_only() -> None:
     """In Slack the button (which names what goes) is the only confirmation."""
     with pytest.raises(UsageError) as raised:
-        parse_schedule("delete nightly --confirm")
+        SCHEDULE.parse("delete nightly --confirm")
     assert raised.value.problem == (
         "--confirm works only in a terminal. Type /schedule delete nightly and confirm with "
         "the button; nothing was deleted."
     )
-    assert parse_schedule("delete nightly --confirm", terminal=True) == ScheduleDelete(
-        "nightly", confirmed=True
+    assert parse_schedule("delete nightly --confirm", terminal=True) == (
+        "delete",
+        Delete("nightly", confirmed=True),
     )
-    assert parse_schedule("delete nightly", terminal=True) == ScheduleDelete("nightly")
+    assert parse_schedule("delete nightly", terminal=True) == ("delete", Delete("nightly"))
 
 
 def test_limits_are_inclusive() -> None:
-    assert parse_workflow("stats 366d") == WorkflowStats(timedelta(days=366))
-    assert parse_workflow("stats 1m") == WorkflowStats(timedelta(minutes=1))
-    assert parse_schedule("pause scrape for 30d") == SchedulePause("scrape", timedelta(days=30))
-    assert parse_schedule("update scrape every 1s") == ScheduleUpdate(
-        "scrape", ScheduleSpecText(every=timedelta(seconds=1))
+    assert parse_workflow("stats 366d") == ("stats", Stats(timedelta(days=366)))
+    assert parse_workflow("stats 1m") == ("stats", Stats(timedelta(minutes=1)))
+    assert parse_schedule("pause scrape for 30d") == (
+        "pause",
+        SchedulePause("scrape", timedelta(days=30)),
     )
-    span = parse_schedule("backfill scrape 2026-01-01 2027-01-02")
-    assert isinstance(span, ScheduleBackfill) and span.end - span.start == timedelta(days=366)
+    assert parse_schedule("update scrape every 1s") == (
+        "update",
+        Update("scrape", ScheduleSpecText(every=timedelta(seconds=1))),
+    )
+    _, span = parse_schedule("backfill scrape 2026-01-01 2027-01-02")
+    assert isinstance(span, Backfill) and span.end - span.start == timedelta(days=366)
+    assert parse_schedule("trigger scrape") == ("trigger", ScheduleId("scrape"))
 
 
 WORDS = st.sampled_from(
@@ -243,7 +300,7 @@ TEXT = st.one_of(
 @given(TEXT)
 def test_any_text_is_a_workflow_command_or_usage(text: str) -> None:
     try:
-        command = parse_workflow(text)
+        command = WORKFLOW.parse(text)
     except UsageError as err:
         assert err.usage == WORKFLOW_USAGE
         assert str(err).endswith(WORKFLOW_USAGE)
@@ -255,7 +312,7 @@ def test_any_text_is_a_workflow_command_or_usage(text: str) -> None:
 @given(TEXT)
 def test_any_text_is_a_schedule_command_or_usage(text: str) -> None:
     try:
-        command = parse_schedule(text)
+        command = SCHEDULE.parse(text)
     except UsageError as err:
         assert err.usage == SCHEDULE_USAGE
     else:

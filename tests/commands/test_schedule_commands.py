@@ -14,9 +14,9 @@ import pytest_asyncio
 from aiohttp import web
 from temporalio.client import Client, WorkflowExecutionStatus
 
-from commands.grammar import ScheduleDelete
 from commands.replies import CommandContext, Invoker
-from commands.schedules import DELETE_ACTION, run_schedule_command
+from commands.schedule import SCHEDULE
+from commands.schedule.delete import DELETE_ACTION, confirmed
 from orchestration.models.scrape import ScrapeInput
 from orchestration.schedules import (
     SCRAPE_SCHEDULE_ID,
@@ -42,9 +42,9 @@ async def schedule_id(stack: Stack) -> AsyncIterator[str]:
     answer = await slash(stack, OPERATOR_ID, f"create {name} every 1h", "/schedule")
     assert answer == f"Schedule `{name}` created: scrape every 1h."
     yield name
-    await run_schedule_command(
+    await SCHEDULE.run(
         CommandContext(stack.client, stack.commands),
-        ScheduleDelete(name, confirmed=True),
+        confirmed(name),
         Invoker(OPERATOR_ID, is_operator=True),
     )
 
@@ -219,9 +219,9 @@ async def test_delete_asks_first_and_backfill_runs_the_range(stack: Stack) -> No
     assert [(b["action_id"], b["value"]) for b in buttons] == [(DELETE_ACTION, name)]
     assert (await stack.client.get_schedule_handle(name).describe()).id == name  # still there
 
-    deleted = await run_schedule_command(
+    deleted = await SCHEDULE.run(
         CommandContext(stack.client, stack.commands),
-        ScheduleDelete(name, confirmed=True),
+        confirmed(name),
         Invoker(OPERATOR_ID, is_operator=True),
     )
     assert deleted.text == f"Schedule `{name}` deleted."

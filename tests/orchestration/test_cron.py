@@ -14,8 +14,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client, Schedule, ScheduleActionStartWorkflow, ScheduleState
 
 from bot.jobs import DIGEST_JOB, BotJobs, JobSettings
-from commands.grammar import ScheduleSpecText, ScheduleUpdate, UsageError, parse_schedule
-from commands.schedules import spec_text
+from commands.schedule import SCHEDULE
+from commands.schedule.specs import ScheduleSpecText, spec_text
+from commands.schedule.update import Update
+from commands.surface import UsageError
 from orchestration.cron import CronError, cron_trigger, parse_cron
 from orchestration.schedules import schedule_spec
 from orchestration.settings import Settings
@@ -112,10 +114,10 @@ def test_settings_and_slash_commands_take_the_same_expressions() -> None:
     assert Settings(CHATOPS_DIGEST_CRON="  0 9  * * MON-FRI ").digest_cron == "0 9 * * MON-FRI"
     with pytest.raises(ValueError, match="day of week: 8 is outside 0-7"):
         Settings(CHATOPS_DIGEST_CRON="0 9 * * 8")
-    parsed = parse_schedule('update scrape cron "0 0 * * 7"')
-    assert parsed == ScheduleUpdate("scrape", ScheduleSpecText(cron="0 0 * * 7"))
+    parsed = SCHEDULE.parse('update scrape cron "0 0 * * 7"')
+    assert parsed.args == Update("scrape", ScheduleSpecText(cron="0 0 * * 7"))
     with pytest.raises(UsageError, match=r"'0 0 \* \* 8' is not a cron expression \(day of"):
-        parse_schedule('update scrape cron "0 0 * * 8"')
+        SCHEDULE.parse('update scrape cron "0 0 * * 8"')
 
 
 async def test_temporal_runs_the_same_days_and_describe_shows_the_expression(

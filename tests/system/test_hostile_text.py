@@ -13,9 +13,9 @@ from typing import Any
 from temporalio.client import WorkflowHandle
 
 from bot.cards import APPROVE_ACTION, REASON_BLOCK, REASON_INPUT, REJECT_ACTION
-from commands.grammar import ScheduleDelete
 from commands.replies import CommandContext, Invoker
-from commands.schedules import run_schedule_command
+from commands.schedule import SCHEDULE
+from commands.schedule.delete import confirmed
 from orchestration.approval import ApprovableWorkflow
 from orchestration.models.agent import AgentTaskOutcome
 from orchestration.models.approval import (
@@ -219,8 +219,8 @@ async def test_schedule_replies_and_announcements_show_hostile_reasons_as_typed(
         )
     finally:
         context = CommandContext(stack.client, stack.commands)
-        delete = ScheduleDelete(name, confirmed=True)
-        await run_schedule_command(context, delete, Invoker(OPERATOR_ID, is_operator=True))
+        delete = confirmed(name)
+        await SCHEDULE.run(context, delete, Invoker(OPERATOR_ID, is_operator=True))
     assert_all_shown_as_typed(stack.sim, ("chat.postMessage", "response_url"))
 
 

@@ -1,0 +1,15 @@
+"""Slash commands: ``/workflow`` and ``/schedule``."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.listeners.commands.slash import slash_listener
+from commands.schedule import SCHEDULE
+from commands.workflow import WORKFLOW
+
+
+def register(app: AsyncApp) -> None:
+    """Attach the slash commands' listeners."""
+    for surface in (WORKFLOW, SCHEDULE):
+        app.command(f"/{surface.name}")(slash_listener(surface))
