@@ -16,6 +16,7 @@ from cli.agent_tasks import AGENT_TASK_EXAMPLES
 from cli.errors import CliError, describe_validation_error
 from cli.examples import EXAMPLES
 from cli.tickets import TICKET_EXAMPLES
+from cli.version import chatops_version
 from orchestration.client import TemporalUnavailable, connect
 from orchestration.datadir import DataDirError
 from orchestration.decisions import TemporalUnreachable
@@ -36,6 +37,9 @@ examples:
 Settings come from the environment; see the README's configuration table."""
 
 
+Subcommands = argparse._SubParsersAction  # what add_subparsers returns
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Every subcommand and option."""
     parser = argparse.ArgumentParser(
@@ -45,8 +49,17 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    parser.add_argument("--version", action="version", version=f"chatops {chatops_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_processes(commands)
+    _add_starts(commands)
+    _add_chat_commands(commands)
+    _add_amend(commands)
+    _add_decisions(commands)
+    return parser
 
+
+def _add_processes(commands: Subcommands) -> None:
     up = commands.add_parser("up", help="run the whole stack: Temporal, stand-in, worker, bot")
     up.add_argument(
         "--demo", action="store_true", help="also start a few example orders that need approval"
@@ -60,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         commands.add_parser(role, help=text).set_defaults(role=role)
 
+
+def _add_starts(commands: Subcommands) -> None:
     start = commands.add_parser("start", help="start a workflow and print its id")
     kinds = start.add_subparsers(dest="kind", metavar="KIND", required=True)
     for kind, text, examples, noun, requester in (
@@ -80,14 +95,25 @@ def build_parser() -> argparse.ArgumentParser:
         one.add_argument("--requester", help=f"Slack user id of whoever {requester}")
         one.set_defaults(role=f"start-{kind}")
 
+
+def _add_chat_commands(commands: Subcommands) -> None:
     for surface, text in (
-        ("workflow", "workflow status, lists, history, cancel (as /workflow; try: help)"),
+        (
+            "workflow",
+            "workflow status, lists, history, cancel (as /workflow; try: help); "
+            "--json for status, list and pending",
+        ),
         ("schedule", "list, pause, trigger and change schedules (as /schedule; try: help)"),
     ):
         chat = commands.add_parser(surface, help=text, add_help=False)
+        chat.add_argument(
+            "--json", action="store_true", help="the facts as one JSON document (or after it)"
+        )
         chat.add_argument("words", nargs=argparse.REMAINDER, help="the command, e.g. help")
         chat.set_defaults(role="chat-command", surface=surface)
 
+
+def _add_amend(commands: Subcommands) -> None:
     amend = commands.add_parser(
         "amend", help="change the items of an order that waits for approval (asks again)"
     )
@@ -101,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     amend.set_defaults(role="amend")
 
+
+def _add_decisions(commands: Subcommands) -> None:
     for verb, verdict in (("approve", Verdict.APPROVE), ("reject", Verdict.REJECT)):
         decide = commands.add_parser(verb, help=f"{verb} a pending request from the terminal")
         decide.add_argument("workflow_id", help="e.g. order-ORD-1234")
@@ -112,12 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
             help="the Slack user you act for (recorded beside cli:<your login>, who decides)",
         )
         decide.set_defaults(role="decide", verdict=verdict)
-    return parser
 
 
 async def run(args: argparse.Namespace, settings: Settings) -> None:
     """Dispatch one parsed command."""
-    from cli import agent_tasks, amend, chat_commands, orders, processes, tickets
+    from cli import agent_tasks, amend, chat_commands, decisions, orders, processes, tickets
 
     role = args.role
     if role == "up":
@@ -144,28 +171,23 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
         client = await connect(settings)
         await agent_tasks.cmd_start_agent_task(client, settings, task, outlook, ui_url(settings))
     elif role == "chat-command":
-        surface = chat_commands.SURFACES[args.surface]
-        command = chat_commands.parse_chat_command(surface, args.words)
+        chat = chat_commands.parse_chat_command(args.surface, args.words, as_json=args.json)
         client = await connect(settings)
-        await chat_commands.cmd_chat_command(client, settings, surface, command)
+        await chat_commands.cmd_chat_command(client, settings, chat)
     elif role == "amend":
         client = await connect(settings)
         await amend.cmd_amend(client, args.workflow_id, args.file, args.reason, args.as_user)
     elif role == "decide":
         client = await connect(settings)
-        await orders.cmd_decide(client, args.workflow_id, args.verdict, args.reason, args.as_user)
+        await decisions.cmd_decide(
+            client, args.workflow_id, args.verdict, args.reason, args.as_user
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command line; returns the exit code."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format=f"%(asctime)s {args.role:<9} %(levelname)-7s %(name)s: %(message)s",
-    )
-    if not args.verbose:
-        # The bot's jobs log what they did themselves; the scheduler's every run is noise.
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    _configure_logging(args)
     if not lifeline.follow_parent():
         print(f"error: chatops up, which started this {args.role}, is gone", file=sys.stderr)
         return 1
@@ -174,6 +196,33 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as err:
         print(f"error: {describe_validation_error('invalid settings', err)}", file=sys.stderr)
         return 2
+    return _run_reporting_errors(args, settings)
+
+
+def _configure_logging(args: argparse.Namespace) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format=f"%(asctime)s {args.role:<9} %(levelname)-7s %(name)s: %(message)s",
+    )
+    if not args.verbose:
+        # The bot's jobs log what they did themselves; the scheduler's every run is noise.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+# What a command reports as one "error: ..." line and exit code 1 (OSError: e.g. a port taken
+# by something else).
+FAILURES = (
+    CliError,
+    TemporalUnavailable,
+    TemporalUnreachable,
+    EmbeddedServerError,
+    DataDirError,
+    SimStateError,
+    OSError,
+)
+
+
+def _run_reporting_errors(args: argparse.Namespace, settings: Settings) -> int:
     from cli.chat_commands import UsageFailure
 
     try:
@@ -181,17 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     except UsageFailure as err:
         print(err, file=sys.stderr)
         return 2
-    except (
-        CliError,
-        TemporalUnavailable,
-        TemporalUnreachable,
-        EmbeddedServerError,
-        DataDirError,
-        SimStateError,
-    ) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    except OSError as err:  # e.g. a port taken by something else
+    except FAILURES as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
