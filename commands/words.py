@@ -47,6 +47,13 @@ def an_id(words: list[str], what: str) -> str:
     return value
 
 
+def only_id(words: list[str], what: str) -> str:
+    """The one word, as the id of a ``what``; nothing may follow it."""
+    value = an_id(words, what)
+    no_more(words[1:])
+    return value
+
+
 def no_more(words: list[str]) -> None:
     """Nothing may follow."""
     if words:

@@ -11,7 +11,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from bot.cards import mention
 from commands.replies import CommandContext, Invoker
 from commands.surface import Command
-from commands.words import an_id, no_more
+from commands.words import only_id
 from orchestration.slack_text import escape
 
 TROUBLES = (RPCError,)
@@ -26,9 +26,7 @@ class ScheduleId:
 
 def one_schedule(words: list[str], terminal: bool) -> ScheduleId:
     """``<id>``, and nothing after it."""
-    schedule_id = an_id(words, "schedule")
-    no_more(words[1:])
-    return ScheduleId(schedule_id)
+    return ScheduleId(only_id(words, "schedule"))
 
 
 def explain(err: Exception, command: Command) -> str:

@@ -3,33 +3,17 @@ schedule, with the deployment's scrape sources."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from temporalio.client import ScheduleAlreadyRunningError
 
 from commands.replies import CommandContext, Invoker, Reply, refused
 from commands.schedule.common import shown_id, who
-from commands.schedule.specs import ScheduleSpecText, parse_spec
+from commands.schedule.specs import Timing, id_and_spec
 from commands.surface import Verb, usage_line
-from commands.words import an_id
 from orchestration.schedules import scrape_schedule
 from orchestration.slack_text import escape
 
 
-@dataclass(frozen=True)
-class Create:
-    """``/schedule create <id> every <duration> | cron "<expr>"``."""
-
-    schedule_id: str
-    spec: ScheduleSpecText
-
-
-def parse(words: list[str], terminal: bool) -> Create:
-    """``<id> every <duration>`` or ``<id> cron "<expr>"``."""
-    return Create(an_id(words, "schedule"), parse_spec(words[1:]))
-
-
-async def run(context: CommandContext, args: Create, invoker: Invoker) -> Reply:
+async def run(context: CommandContext, args: Timing, invoker: Invoker) -> Reply:
     """Create it, unless the id is taken or the deployment scrapes nothing."""
     scrape = context.settings.scrape
     if scrape is None:
@@ -56,4 +40,4 @@ async def run(context: CommandContext, args: Create, invoker: Invoker) -> Reply:
 USAGE = usage_line(
     'create <id> every <duration> | cron "<expr>"', "a new scrape schedule (operators)"
 )
-VERB = Verb("create", USAGE, parse, run, changes=True)
+VERB = Verb("create", USAGE, id_and_spec, run, changes=True)

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from temporalio.client import ScheduleCalendarSpec, ScheduleRange, ScheduleSpec
 
-from commands.words import BadCommand, duration
+from commands.words import BadCommand, an_id, duration
 from orchestration.cron import CronError, described_cron, parse_cron
 from orchestration.durations import Bounds, format_duration
 from orchestration.schedules import schedule_spec
@@ -34,6 +34,19 @@ class ScheduleSpecText:
     def spec(self) -> ScheduleSpec:
         """The schedule spec Temporal runs."""
         return schedule_spec(every=self.every, cron=self.cron)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """The arguments of ``update`` and ``create``: a schedule and when it runs."""
+
+    schedule_id: str
+    spec: ScheduleSpecText
+
+
+def id_and_spec(words: list[str], terminal: bool) -> Timing:
+    """``<id> every <duration>`` or ``<id> cron "<expr>"``."""
+    return Timing(an_id(words, "schedule"), parse_spec(words[1:]))
 
 
 def parse_spec(words: list[str]) -> ScheduleSpecText:

@@ -4,32 +4,17 @@ runs; everything else stays."""
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 
 from temporalio.client import ScheduleUpdate, ScheduleUpdateInput
 
 from commands.replies import CommandContext, Invoker, Reply
 from commands.schedule.common import shown_id, who
-from commands.schedule.specs import ScheduleSpecText, parse_spec
+from commands.schedule.specs import Timing, id_and_spec
 from commands.surface import Verb, usage_line
-from commands.words import an_id
 from orchestration.slack_text import escape
 
 
-@dataclass(frozen=True)
-class Update:
-    """``/schedule update <id> every <duration> | cron "<expr>"``."""
-
-    schedule_id: str
-    spec: ScheduleSpecText
-
-
-def parse(words: list[str], terminal: bool) -> Update:
-    """``<id> every <duration>`` or ``<id> cron "<expr>"``."""
-    return Update(an_id(words, "schedule"), parse_spec(words[1:]))
-
-
-async def run(context: CommandContext, args: Update, invoker: Invoker) -> Reply:
+async def run(context: CommandContext, args: Timing, invoker: Invoker) -> Reply:
     """Replace the schedule's spec (in one update, so nothing else is overwritten)."""
     spec = args.spec.spec()
 
@@ -52,4 +37,4 @@ USAGE = "\n".join(
         usage_line('update <id> cron "<expr>"', 'e.g. cron "0 8 * * 1-5" (operators)'),
     )
 )
-VERB = Verb("update", USAGE, parse, run, changes=True)
+VERB = Verb("update", USAGE, id_and_spec, run, changes=True)

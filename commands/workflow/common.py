@@ -9,7 +9,7 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError
 
 from commands.surface import Command
-from commands.words import an_id, no_more
+from commands.words import only_id
 from orchestration.decisions import DecisionRefused, TemporalUnreachable
 from orchestration.slack_text import escape
 
@@ -53,9 +53,7 @@ class WorkflowId:
 
 def one_workflow(words: list[str], terminal: bool) -> WorkflowId:
     """``<id>``, and nothing after it."""
-    workflow_id = an_id(words, "workflow")
-    no_more(words[1:])
-    return WorkflowId(workflow_id)
+    return WorkflowId(only_id(words, "workflow"))
 
 
 def kind_of(workflow_type: str) -> str:

@@ -14,7 +14,7 @@ import pytest_asyncio
 from aiohttp import web
 from temporalio.client import Client, WorkflowExecutionStatus
 
-from commands.replies import CommandContext, Invoker
+from commands.replies import CommandContext, Invoker, Reply
 from commands.schedule import SCHEDULE
 from commands.schedule.delete import DELETE_ACTION, confirmed
 from orchestration.models.scrape import ScrapeInput
@@ -35,6 +35,12 @@ async def runs_of(client: Client, schedule_id: str) -> list[WorkflowExecutionSta
     return [w.status async for w in client.list_workflows(query)]
 
 
+async def delete_now(stack: Stack, name: str) -> Reply:
+    """What the delete question's button does, clicked by an operator."""
+    context, operator = CommandContext(stack.client, stack.commands), Invoker(OPERATOR_ID, True)
+    return await SCHEDULE.run(context, confirmed(name), operator)
+
+
 @pytest_asyncio.fixture
 async def schedule_id(stack: Stack) -> AsyncIterator[str]:
     """A fresh scrape schedule (every 1h) made through /schedule create; deleted afterwards."""
@@ -42,11 +48,7 @@ async def schedule_id(stack: Stack) -> AsyncIterator[str]:
     answer = await slash(stack, OPERATOR_ID, f"create {name} every 1h", "/schedule")
     assert answer == f"Schedule `{name}` created: scrape every 1h."
     yield name
-    await SCHEDULE.run(
-        CommandContext(stack.client, stack.commands),
-        confirmed(name),
-        Invoker(OPERATOR_ID, is_operator=True),
-    )
+    await delete_now(stack, name)
 
 
 async def test_list_describe_update_and_refusals(stack: Stack, schedule_id: str) -> None:
@@ -61,9 +63,7 @@ async def test_list_describe_update_and_refusals(stack: Stack, schedule_id: str)
     assert "Runs ScrapeWorkflow on task queue" in described and "Overlap: skip" in described
 
     refused = await slash(stack, REQUESTER_ID, f"pause {schedule_id}", "/schedule")
-    assert (
-        refused == "Only operators (CHATOPS_OPERATORS) may change schedules; nothing was changed."
-    )
+    assert refused == SCHEDULE.operators_only
     changed = await slash(
         stack, OPERATOR_ID, f'update {schedule_id} cron "0 8 * * 1-5"', "/schedule"
     )
@@ -175,12 +175,11 @@ async def test_scrape_runs_tolerate_a_failing_source_and_write_json(
     stack: Stack, schedule_id: str, tmp_path: Path
 ) -> None:
     await slash(stack, OPERATOR_ID, f"trigger {schedule_id}", "/schedule")
-    runs = await assert_eventually(
+    await assert_eventually(
         lambda: runs_of(stack.client, schedule_id),
         lambda r: r == [WorkflowExecutionStatus.COMPLETED],
         what="the scrape run completed",
     )
-    assert runs
     files = list((tmp_path / "scrape").glob("scrape-*.json"))
     assert len(files) == 1
     report = json.loads(files[0].read_text())
@@ -219,11 +218,7 @@ async def test_delete_asks_first_and_backfill_runs_the_range(stack: Stack) -> No
     assert [(b["action_id"], b["value"]) for b in buttons] == [(DELETE_ACTION, name)]
     assert (await stack.client.get_schedule_handle(name).describe()).id == name  # still there
 
-    deleted = await SCHEDULE.run(
-        CommandContext(stack.client, stack.commands),
-        confirmed(name),
-        Invoker(OPERATOR_ID, is_operator=True),
-    )
+    deleted = await delete_now(stack, name)
     assert deleted.text == f"Schedule `{name}` deleted."
     assert deleted.announce == f"<@{OPERATOR_ID}> deleted schedule `{name}`"
     gone = await slash(stack, OPERATOR_ID, f"describe {name}", "/schedule")

@@ -15,8 +15,7 @@ from temporalio.client import Client, Schedule, ScheduleActionStartWorkflow, Sch
 
 from bot.jobs import DIGEST_JOB, BotJobs, JobSettings
 from commands.schedule import SCHEDULE
-from commands.schedule.specs import ScheduleSpecText, spec_text
-from commands.schedule.update import Update
+from commands.schedule.specs import ScheduleSpecText, Timing, spec_text
 from commands.surface import UsageError
 from orchestration.cron import CronError, cron_trigger, parse_cron
 from orchestration.schedules import schedule_spec
@@ -115,7 +114,7 @@ def test_settings_and_slash_commands_take_the_same_expressions() -> None:
     with pytest.raises(ValueError, match="day of week: 8 is outside 0-7"):
         Settings(CHATOPS_DIGEST_CRON="0 9 * * 8")
     parsed = SCHEDULE.parse('update scrape cron "0 0 * * 7"')
-    assert parsed.args == Update("scrape", ScheduleSpecText(cron="0 0 * * 7"))
+    assert parsed.args == Timing("scrape", ScheduleSpecText(cron="0 0 * * 7"))
     with pytest.raises(UsageError, match=r"'0 0 \* \* 8' is not a cron expression \(day of"):
         SCHEDULE.parse('update scrape cron "0 0 * * 8"')
 
