@@ -18,16 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from bot.cards import (
-    Block,
-    decision_buttons,
-    decision_value,
-    escape,
-    format_time,
-    mention,
-    quorum_line,
-    quoted_title,
-)
+from activities.cards import Block, decision_buttons, decision_value
 from commands.replies import CommandContext
 from commands.workflows import Pending, Waiting, pending_approvals
 from orchestration.approval_rules import refusal_for
@@ -39,8 +30,9 @@ from orchestration.models.approval import (
     DecisionSource,
     Verdict,
 )
-from orchestration.slack_text import CONFIRM_TEXT, SECTION_TEXT, cut, cut_plain
+from orchestration.slack_text import CONFIRM_TEXT, SECTION_TEXT, cut, cut_plain, escape, mention
 from orchestration.slack_text import link as link_to
+from orchestration.wording import format_time, quorum_line, quoted_title
 
 log = logging.getLogger(__name__)
 # Slack allows 100 blocks in a Home view; an item takes three.

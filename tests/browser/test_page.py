@@ -11,7 +11,7 @@ from typing import Any
 
 from playwright.async_api import Page, expect
 
-from bot.cards import APPROVE_ACTION, REJECT_ACTION
+from activities.cards import APPROVE_ACTION, REJECT_ACTION
 from cli.examples import example_order
 from orchestration.models.order import OrderStep
 from slacksim import APPROVER2_ID, APPROVER_ID, OUTSIDER_ID, REQUESTER_ID
