@@ -160,19 +160,20 @@ def escalated_line(state: ApprovalState) -> str:
 def escalation_text(state: ApprovalState) -> str:
     """The thread message that brings the escalation group in."""
     who = ", ".join(mention(a) for a in state.escalated_to) or "The escalation group"
-    text = (
-        f"Escalated: {quoted_title(state.title)} is still waiting for a decision. {who}: you "
-        f"may decide it now; it expires at {format_time(state.deadline)}."
-    )
-    return cut(text, limits.MESSAGE_TEXT)
+    return _still_waiting("Escalated", state, f"{who}: you may decide it now;")
 
 
 def reminder_text(state: ApprovalState) -> str:
     """The reminder posted in a card's thread before its deadline."""
     approvers = ", ".join(mention(a) for a in state.approvers) or "Approvers"
+    return _still_waiting("Reminder", state, f"{approvers}:")
+
+
+def _still_waiting(lead: str, state: ApprovalState, asked: str) -> str:
+    """``Reminder: <title> is still waiting for a decision. <asked> it expires at 14:05 UTC.``"""
     text = (
-        f"Reminder: {quoted_title(state.title)} is still waiting for a decision. "
-        f"{approvers}: it expires at {format_time(state.deadline)}."
+        f"{lead}: {quoted_title(state.title)} is still waiting for a decision. "
+        f"{asked} it expires at {format_time(state.deadline)}."
     )
     return cut(text, limits.MESSAGE_TEXT)
 
