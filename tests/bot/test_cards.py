@@ -37,6 +37,8 @@ from orchestration.models.approval import (
     ExpiryOutcome,
 )
 
+pytestmark = pytest.mark.unit
+
 NOW = datetime(2026, 11, 21, 14, 0, tzinfo=UTC)
 
 

@@ -23,6 +23,8 @@ from orchestration.models.approval import ApprovalState, ApprovalStatus
 from orchestration.settings import Settings
 from tests.bot.test_cards import assert_valid_blocks
 
+pytestmark = pytest.mark.unit
+
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
 
