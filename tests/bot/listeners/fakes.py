@@ -167,11 +167,15 @@ class FakeTemporal:
             self.schedules[schedule_id] = FakeScheduleHandle(schedule_id, self.events)
         return self.schedules[schedule_id]
 
+    def add(self, execution: FakeExecution) -> FakeHandle:
+        """A workflow as ``execution`` shows it; listed in the order added."""
+        handle = self.get_workflow_handle(execution.id)
+        handle.execution = execution
+        return handle
+
     def waiting(self, state: ApprovalState, workflow_id: str = WORKFLOW_ID) -> FakeHandle:
         """A running workflow whose memo holds ``state``."""
-        handle = self.get_workflow_handle(workflow_id)
-        handle.execution = FakeExecution(workflow_id, {MEMO_KEY: state.model_dump(mode="json")})
-        return handle
+        return self.add(FakeExecution(workflow_id, {MEMO_KEY: state.model_dump(mode="json")}))
 
     async def list_workflows(self, query: str | None = None, **_: Any) -> AsyncIterator[Any]:
         self.events.append("list_workflows")
