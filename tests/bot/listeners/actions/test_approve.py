@@ -4,6 +4,8 @@ a click that cannot win is answered and acked without a signal."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
+from unittest.mock import AsyncMock
 
 import pytest
 from temporalio.service import RPCStatusCode
@@ -12,6 +14,7 @@ from bot.cards import APPROVE_ACTION
 from bot.listeners.actions.approval import approve_clicked
 from orchestration.approval import ApprovableWorkflow
 from orchestration.models.approval import (
+    ApprovalState,
     ApprovalStatus,
     DecisionInput,
     DecisionSource,
@@ -34,13 +37,22 @@ from tests.bot.listeners.payloads import click_body
 pytestmark = pytest.mark.unit
 
 
+async def click_approve(
+    temporal: FakeTemporal, user: str, **body: Any
+) -> tuple[AsyncMock, AsyncMock]:
+    """Click Approve as ``user`` (``body``: see click_body); the ack and Slack client."""
+    ack, client = recording_ack(temporal.events), slack_client(temporal.events)
+    await approve_clicked(
+        ack, click_body(user, APPROVE_ACTION, **body), client, context_for(temporal)
+    )
+    return ack, client
+
+
 async def test_an_approvers_click_is_signalled_then_acked() -> None:
     temporal = FakeTemporal()
     handle = temporal.waiting(approval_state())
-    ack, client = recording_ack(temporal.events), slack_client(temporal.events)
 
-    body = click_body(APPROVER_ID, APPROVE_ACTION, action_ts="1700000000.000200")
-    await approve_clicked(ack, body, client, context_for(temporal))
+    ack, client = await click_approve(temporal, APPROVER_ID, action_ts="1700000000.000200")
 
     assert temporal.events == ["describe", "signal", "ack"]
     ack.assert_awaited_once_with()
@@ -72,14 +84,12 @@ async def test_an_approvers_click_is_signalled_then_acked() -> None:
     ids=["outsider", "requester", "already-decided", "superseded"],
 )
 async def test_a_click_that_cannot_win_is_told_why_before_the_ack_and_sends_nothing(
-    user: str, state: object, told: str
+    user: str, state: ApprovalState, told: str
 ) -> None:
     temporal = FakeTemporal()
-    handle = temporal.waiting(state)  # type: ignore[arg-type]
-    ack = recording_ack(temporal.events)
-    client = slack_client(temporal.events)
+    handle = temporal.waiting(state)
 
-    await approve_clicked(ack, click_body(user, APPROVE_ACTION), client, context_for(temporal))
+    _, client = await click_approve(temporal, user)
 
     assert temporal.events == ["describe", "chat_postEphemeral", "ack"]
     assert handle.sent == []
@@ -92,11 +102,8 @@ async def test_temporal_unreachable_is_told_and_acked() -> None:
     temporal = FakeTemporal()
     handle = temporal.waiting(approval_state())
     handle.errors["describe"] = rpc_error(RPCStatusCode.UNAVAILABLE)
-    ack, client = recording_ack(temporal.events), slack_client(temporal.events)
 
-    await approve_clicked(
-        ack, click_body(APPROVER_ID, APPROVE_ACTION), client, context_for(temporal)
-    )
+    ack, client = await click_approve(temporal, APPROVER_ID)
 
     ack.assert_awaited_once_with()
     assert handle.sent == []
@@ -109,11 +116,8 @@ async def test_an_unconfirmed_signal_says_it_may_have_arrived() -> None:
     temporal = FakeTemporal()
     handle = temporal.waiting(approval_state())
     handle.errors["signal"] = rpc_error(RPCStatusCode.DEADLINE_EXCEEDED)
-    ack, client = recording_ack(temporal.events), slack_client(temporal.events)
 
-    await approve_clicked(
-        ack, click_body(APPROVER_ID, APPROVE_ACTION), client, context_for(temporal)
-    )
+    _, client = await click_approve(temporal, APPROVER_ID)
 
     assert temporal.events == ["describe", "signal", "chat_postEphemeral", "ack"]
     text = awaited_kwargs(client.chat_postEphemeral)["text"]
@@ -124,10 +128,8 @@ async def test_an_unconfirmed_signal_says_it_may_have_arrived() -> None:
 async def test_a_button_value_naming_no_workflow_is_refused(value: str) -> None:
     temporal = FakeTemporal()
     temporal.waiting(approval_state())
-    ack, client = recording_ack(temporal.events), slack_client(temporal.events)
 
-    body = click_body(APPROVER_ID, APPROVE_ACTION, value=value)
-    await approve_clicked(ack, body, client, context_for(temporal))
+    ack, client = await click_approve(temporal, APPROVER_ID, value=value)
 
     ack.assert_awaited_once_with()
     assert "signal" not in temporal.events
@@ -138,10 +140,8 @@ async def test_a_button_value_naming_no_workflow_is_refused(value: str) -> None:
 async def test_approving_on_the_home_tab_acks_then_redraws_it_without_the_request() -> None:
     temporal = FakeTemporal()
     handle = temporal.waiting(approval_state())
-    ack, client = recording_ack(temporal.events), slack_client(temporal.events)
 
-    body = click_body(APPROVER_ID, APPROVE_ACTION, on_home=True)
-    await approve_clicked(ack, body, client, context_for(temporal))
+    _, client = await click_approve(temporal, APPROVER_ID, on_home=True)
 
     assert temporal.events == ["describe", "signal", "ack", "list_workflows", "views_publish"]
     assert len(handle.sent) == 1
@@ -156,10 +156,8 @@ async def test_approving_on_the_home_tab_acks_then_redraws_it_without_the_reques
 async def test_a_refusal_on_the_home_tab_is_acked_first_then_shown_there() -> None:
     temporal = FakeTemporal()
     temporal.waiting(approval_state())
-    ack, client = recording_ack(temporal.events), slack_client(temporal.events)
 
-    body = click_body(OUTSIDER_ID, APPROVE_ACTION, on_home=True)
-    await approve_clicked(ack, body, client, context_for(temporal))
+    _, client = await click_approve(temporal, OUTSIDER_ID, on_home=True)
 
     assert temporal.events == ["describe", "ack", "list_workflows", "views_publish"]
     published = awaited_kwargs(client.views_publish)
