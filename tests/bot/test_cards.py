@@ -33,6 +33,8 @@ from orchestration.models.approval import (
 from orchestration.slack_text import escape
 from orchestration.wording import reminder_text
 
+pytestmark = pytest.mark.unit
+
 NOW = datetime(2026, 11, 21, 14, 0, tzinfo=UTC)
 
 

@@ -17,6 +17,8 @@ from orchestration.models.approval import (
 )
 from tests.bot.test_cards import assert_valid_blocks
 
+pytestmark = pytest.mark.unit
+
 NOW = datetime(2026, 11, 21, 14, 0, tzinfo=UTC)
 CANCEL, REJECT, APPROVE = ExpiryOutcome.CANCEL, ExpiryOutcome.REJECT, ExpiryOutcome.APPROVE
 PROMISES = {

@@ -49,6 +49,8 @@ from tests.hostile import (
     mrkdwn_texts,
 )
 
+pytestmark = pytest.mark.unit
+
 NOW = datetime(2026, 11, 21, 14, 0, tzinfo=UTC)
 APPROVERS = ["U0APPROVE1", "U0APPROVE2"]
 WORKFLOW_ID = "order-ORD-1"

@@ -33,6 +33,7 @@ from commands.grammar import (
 )
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -58,6 +59,7 @@ def test_workflow_commands_parse(text: str, expected: object) -> None:
     assert parse_workflow(text) == expected
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
@@ -84,6 +86,7 @@ def test_bad_workflow_commands_get_the_problem_and_the_usage(text: str, problem:
     assert str(raised.value).endswith(WORKFLOW_USAGE)
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -122,6 +125,7 @@ def test_schedule_commands_parse(text: str, expected: object) -> None:
     assert parse_schedule(text) == expected
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
@@ -166,6 +170,7 @@ def test_bad_schedule_commands_get_the_problem_and_the_usage(text: str, problem:
     assert str(raised.value).endswith(SCHEDULE_USAGE)
 
 
+@pytest.mark.unit
 def test_confirm_is_for_terminals_only() -> None:
     """In Slack the button (which names what goes) is the only confirmation."""
     with pytest.raises(UsageError) as raised:
@@ -180,6 +185,7 @@ def test_confirm_is_for_terminals_only() -> None:
     assert parse_schedule("delete nightly", terminal=True) == ScheduleDelete("nightly")
 
 
+@pytest.mark.unit
 def test_limits_are_inclusive() -> None:
     assert parse_workflow("stats 366d") == WorkflowStats(timedelta(days=366))
     assert parse_workflow("stats 1m") == WorkflowStats(timedelta(minutes=1))
