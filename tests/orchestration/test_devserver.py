@@ -16,14 +16,14 @@ from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 
-from orchestration import devserver
+from orchestration import embedded_temporal
 from orchestration.devserver import (
     EmbeddedServerError,
-    EmbeddedTemporal,
     ensure_search_attributes,
     find_temporal_binary,
     server_args,
 )
+from orchestration.embedded_temporal import EmbeddedTemporal
 from orchestration.search_attributes import ALL, APPROVAL_STATUS, KIND
 from tests.helpers import free_port
 
@@ -240,8 +240,8 @@ async def test_a_hung_server_times_out_and_is_killed(
     stub = tmp_path / "temporal"
     stub.write_text("#!/bin/sh\ntrap '' TERM\necho stuck\nwhile :; do sleep 0.1; done\n")
     stub.chmod(0o755)
-    monkeypatch.setattr(devserver, "find_temporal_binary", lambda: stub)
-    monkeypatch.setattr(devserver, "STOP_TIMEOUT", 0.5)
+    monkeypatch.setattr(embedded_temporal, "find_temporal_binary", lambda: stub)
+    monkeypatch.setattr(embedded_temporal, "STOP_TIMEOUT", 0.5)
     server = EmbeddedTemporal(tmp_path / "data", free_port(), None, startup_timeout=0.5)
 
     with pytest.raises(EmbeddedServerError) as raised:
@@ -273,7 +273,7 @@ async def test_cancelling_the_owner_stops_the_server(tmp_path: Path) -> None:
 CHILD = """
 import asyncio, sys
 from pathlib import Path
-from orchestration.devserver import EmbeddedTemporal
+from orchestration.embedded_temporal import EmbeddedTemporal
 
 async def main():
     async with EmbeddedTemporal(Path(sys.argv[1]), int(sys.argv[2]), None) as server:
