@@ -22,8 +22,9 @@ class ChannelPage:
         self.errors: list[str] = []
         page.on("pageerror", lambda error: self.errors.append(str(error)))
 
-    async def open(self) -> None:
-        await self.page.goto(self.sim.base_url)
+    async def open(self, query: str = "") -> None:
+        """Load the page (``query``: e.g. ``?user=U…``) and wait until it has drawn."""
+        await self.page.goto(self.sim.base_url + query)
         await self.page.wait_for_selector("body[data-version]")
 
     async def view_as(self, user_id: str) -> None:
@@ -48,6 +49,21 @@ class ChannelPage:
     @property
     def ephemerals(self) -> Locator:
         return self.page.locator(".message.ephemeral")
+
+    def ephemeral(self, ts: str) -> Locator:
+        return self.page.locator(f'.message.ephemeral[data-ts="{ts}"]')
+
+    @property
+    def switcher(self) -> Locator:
+        """The "Viewing as" selector."""
+        return self.page.locator("#user-switcher")
+
+    @property
+    def new_messages_cue(self) -> Locator:
+        return self.page.locator("#new-messages")
+
+    async def scroll_to_bottom(self) -> None:
+        await self.page.locator("#messages").evaluate("box => { box.scrollTop = box.scrollHeight }")
 
     async def send(self, text: str) -> None:
         """Type into the composer and press Enter."""
