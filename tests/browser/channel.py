@@ -11,6 +11,14 @@ from slacksim import SlackSim
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
+# Enough messages to fill the channel several times over at the tests' window size.
+FILLER = 30
+
+
+def post_filler(sim: SlackSim, channel_id: str) -> str:
+    """Post messages that push what came before far up the channel; return the first's ts."""
+    posted = [sim.workspace.post(channel_id, f"later message {n}", []) for n in range(FILLER)]
+    return posted[0].ts
 
 
 class ChannelPage:

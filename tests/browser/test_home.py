@@ -17,7 +17,6 @@ from slacksim import (
     DEFAULT_BOT_TOKEN,
     DEFAULT_SIGNING_SECRET,
     SlackSim,
-    running_sim,
 )
 from tests.browser.channel import ARTIFACTS, ChannelPage
 from tests.slacksim.cards import (
@@ -26,12 +25,6 @@ from tests.slacksim.cards import (
     add_reject_and_command_listeners,
     served_over_http,
 )
-
-
-@pytest_asyncio.fixture
-async def sim() -> AsyncIterator[SlackSim]:
-    async with running_sim() as running:
-        yield running
 
 
 @pytest_asyncio.fixture

@@ -7,9 +7,7 @@ No bot and no Temporal here: the workspace is changed directly, as the Web API w
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
-import pytest_asyncio
 from playwright.async_api import Page, Route, expect
 
 from slacksim import (
@@ -18,26 +16,21 @@ from slacksim import (
     APPROVER_ID,
     OUTSIDER_ID,
     SlackSim,
-    running_sim,
 )
-from tests.browser.channel import ChannelPage
+from tests.browser.channel import ChannelPage, post_filler
 from tests.helpers import assert_eventually
 
-# Enough messages to fill the channel several times over at the tests' window size.
-FILLER = 30
 STATE_REQUESTS = "**/_sim/ui/state*"
 
 
-@pytest_asyncio.fixture
-async def sim() -> AsyncIterator[SlackSim]:
-    async with running_sim() as running:
-        yield running
-
-
-def fill(sim: SlackSim) -> str:
-    """Post filler messages; return the ts of the first."""
-    posted = [sim.workspace.post(APPROVALS_CHANNEL_ID, f"filler {n}", []) for n in range(FILLER)]
-    return posted[0].ts
+async def scrolled_far_up(sim: SlackSim, page: Page) -> tuple[ChannelPage, str]:
+    """The page as the approver, scrolled to a message far from the bottom (as to a card
+    higher up); returns that message's ts too."""
+    first = post_filler(sim, APPROVALS_CHANNEL_ID)
+    channel = ChannelPage(page, sim)
+    await channel.open(f"?user={APPROVER_ID}")
+    await channel.message(first).scroll_into_view_if_needed()
+    return channel, first
 
 
 async def test_the_person_viewed_as_survives_a_reload_and_a_new_visit(
@@ -83,12 +76,8 @@ async def test_a_channel_that_is_gone_keeps_the_person(sim: SlackSim, page: Page
 async def test_what_arrives_below_the_view_shows_a_cue_that_scrolls_to_it(
     sim: SlackSim, page: Page
 ) -> None:
-    first = fill(sim)
-    channel = ChannelPage(page, sim)
-    await channel.open(f"?user={APPROVER_ID}")
+    channel, first = await scrolled_far_up(sim, page)
     cue = channel.new_messages_cue
-    await channel.message(first).scroll_into_view_if_needed()  # as at a card far up
-
     answer = sim.workspace.post_ephemeral(APPROVALS_CHANNEL_ID, APPROVER_ID, "only you", [])
     await expect(cue).to_have_text("\u2193 1 new message")
     await expect(channel.ephemeral(answer["ts"])).not_to_be_in_viewport()
@@ -106,11 +95,8 @@ async def test_what_arrives_below_the_view_shows_a_cue_that_scrolls_to_it(
 async def test_the_cue_goes_when_the_user_scrolls_down_and_never_shows_at_the_bottom(
     sim: SlackSim, page: Page
 ) -> None:
-    first = fill(sim)
-    channel = ChannelPage(page, sim)
-    await channel.open(f"?user={APPROVER_ID}")
+    channel, _ = await scrolled_far_up(sim, page)
     cue = channel.new_messages_cue
-    await channel.message(first).scroll_into_view_if_needed()
     sim.workspace.post(APPROVALS_CHANNEL_ID, "below", [])
     await expect(cue).to_be_visible()
 

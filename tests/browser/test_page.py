@@ -15,7 +15,7 @@ from bot.cards import APPROVE_ACTION, REJECT_ACTION
 from cli.examples import example_order
 from orchestration.models.order import OrderStep
 from slacksim import APPROVALS_CHANNEL_ID, APPROVER2_ID, APPROVER_ID, OUTSIDER_ID, REQUESTER_ID
-from tests.browser.channel import ARTIFACTS, ROOT, ChannelPage
+from tests.browser.channel import ARTIFACTS, ROOT, ChannelPage, post_filler
 from tests.stack import Stack, large_order
 
 DECISION_TIMEOUT_MS = 20_000
@@ -139,8 +139,7 @@ async def test_an_outsider_is_answered_privately_and_the_composer_takes_commands
 async def test_the_answer_to_a_click_far_up_the_channel_is_cued(stack: Stack, page: Page) -> None:
     handle = await stack.start_order(large_order())
     card = await stack.card()
-    for n in range(30):  # the card scrolls far up, as in a busy channel
-        stack.sim.workspace.post(APPROVALS_CHANNEL_ID, f"later message {n}", [])
+    post_filler(stack.sim, APPROVALS_CHANNEL_ID)  # the card scrolls far up, as in a busy channel
     channel = ChannelPage(page, stack.sim)
     await channel.open(f"?user={OUTSIDER_ID}")
     cue = channel.new_messages_cue
