@@ -18,16 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from bot.cards import (
-    Block,
-    decision_buttons,
-    decision_value,
-    escape,
-    format_time,
-    mention,
-    quorum_line,
-    quoted_title,
-)
+from activities.cards import Block, decision_buttons, decision_value
 from commands.replies import CommandContext
 from commands.workflows import Pending, Waiting, pending_approvals
 from orchestration.approval_rules import refusal_for
@@ -39,8 +30,9 @@ from orchestration.models.approval import (
     DecisionSource,
     Verdict,
 )
-from orchestration.slack_text import CONFIRM_TEXT, SECTION_TEXT, cut, cut_plain
+from orchestration.slack_text import CONFIRM_TEXT, SECTION_TEXT, cut, cut_plain, escape, mention
 from orchestration.slack_text import link as link_to
+from orchestration.wording import format_time, quorum_line, quoted_title
 
 log = logging.getLogger(__name__)
 # Slack allows 100 blocks in a Home view; an item takes three.
@@ -100,6 +92,28 @@ def home_view(
     could not be listed, and ``notice`` says why)."""
     links = links or {}
     waiting = found.oldest if found is not None else []
+    blocks = _head(found, now, notice)
+    for index, (workflow_id, state) in enumerate(waiting[:HOME_ITEMS]):
+        text = _item_text(workflow_id, state, now, links.get(request_key(workflow_id, state)))
+        blocks.append({"type": "divider"})
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+        blocks.append(
+            decision_buttons(
+                workflow_id,
+                state,
+                state.title,
+                home_confirm(state),
+                block_id=f"{HOME_ACTIONS_BLOCK}_{index}",
+            )
+        )
+    if found is not None and found.total > len(waiting[:HOME_ITEMS]):
+        more = found.total - len(waiting[:HOME_ITEMS])
+        blocks.append(_context(f"… and {more} more: `/workflow pending` lists them all."))
+    return {"type": "home", "blocks": blocks}
+
+
+def _head(found: Pending | None, now: datetime, notice: str | None) -> list[Block]:
+    """The view's header, the notice if any, and how many requests wait (or that none do)."""
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Waiting for you"}},
     ]
@@ -120,44 +134,12 @@ def home_view(
         )
     elif found is not None:
         count = f"{found.total} request" + ("s" if found.total != 1 else "")
-        blocks.append(
-            {
-                "type": "context",
-                "elements": [
-                    {
-                        "type": "mrkdwn",
-                        "text": f"{count} you may decide, oldest first · as of {format_time(now)}",
-                    }
-                ],
-            }
-        )
-    for index, (workflow_id, state) in enumerate(waiting[:HOME_ITEMS]):
-        text = _item_text(workflow_id, state, now, links.get(request_key(workflow_id, state)))
-        blocks.append({"type": "divider"})
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
-        blocks.append(
-            decision_buttons(
-                workflow_id,
-                state,
-                state.title,
-                home_confirm(state),
-                block_id=f"{HOME_ACTIONS_BLOCK}_{index}",
-            )
-        )
-    if found is not None and found.total > len(waiting[:HOME_ITEMS]):
-        more = found.total - len(waiting[:HOME_ITEMS])
-        blocks.append(
-            {
-                "type": "context",
-                "elements": [
-                    {
-                        "type": "mrkdwn",
-                        "text": f"… and {more} more: `/workflow pending` lists them all.",
-                    }
-                ],
-            }
-        )
-    return {"type": "home", "blocks": blocks}
+        blocks.append(_context(f"{count} you may decide, oldest first · as of {format_time(now)}"))
+    return blocks
+
+
+def _context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
 def request_key(workflow_id: str, state: ApprovalState) -> str:

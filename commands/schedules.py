@@ -24,7 +24,6 @@ from temporalio.client import (
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
 
-from bot.cards import format_datetime, format_time, mention
 from commands.grammar import (
     CHANGES,
     CONFIRM_FLAG,
@@ -51,7 +50,8 @@ from orchestration.cron import described_cron
 from orchestration.durations import format_duration
 from orchestration.models.scrape import TimedPauseInput
 from orchestration.schedules import schedule_spec, scrape_schedule
-from orchestration.slack_text import BUTTON_TEXT, cut_plain, escape
+from orchestration.slack_text import BUTTON_TEXT, cut_plain, escape, mention
+from orchestration.wording import format_datetime, format_time
 from orchestration.workflows.scrape import TimedPauseWorkflow
 
 DELETE_ACTION = "schedule_delete_confirm"

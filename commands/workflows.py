@@ -20,7 +20,6 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError
 
-from bot.cards import decided_line, format_time, mention, quorum_line, quoted_title
 from commands.grammar import (
     WORKFLOW_USAGE,
     WorkflowCancel,
@@ -39,8 +38,9 @@ from orchestration.decisions import DecisionRefused, TemporalUnreachable, descri
 from orchestration.durations import format_duration
 from orchestration.models.approval import ApprovalState, ApprovalStatus, DecisionInput
 from orchestration.models.ticket import PauseInput
-from orchestration.slack_text import cut, escape
+from orchestration.slack_text import cut, escape, mention
 from orchestration.slack_text import link as link_to
+from orchestration.wording import decided_line, format_time, quorum_line, quoted_title
 
 KINDS = {
     "OrderWorkflow": "order",

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.cards import approval_card
+from activities.cards import approval_card
 from orchestration.models.approval import (
     ApprovalRequest,
     ApprovalState,

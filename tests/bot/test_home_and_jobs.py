@@ -12,8 +12,13 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 from temporalio.client import WorkflowExecutionStatus
 
-from activities.slack import CARD_EVENT_TYPE
-from bot.cards import APPROVE_ACTION, EDIT_ACTION, REJECT_ACTION, decision_value
+from activities.cards import (
+    APPROVE_ACTION,
+    CARD_EVENT_TYPE,
+    EDIT_ACTION,
+    REJECT_ACTION,
+    decision_value,
+)
 from bot.digest import DIGEST_ITEMS, digest_message
 from bot.home import HOME_ITEMS, home_view, may_decide, request_key
 from bot.reconcile import candidate, closed_state, without_buttons

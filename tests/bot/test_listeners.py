@@ -16,18 +16,12 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client, WorkflowHandle
 
+from activities.cards import APPROVE_ACTION, REJECT_ACTION, decision_value
 from bot.app import build_app
-from bot.cards import (
-    APPROVE_ACTION,
-    REASON_BLOCK,
-    REASON_INPUT,
-    REJECT_ACTION,
-    REJECT_VIEW,
-    decision_value,
-)
 from bot.context import TEMPORAL_KEY
 from bot.listeners.actions.approval import approve_clicked, reject_clicked
 from bot.listeners.views.reject_reason import reject_reason_submitted
+from bot.modals import REASON_BLOCK, REASON_INPUT, REJECT_VIEW
 from orchestration.embedded_temporal import EmbeddedTemporal
 from slacksim import (
     APPROVALS_CHANNEL_ID,

@@ -1,25 +1,22 @@
 """A person in a browser decides orders on the stand-in's page: the real bot, worker and Temporal.
 
-Set ``CHATOPS_UPDATE_DOCS_SCREENSHOT=1`` to also refresh ``docs/approval-card.png`` (the README's
-picture of a pending card) from the first test.
+The pictures in ``docs/`` come from ``scripts/screenshots.py``, not from these tests.
 """
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from playwright.async_api import Page, expect
 
-from bot.cards import APPROVE_ACTION, REJECT_ACTION
+from activities.cards import APPROVE_ACTION, REJECT_ACTION
 from cli.examples import example_order
 from orchestration.models.order import OrderStep
 from slacksim import APPROVALS_CHANNEL_ID, APPROVER2_ID, APPROVER_ID, OUTSIDER_ID, REQUESTER_ID
-from tests.browser.channel import ARTIFACTS, ROOT, ChannelPage, post_filler
+from tests.browser.channel import ARTIFACTS, ChannelPage, post_filler
 from tests.stack import Stack, large_order
 
 DECISION_TIMEOUT_MS = 20_000
-DOCS_SCREENSHOT = ROOT / "docs" / "approval-card.png"
 
 
 def confirm_of(card: dict[str, Any], action_id: str) -> dict[str, Any]:
@@ -46,8 +43,6 @@ async def test_approving_a_huge_order_asks_to_confirm_then_updates_the_card(
         "data-style", "danger"
     )
     await channel.screenshot(ARTIFACTS / "pending-card.png")
-    if os.environ.get("CHATOPS_UPDATE_DOCS_SCREENSHOT"):
-        await channel.screenshot(DOCS_SCREENSHOT)
 
     sent = len(stack.sim.deliveries)
     await approve.click()

@@ -9,7 +9,7 @@ import pytest
 from temporalio.client import WorkflowFailureError, WorkflowHandle
 from temporalio.exceptions import CancelledError
 
-from bot.cards import APPROVE_ACTION
+from activities.cards import APPROVE_ACTION
 from orchestration.approval import ApprovableWorkflow
 from orchestration.models.agent import AgentTask, AgentTaskInput, AgentTaskOutcome, AgentTaskResult
 from orchestration.models.approval import ApprovalPolicy, DecisionInput, DecisionSource, Verdict

@@ -12,7 +12,8 @@ from typing import Any
 
 from temporalio.client import WorkflowHandle
 
-from bot.cards import APPROVE_ACTION, REASON_BLOCK, REASON_INPUT, REJECT_ACTION
+from activities.cards import APPROVE_ACTION, REJECT_ACTION
+from bot.modals import REASON_BLOCK, REASON_INPUT
 from commands.grammar import ScheduleDelete
 from commands.replies import CommandContext, Invoker
 from commands.schedules import run_schedule_command

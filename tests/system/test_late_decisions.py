@@ -10,7 +10,7 @@ from typing import Any
 
 from temporalio.client import WorkflowHandle
 
-from bot.cards import APPROVE_ACTION
+from activities.cards import APPROVE_ACTION
 from orchestration.approval import MEMO_KEY, ApprovableWorkflow
 from orchestration.models.approval import (
     ApprovalState,

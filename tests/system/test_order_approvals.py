@@ -10,8 +10,9 @@ import pytest
 from temporalio.client import WorkflowFailureError, WorkflowHandle
 from temporalio.exceptions import CancelledError
 
+from activities.cards import APPROVE_ACTION, REJECT_ACTION
 from activities.orders import DEFAULT_STOCK
-from bot.cards import APPROVE_ACTION, REASON_BLOCK, REASON_INPUT, REJECT_ACTION
+from bot.modals import REASON_BLOCK, REASON_INPUT
 from cli.examples import example_order
 from orchestration.approval import ApprovableWorkflow
 from orchestration.models.approval import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.cards import APPROVE_ACTION
+from activities.cards import APPROVE_ACTION
 from orchestration.approval import ApprovableWorkflow
 from orchestration.models.approval import (
     ApprovalStatus,

@@ -8,7 +8,7 @@ from typing import Any
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import ActivityEnvironment
 
-from bot.cards import APPROVE_ACTION
+from activities.cards import APPROVE_ACTION
 from orchestration.approval import ApprovableWorkflow
 from orchestration.models.approval import ApprovalStatus, DecisionInput, DecisionSource, Verdict
 from orchestration.models.ticket import (
