@@ -430,10 +430,10 @@
   function showUnseen() {
     // The first one at the top, so what came after it follows in reading order.
     drawnItem(store.unseen[0])?.scrollIntoView({ block: "start" });
-    forgetSeen();
+    dropNowVisible();
   }
 
-  function forgetSeen() {
+  function dropNowVisible() {
     if (!store.unseen.length) return;
     store.unseen = store.unseen.filter(isBelowView);
     drawCue();
@@ -913,7 +913,7 @@
     store.openPending = store.home;
     byId("user-switcher").addEventListener("change", (event) => switchTo({ user: event.target.value }));
     byId("composer").addEventListener("submit", sendComposer);
-    byId("messages").addEventListener("scroll", forgetSeen, { passive: true });
+    byId("messages").addEventListener("scroll", dropNowVisible, { passive: true });
     byId("new-messages").addEventListener("click", showUnseen);
     byId("composer-input").addEventListener("keydown", (event) => {
       if (event.key === "Enter" && !event.shiftKey) sendComposer(event);
