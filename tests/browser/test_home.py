@@ -15,7 +15,6 @@ from slacksim import (
     APPROVER_ID,
     DEFAULT_BOT_TOKEN,
     SlackSim,
-    running_sim,
 )
 from tests.browser.channel import ARTIFACTS, ChannelPage
 from tests.slacksim.cards import (
@@ -23,12 +22,6 @@ from tests.slacksim.cards import (
     approval_bot,
     served_over_http,
 )
-
-
-@pytest_asyncio.fixture
-async def sim() -> AsyncIterator[SlackSim]:
-    async with running_sim() as running:
-        yield running
 
 
 @pytest_asyncio.fixture

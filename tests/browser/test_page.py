@@ -12,8 +12,8 @@ from playwright.async_api import Page, expect
 from activities.cards import APPROVE_ACTION, REJECT_ACTION
 from cli.examples import example_order
 from orchestration.models.order import OrderStep
-from slacksim import APPROVER2_ID, APPROVER_ID, OUTSIDER_ID, REQUESTER_ID
-from tests.browser.channel import ARTIFACTS, ChannelPage
+from slacksim import APPROVALS_CHANNEL_ID, APPROVER2_ID, APPROVER_ID, OUTSIDER_ID, REQUESTER_ID
+from tests.browser.channel import ARTIFACTS, ChannelPage, post_filler
 from tests.stack import Stack, large_order
 
 DECISION_TIMEOUT_MS = 20_000
@@ -127,5 +127,26 @@ async def test_an_outsider_is_answered_privately_and_the_composer_takes_commands
     await expect(page.locator("#composer-notice")).to_have_text("/nonsense is not a valid command.")
     [refused] = [d for d in stack.sim.deliveries if d.kind == "slash_command"]
     assert (refused.error, refused.request) == ("not_a_valid_command", None)
+    await handle.terminate("browser test done")
+    assert channel.errors == []
+
+
+async def test_the_answer_to_a_click_far_up_the_channel_is_cued(stack: Stack, page: Page) -> None:
+    handle = await stack.start_order(large_order())
+    card = await stack.card()
+    post_filler(stack.sim, APPROVALS_CHANNEL_ID)  # the card scrolls far up, as in a busy channel
+    channel = ChannelPage(page, stack.sim)
+    await channel.open(f"?user={OUTSIDER_ID}")
+    cue = channel.new_messages_cue
+    await channel.message(card["ts"]).scroll_into_view_if_needed()
+
+    await channel.button(card["ts"], APPROVE_ACTION).click()
+    await expect(cue).to_have_text("\u2193 1 new message", timeout=DECISION_TIMEOUT_MS)
+    answer = channel.ephemerals.last
+    await expect(answer).to_contain_text("You are not an approver for this request")
+    await expect(answer).not_to_be_in_viewport()
+    await cue.click()
+    await expect(answer).to_be_in_viewport()
+    await expect(cue).to_be_hidden()
     await handle.terminate("browser test done")
     assert channel.errors == []

@@ -17,7 +17,7 @@ from bot.context import TEMPORAL_KEY
 from bot.listeners.actions.approval import approve_clicked, reject_clicked
 from bot.listeners.views.reject_reason import reject_reason_submitted
 from bot.modals import REASON_BLOCK, REASON_INPUT, REJECT_VIEW
-from orchestration.devserver import EmbeddedTemporal
+from orchestration.embedded_temporal import EmbeddedTemporal
 from slacksim import (
     APPROVALS_CHANNEL_ID,
     APPROVER_ID,
