@@ -16,7 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from bot.cards import approval_card
+from activities.cards import CARD_EVENT_TYPE, approval_card, card_metadata
 from orchestration.models.approval import (
     CardInput,
     EphemeralInput,
@@ -27,7 +27,6 @@ from orchestration.models.approval import (
     ThreadReplyInput,
 )
 
-CARD_EVENT_TYPE = "chatops_approval_card"
 HISTORY_LOOKBACK = 200
 
 # Errors that may pass if the same call is tried again; every other Slack error is permanent
@@ -57,11 +56,6 @@ class SlackCallError(ApplicationError):
     def __init__(self, message: str, code: str, **kwargs: Any) -> None:
         super().__init__(message, code, **kwargs)
         self.code = code
-
-
-def card_metadata(card: CardInput) -> dict[str, Any]:
-    """Message metadata that marks a card as ours, with the key of its request."""
-    return {"event_type": CARD_EVENT_TYPE, "event_payload": {"card_key": card.card_key}}
 
 
 def new_slack_client(token: str, base_url: str, timeout: int = 15) -> AsyncWebClient:

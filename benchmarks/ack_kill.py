@@ -28,11 +28,11 @@ from pathlib import Path
 import aiohttp
 from temporalio.client import Client
 
+from activities.cards import APPROVE_ACTION
 from activities.orders import OrderServices
 from activities.slack import new_slack_client
 from benchmarks.click_latency import at_the_gate, card_of, until
 from benchmarks.servers import dev_server
-from bot.cards import APPROVE_ACTION
 from cli.examples import example_order
 from orchestration.approval import ApprovableWorkflow
 from orchestration.models.approval import ApprovalPolicy, ApprovalStatus

@@ -24,12 +24,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.cards import APPROVE_ACTION
 from activities.orders import OrderServices
 from activities.slack import new_slack_client
 from benchmarks.baseline import BaselineWorkflow, touch
 from benchmarks.servers import dev_server
 from bot.app import EVENTS_PATH, build_app, build_web_app
-from bot.cards import APPROVE_ACTION
 from cli.examples import example_order
 from orchestration.approval import MEMO_KEY
 from orchestration.models.approval import ApprovalPolicy

@@ -23,10 +23,10 @@ from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client
 
-from activities.slack import SlackActivities
 from benchmarks.servers import dev_server
 from bot.app import EVENTS_PATH, build_app, build_web_app
 from bot.digest import post_digest
+from bot.slack_client import BotSlackClient
 from commands.workflow.common import APPROVABLE, types_clause
 from orchestration.approval import MEMO_KEY
 from orchestration.models.approval import ApprovalState
@@ -153,7 +153,7 @@ async def main(count: int, concurrency: int, rounds: int) -> None:
                 pending_ms, first_line = await slash_pending(sim)
                 home_ms = await open_home(sim)
                 digest_started = time.perf_counter()
-                await post_digest(SlackActivities(slack), env.client, "approvals")
+                await post_digest(BotSlackClient(slack), env.client, "approvals")
                 digest_ms = (time.perf_counter() - digest_started) * 1000
                 print(
                     f"round {round_}: /workflow pending {pending_ms:.0f} ms ({first_line}); "

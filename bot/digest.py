@@ -12,13 +12,14 @@ from datetime import UTC, datetime, timedelta
 
 from temporalio.client import Client
 
-from activities.slack import SlackActivities
-from bot.cards import Block, Message, escape, format_time, mention, quorum_line, quoted_title
+from activities.cards import Block, Message
 from bot.home import card_links, request_key
+from bot.slack_client import BotSlackClient
 from commands.replies import CommandContext
 from commands.workflow.pending import Pending, pending_approvals
 from orchestration.durations import format_duration
-from orchestration.slack_text import SECTION_TEXT, cut, cut_plain, link
+from orchestration.slack_text import SECTION_TEXT, cut, cut_plain, escape, link, mention
+from orchestration.wording import format_time, quorum_line, quoted_title
 
 log = logging.getLogger(__name__)
 DIGEST_ITEMS = 20
@@ -62,11 +63,11 @@ def digest_message(found: Pending, now: datetime, links: dict[str, str]) -> Mess
     return Message(text=f"{count} waiting; the oldest for {oldest}.", blocks=blocks)
 
 
-async def post_digest(slack: SlackActivities, temporal: Client, channel: str) -> str | None:
+async def post_digest(slack: BotSlackClient, temporal: Client, channel: str) -> str | None:
     """Post the digest in ``channel``; returns the message's ts, or None when nothing waits.
 
     Raises:
-        temporalio.exceptions.ApplicationError: Slack refused the post.
+        bot.slack_client.SlackCallFailed: Slack refused the post, or could not be reached.
         temporalio.service.RPCError: Temporal did not answer.
     """
     found = await pending_approvals(CommandContext(temporal), keep=DIGEST_ITEMS)
@@ -75,12 +76,6 @@ async def post_digest(slack: SlackActivities, temporal: Client, channel: str) ->
         return None
     links = await card_links(slack.client, found.oldest)
     message = digest_message(found, datetime.now(UTC), links)
-    answer = await slack.call(
-        "chat.postMessage",
-        channel=await slack.channel_id(channel),
-        text=message.text,
-        blocks=message.blocks,
-        unfurl_links=False,
-    )
+    ts = await slack.post_message(await slack.channel_id(channel), message)
     log.info("digest of %d pending approval(s) posted", found.total)
-    return str(answer["ts"])
+    return ts

@@ -18,16 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from bot.cards import (
-    Block,
-    decision_buttons,
-    decision_value,
-    escape,
-    format_time,
-    mention,
-    quorum_line,
-    quoted_title,
-)
+from activities.cards import Block, decision_buttons, decision_value
 from commands.replies import CommandContext
 from commands.workflow.pending import Pending, Waiting, pending_approvals
 from orchestration.approval_rules import refusal_for
@@ -39,8 +30,9 @@ from orchestration.models.approval import (
     DecisionSource,
     Verdict,
 )
-from orchestration.slack_text import CONFIRM_TEXT, SECTION_TEXT, cut, cut_plain
+from orchestration.slack_text import CONFIRM_TEXT, SECTION_TEXT, cut, cut_plain, escape, mention
 from orchestration.slack_text import link as link_to
+from orchestration.wording import format_time, quorum_line, quoted_title
 
 log = logging.getLogger(__name__)
 # Slack allows 100 blocks in a Home view; an item takes three.
@@ -89,6 +81,47 @@ def _item_text(workflow_id: str, state: ApprovalState, now: datetime, link: str 
     return cut("\n".join(lines), SECTION_TEXT)
 
 
+def _text_section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _context_line(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def _summary(found: Pending | None, now: datetime) -> list[Block]:
+    """How many requests wait for the viewer (nothing when they could not be listed)."""
+    if found is None:
+        return []
+    if not found.total:
+        return [
+            _text_section(
+                "Nothing is waiting for you. Requests you may decide show up here "
+                "and as cards in the approvals channel."
+            )
+        ]
+    count = f"{found.total} request" + ("s" if found.total != 1 else "")
+    return [_context_line(f"{count} you may decide, oldest first · as of {format_time(now)}")]
+
+
+def _item(
+    index: int, workflow_id: str, state: ApprovalState, now: datetime, link: str | None
+) -> list[Block]:
+    """One request: a divider, what it is, and the card's buttons."""
+    buttons = decision_buttons(
+        workflow_id,
+        state,
+        state.title,
+        home_confirm(state),
+        block_id=f"{HOME_ACTIONS_BLOCK}_{index}",
+    )
+    return [
+        {"type": "divider"},
+        _text_section(_item_text(workflow_id, state, now, link)),
+        buttons,
+    ]
+
+
 def home_view(
     found: Pending | None,
     now: datetime,
@@ -99,64 +132,19 @@ def home_view(
     """The Home view for one person: ``found`` holds only what they may decide (None: it
     could not be listed, and ``notice`` says why)."""
     links = links or {}
-    waiting = found.oldest if found is not None else []
+    shown = (found.oldest if found is not None else [])[:HOME_ITEMS]
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Waiting for you"}},
     ]
     if notice:
-        blocks.append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": cut(notice, SECTION_TEXT)}}
-        )
-    if found is not None and not found.total:
-        blocks.append(
-            {
-                "type": "section",
-                "text": {
-                    "type": "mrkdwn",
-                    "text": "Nothing is waiting for you. Requests you may decide show up here "
-                    "and as cards in the approvals channel.",
-                },
-            }
-        )
-    elif found is not None:
-        count = f"{found.total} request" + ("s" if found.total != 1 else "")
-        blocks.append(
-            {
-                "type": "context",
-                "elements": [
-                    {
-                        "type": "mrkdwn",
-                        "text": f"{count} you may decide, oldest first · as of {format_time(now)}",
-                    }
-                ],
-            }
-        )
-    for index, (workflow_id, state) in enumerate(waiting[:HOME_ITEMS]):
-        text = _item_text(workflow_id, state, now, links.get(request_key(workflow_id, state)))
-        blocks.append({"type": "divider"})
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
-        blocks.append(
-            decision_buttons(
-                workflow_id,
-                state,
-                state.title,
-                home_confirm(state),
-                block_id=f"{HOME_ACTIONS_BLOCK}_{index}",
-            )
-        )
-    if found is not None and found.total > len(waiting[:HOME_ITEMS]):
-        more = found.total - len(waiting[:HOME_ITEMS])
-        blocks.append(
-            {
-                "type": "context",
-                "elements": [
-                    {
-                        "type": "mrkdwn",
-                        "text": f"… and {more} more: `/workflow pending` lists them all.",
-                    }
-                ],
-            }
-        )
+        blocks.append(_text_section(cut(notice, SECTION_TEXT)))
+    blocks.extend(_summary(found, now))
+    for index, (workflow_id, state) in enumerate(shown):
+        link = links.get(request_key(workflow_id, state))
+        blocks.extend(_item(index, workflow_id, state, now, link))
+    if found is not None and found.total > len(shown):
+        more = found.total - len(shown)
+        blocks.append(_context_line(f"… and {more} more: `/workflow pending` lists them all."))
     return {"type": "home", "blocks": blocks}
 
 

@@ -16,12 +16,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client
-from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
-from activities.slack import SlackActivities
 from bot.digest import post_digest
 from bot.reconcile import CardReconciler
+from bot.slack_client import BotSlackClient, SlackCallFailed
 from orchestration.cron import cron_trigger
 
 log = logging.getLogger(__name__)
@@ -46,7 +45,7 @@ class BotJobs:
 
     def __init__(self, client: AsyncWebClient, temporal: Client, settings: JobSettings) -> None:
         # One Slack wrapper for both jobs, so the channel's id is looked up once.
-        self._slack = SlackActivities(client)
+        self._slack = BotSlackClient(client)
         self._temporal = temporal
         self.settings = settings
         self._zone = ZoneInfo(settings.digest_timezone)
@@ -57,7 +56,7 @@ class BotJobs:
         """Post the digest now; the message's ts, or None (nothing waits, or it failed)."""
         try:
             return await post_digest(self._slack, self._temporal, self.settings.channel)
-        except (ApplicationError, RPCError) as err:
+        except (SlackCallFailed, RPCError) as err:
             log.warning("digest not posted: %s", err)
             return None
 
@@ -65,7 +64,7 @@ class BotJobs:
         """One reconciler pass now; how many cards it brought up to date."""
         try:
             report = await self._reconciler.run()
-        except (ApplicationError, RPCError) as err:
+        except (SlackCallFailed, RPCError) as err:
             log.warning("card reconciler pass failed: %s", err)
             return 0
         return len(report.updated)

@@ -7,6 +7,7 @@ import logging
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client
 
@@ -28,25 +29,30 @@ def bot_web_client(settings: Settings) -> AsyncWebClient:
     return AsyncWebClient(token=settings.bot_token(), base_url=settings.effective_slack_api_url)
 
 
-async def run_bot(settings: Settings, temporal: Client, stop: asyncio.Event) -> None:
-    """Serve Slack traffic until ``stop`` is set.
-
-    Raises:
-        ValueError: The settings are an insecure combination (see
-            :mod:`orchestration.slack_trust`); the command line checks first, with a clear line.
-    """
-    problem = bot_problem(settings)
-    if problem is not None:
-        raise ValueError(problem)
-    commands = CommandSettings(
+def command_settings(settings: Settings) -> CommandSettings:
+    """What the slash commands need from the deployment's settings."""
+    return CommandSettings(
         operators=tuple(settings.effective_operators),
         task_queue=settings.task_queue,
         ui_url=ui_url(settings),
         scrape=settings.scrape_input(),
     )
-    web_client = bot_web_client(settings)
-    events_secret = settings.events_signing_secret()
-    app = build_app(web_client, events_secret, temporal, commands)
+
+
+def job_settings(settings: Settings) -> JobSettings:
+    """What the bot's own periodic jobs (digest, card reconciler) need."""
+    return JobSettings(
+        channel=settings.approvals_channel,
+        digest_cron=settings.digest_cron,
+        digest_timezone=settings.digest_timezone,
+        reconcile_every=settings.reconcile_every,
+    )
+
+
+async def serve_http(
+    app: AsyncApp, temporal: Client, settings: Settings, events_secret: str | None
+) -> web.AppRunner:
+    """Serve the bot's HTTP endpoints on CHATOPS_BOT_PORT; the runner, to clean up."""
     hook = AgentTaskHook(temporal, settings, ui_url(settings))
     web_app = build_web_app(app, hook, signing_secret=events_secret)
     runner = web.AppRunner(web_app, access_log=None)
@@ -60,16 +66,24 @@ async def run_bot(settings: Settings, temporal: Client, stop: asyncio.Event) -> 
         log.info("bot listening on %s%s", where, EVENTS_PATH)
     if settings.webhook_secret is None:
         log.info("agent-task webhook %s is disabled (no CHATOPS_WEBHOOK_SECRET)", AGENT_TASKS_PATH)
-    jobs = BotJobs(
-        web_client,
-        temporal,
-        JobSettings(
-            channel=settings.approvals_channel,
-            digest_cron=settings.digest_cron,
-            digest_timezone=settings.digest_timezone,
-            reconcile_every=settings.reconcile_every,
-        ),
-    )
+    return runner
+
+
+async def run_bot(settings: Settings, temporal: Client, stop: asyncio.Event) -> None:
+    """Serve Slack traffic until ``stop`` is set.
+
+    Raises:
+        ValueError: The settings are an insecure combination (see
+            :mod:`orchestration.slack_trust`); the command line checks first, with a clear line.
+    """
+    problem = bot_problem(settings)
+    if problem is not None:
+        raise ValueError(problem)
+    web_client = bot_web_client(settings)
+    events_secret = settings.events_signing_secret()
+    app = build_app(web_client, events_secret, temporal, command_settings(settings))
+    runner = await serve_http(app, temporal, settings, events_secret)
+    jobs = BotJobs(web_client, temporal, job_settings(settings))
     socket_handler: AsyncSocketModeHandler | None = None
     try:
         jobs.start()

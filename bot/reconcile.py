@@ -24,14 +24,13 @@ from temporalio.client import (
     WorkflowExecutionStatus,
     WorkflowHandle,
 )
-from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.slack import CARD_EVENT_TYPE, SlackActivities
-from bot.cards import APPROVE_ACTION, Block, escape
+from activities.cards import APPROVE_ACTION, CARD_EVENT_TYPE, Block, Message
+from bot.slack_client import BotSlackClient, SlackCallFailed
 from orchestration.approval import MEMO_KEY
 from orchestration.models.approval import ApprovalState, ApprovalStatus, CardInput
-from orchestration.slack_text import SECTION_TEXT, cut
+from orchestration.slack_text import SECTION_TEXT, cut, escape
 
 log = logging.getLogger(__name__)
 # How far back to look: cards older than this are left as they are.
@@ -122,7 +121,7 @@ def without_buttons(blocks: list[Block], note: str) -> list[Block]:
 class CardReconciler:
     """One pass over the approvals channel; see the module's docstring."""
 
-    def __init__(self, slack: SlackActivities, temporal: Client, channel: str) -> None:
+    def __init__(self, slack: BotSlackClient, temporal: Client, channel: str) -> None:
         self._slack = slack
         self._temporal = temporal
         self._channel = channel
@@ -139,7 +138,7 @@ class CardReconciler:
             report.cards_with_buttons += 1
             try:
                 changed = await self._reconcile(channel, found)
-            except (ApplicationError, RPCError) as err:
+            except (SlackCallFailed, RPCError) as err:
                 log.warning("could not bring card %s up to date: %s", found.ts, err)
                 report.failed.append(found.ts)
                 continue
@@ -155,21 +154,17 @@ class CardReconciler:
 
     async def _recent_messages(self, channel: str) -> AsyncIterator[dict[str, Any]]:
         oldest = (datetime.now(UTC) - LOOKBACK).timestamp()
-        cursor = ""
-        for _ in range(MAX_PAGES):
-            page = await self._slack.call_get(
-                "conversations.history",
-                channel=channel,
-                limit=PAGE_SIZE,
-                oldest=f"{oldest:.6f}",
-                include_all_metadata="true",
-                cursor=cursor,
-            )
+        pages = self._slack.pages(
+            "conversations.history",
+            MAX_PAGES,
+            channel=channel,
+            limit=PAGE_SIZE,
+            oldest=f"{oldest:.6f}",
+            include_all_metadata="true",
+        )
+        async for page in pages:
             for message in page.get("messages", []):
                 yield message
-            cursor = (page.get("response_metadata") or {}).get("next_cursor", "")
-            if not cursor:
-                return
 
     async def _reconcile(self, channel: str, found: StaleCandidate) -> bool:
         handle = self._temporal.get_workflow_handle(found.workflow_id, run_id=found.run_id)
@@ -195,7 +190,7 @@ class CardReconciler:
         card = card.model_copy(
             update={"state": state.model_copy(update={"channel": channel, "message_ts": found.ts})}
         )
-        await self._slack.redraw_card(card)
+        await self._slack.redraw_card(channel, found.ts, card)
         log.info("card %s of %s brought up to date: %s", found.ts, found.workflow_id, state.status)
         return True
 
@@ -228,7 +223,5 @@ class CardReconciler:
         return card
 
     async def _update_blocks(self, channel: str, found: StaleCandidate, note: str) -> None:
-        blocks = without_buttons(found.blocks, note)
-        await self._slack.call(
-            "chat.update", channel=channel, ts=found.ts, text=note, blocks=blocks
-        )
+        message = Message(text=note, blocks=without_buttons(found.blocks, note))
+        await self._slack.update_message(channel, found.ts, message)

@@ -5,7 +5,7 @@ outright (SIGKILL, the OOM killer), when no ``finally`` of its own can run.
 SIGTERM when its parent dies (``PR_SET_PDEATHSIG``), which stops it as Ctrl-C would, and also
 watches its parent from a thread: the way it notices elsewhere, and the bound on a clean stop
 that hangs. The embedded Temporal server gets the same signal from Linux (see
-:mod:`orchestration.devserver`).
+:mod:`orchestration.embedded_temporal`).
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ examples:
   chatops approve order-ORD-1234 --reason "known customer"
   chatops reject order-ORD-1234 --reason "card flagged"
 
-Settings come from the environment; see the README's configuration table."""
+Settings come from the environment; docs/configuration.md lists them all."""
 
 
 Subcommands = argparse._SubParsersAction  # what add_subparsers returns
@@ -91,7 +91,7 @@ def _add_starts(commands: Subcommands) -> None:
         one = kinds.add_parser(kind, help=text)
         source = one.add_mutually_exclusive_group(required=True)
         source.add_argument("--example", choices=sorted(examples), help="a built-in example")
-        source.add_argument("--file", type=Path, help=f"{noun} as JSON (see README)")
+        source.add_argument("--file", type=Path, help=f"{noun} as JSON (see docs/cli.md)")
         one.add_argument("--requester", help=f"Slack user id of whoever {requester}")
         one.set_defaults(role=f"start-{kind}")
 

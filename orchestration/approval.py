@@ -24,8 +24,6 @@ from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.slack import SlackActivities
-    from bot.cards import escalation_text as build_escalation_text
-    from bot.cards import reminder_text as build_reminder_text
     from orchestration import search_attributes as sa
     from orchestration.approval_rules import refusal_for
     from orchestration.models.approval import (
@@ -43,6 +41,8 @@ with workflow.unsafe.imports_passed_through():
         ThreadReplyInput,
         Verdict,
     )
+    from orchestration.wording import escalation_text as build_escalation_text
+    from orchestration.wording import reminder_text as build_reminder_text
 
 MEMO_KEY = "approval"
 PUBLISH_RESOLVED_PATCH = "publish-resolved-approvers"

@@ -7,9 +7,9 @@ is the authority when two clicks race.
 
 from __future__ import annotations
 
-from bot.cards import format_time, refusal_reason_already_decided
 from orchestration.models.approval import ApprovalState, DecisionInput, DecisionSource, Verdict
 from orchestration.slack_text import escape, mention
+from orchestration.wording import format_time, refusal_reason_already_decided
 
 
 def refusal_for(state: ApprovalState | None, decision: DecisionInput) -> str | None:

@@ -15,6 +15,7 @@ Typical use::
 from slacksim.delivery import Delivery, Transport
 from slacksim.errors import SlackError
 from slacksim.faults import Fault, FaultKind, Faults
+from slacksim.grants import TRIGGER_TTL_S
 from slacksim.manifest import Manifest, load_manifest
 from slacksim.routes import CallRecord
 from slacksim.seed import (
@@ -43,7 +44,7 @@ from slacksim.seed import (
 )
 from slacksim.server import SlackSim, running_sim, serve_forever
 from slacksim.socket_mode import SocketModeHub
-from slacksim.state import TRIGGER_TTL_S, Workspace
+from slacksim.state import Workspace
 
 __all__ = [
     "APPROVALS_CHANNEL_ID",

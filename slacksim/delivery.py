@@ -1,4 +1,6 @@
-"""Delivering user actions and events to the bot: build the payload, send it, read the ack.
+"""Delivering payloads to the bot: send them, read the ack, log what happened.
+
+:mod:`slacksim.user_actions` builds the payloads of what users do.
 
 Two transports carry the same payloads. Over HTTP the request is signed and POSTed to
 ``bot_url``; while the bot holds a Socket Mode connection, the payload goes over the socket in
@@ -10,33 +12,25 @@ Interactions are never retried.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 import aiohttp
 from slack_sdk.signature import SignatureVerifier
 
-from slacksim import acks, payloads
-from slacksim.errors import SlackError
-from slacksim.seed import Channel, User
 from slacksim.socket_mode import Envelope, EnvelopeType, SocketModeHub, new_envelope
-from slacksim.state import Message, Workspace
-from slacksim.views import View
+from slacksim.state import Workspace
 
 logger = logging.getLogger(__name__)
 
-_T = TypeVar("_T")
 Transport = Literal["http", "socket"]
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 ACK_TIMEOUT_S = 3.0
-HOME_TABS = ("home", "messages")
 
 
 @dataclass
@@ -92,9 +86,8 @@ class Deliverer:
     """Sends user actions to the bot over Socket Mode or HTTP and logs every delivery.
 
     Args:
-        workspace: The state the actions act on.
+        workspace: The workspace whose clock stamps HTTP deliveries.
         signing_secret: Secret used to sign HTTP deliveries.
-        hook_url: Builds the response_url for a hook token.
         socket_mode: The Socket Mode connections; while one is open, actions go there.
         bot_url: Where HTTP deliveries go.
     """
@@ -103,7 +96,6 @@ class Deliverer:
         self,
         workspace: Workspace,
         signing_secret: str,
-        hook_url: Callable[[str], str],
         socket_mode: SocketModeHub,
         bot_url: str | None = None,
     ) -> None:
@@ -113,7 +105,6 @@ class Deliverer:
         self.bot_url = bot_url
         self.timeout = ACK_TIMEOUT_S
         self.log: list[Delivery] = []
-        self._hook_url = hook_url
         self._session: aiohttp.ClientSession | None = None
 
     @property
@@ -219,9 +210,11 @@ class Deliverer:
         if not 200 <= response.status < 300:
             delivery.error = "dispatch_failed"
 
-    async def _deliver(
+    async def deliver(
         self, envelope_type: EnvelopeType, data: dict[str, Any], kind: str
     ) -> Delivery:
+        """Send a payload by the open transport: an envelope over Socket Mode, or over HTTP
+        signed and encoded as Slack encodes that kind of payload."""
         if self.socket_mode.connected:
             return await self.send_envelope(new_envelope(envelope_type, data), kind=kind)
         # Over HTTP, interactions arrive form-encoded as payload=<JSON>, commands as plain
@@ -231,186 +224,14 @@ class Deliverer:
         fields = {"payload": json.dumps(data)} if envelope_type == "interactive" else data
         return await self.post_signed(urlencode(fields).encode(), FORM, kind=kind)
 
-    def _refused(self, error: str, kind: str) -> Delivery:
+    def refused(self, error: str, kind: str) -> Delivery:
         """Log what Slack never sends to the app, under an error name of ours."""
         refused = Delivery(error=error, kind=kind, transport=self.transport)
         self.log.append(refused)
         return refused
 
-    def _cancelled(self) -> Delivery:
-        # The client shows the confirm dialog; cancelling it sends nothing to the app.
+    def cancelled(self) -> Delivery:
+        """Log a click whose confirm dialog the user cancelled: the client sends nothing."""
         cancelled = Delivery(cancelled=True, kind="block_actions", transport=self.transport)
         self.log.append(cancelled)
         return cancelled
-
-    async def click(
-        self,
-        user_id: str,
-        channel: str,
-        ts: str,
-        action_id: str,
-        *,
-        confirm: bool = True,
-        as_shown: list[dict[str, Any]] | None = None,
-    ) -> Delivery:
-        """Click the button ``action_id`` on a message, as ``user_id``.
-
-        ``as_shown`` gives the blocks as the user's client still shows them: a client that
-        has not caught up with an update (offline, slow) sends a click on a stale button.
-
-        Raises:
-            LookupError: Unknown user, channel or message, or no such button.
-        """
-        user, chan = self._user(user_id), self._channel(channel)
-        message = self._message(chan.id, ts)
-        if as_shown is not None:
-            message = dataclasses.replace(message, blocks=as_shown)
-        block_id, button = payloads.find_button(message, action_id)
-        if "confirm" in button and not confirm:
-            return self._cancelled()
-        payload = payloads.block_actions(
-            user=user,
-            channel=chan,
-            message=message,
-            block_id=block_id,
-            button=button,
-            trigger_id=self.workspace.new_trigger(user.id),
-            response_url=self._hook_url(self.workspace.new_hook(chan.id, user.id, message.ts)),
-            action_ts=self.workspace.next_ts(),
-        )
-        return await self._deliver("interactive", payload, "block_actions")
-
-    async def submit_view(
-        self, user_id: str, view_id: str, values: dict[str, dict[str, str]]
-    ) -> Delivery:
-        """Submit an open modal with ``values[block_id][action_id]`` typed in.
-
-        Raises:
-            LookupError: Unknown user or view, a view of another user, or an unknown input.
-        """
-        user, view = self._user(user_id), self._view(view_id)
-        if view.user != user.id:
-            raise LookupError(f"view {view_id} is open for {view.user}, not {user_id}")
-        view.values = payloads.state_values(view, values)
-        trigger_id = self.workspace.new_trigger(user.id)
-        payload = payloads.view_submission(user=user, view=view, trigger_id=trigger_id)
-        delivery = await self._deliver("interactive", payload, "view_submission")
-        if delivery.error is None:
-            try:
-                delivery.errors = acks.apply_view_ack(self.workspace, view, delivery.body)
-            except SlackError as exc:
-                delivery.error = exc.error
-        return delivery
-
-    async def slash(self, user_id: str, channel_id: str, command: str, text: str) -> Delivery:
-        """Run a slash command; a text or JSON ack becomes a message for the user.
-
-        A command the manifest does not declare never reaches the app: Slack's client answers
-        "/x is not a valid command", logged here as the error ``not_a_valid_command``.
-
-        Raises:
-            LookupError: Unknown user or channel.
-        """
-        user, channel = self._user(user_id), self._channel(channel_id)
-        if not self.workspace.manifest.declares(command):
-            # The error name is ours: Slack's client only shows that sentence.
-            return self._refused("not_a_valid_command", "slash_command")
-        fields = payloads.slash_command(
-            user=user,
-            channel=channel,
-            command=command,
-            text=text,
-            response_url=self._hook_url(self.workspace.new_hook(channel.id, user.id, None)),
-            trigger_id=self.workspace.new_trigger(user.id),
-        )
-        delivery = await self._deliver("slash_commands", fields, "slash_command")
-        if delivery.error is None and delivery.body.strip():
-            try:
-                acks.apply_command_ack(self.workspace, channel, user, delivery.body)
-            except SlackError as exc:
-                delivery.error = exc.error
-        return delivery
-
-    async def open_home(self, user_id: str, tab: str = "home") -> Delivery:
-        """Open the app's Home (``tab`` ``home`` or ``messages``) as ``user_id``: an
-        ``app_home_opened`` event carrying the Home view last published for them, if any.
-
-        Slack sends nothing when the app does not subscribe to the event
-        (``event_not_subscribed``) or its manifest hides that tab (``home_tab_disabled``,
-        ``messages_tab_disabled``); those error names are ours, and the refusal is logged.
-
-        Raises:
-            LookupError: Unknown user.
-            ValueError: ``tab`` is neither ``home`` nor ``messages``.
-        """
-        if tab not in HOME_TABS:
-            raise ValueError(f"tab must be one of {HOME_TABS}, not {tab!r}")
-        user, manifest = self._user(user_id), self.workspace.manifest
-        if not manifest.subscribes("app_home_opened"):
-            return self._refused("event_not_subscribed", "event_callback")
-        enabled = manifest.home_tab_enabled if tab == "home" else manifest.messages_tab_enabled
-        if not enabled:
-            return self._refused(f"{tab}_tab_disabled", "event_callback")
-        event = payloads.app_home_opened(
-            user=user,
-            channel_id=self.workspace.app_dm(user.id),
-            tab=tab,
-            event_ts=self.workspace.next_ts(),
-            view=self.workspace.homes.get(user.id) if tab == "home" else None,
-        )
-        payload = payloads.event_callback(
-            event, event_id=self.workspace.new_event_id(), event_time=int(self.workspace.clock())
-        )
-        return await self._deliver("events_api", payload, "event_callback")
-
-    async def click_home(
-        self, user_id: str, action_id: str, *, value: str | None = None, confirm: bool = True
-    ) -> Delivery:
-        """Click the button ``action_id`` in the Home view last published for ``user_id``.
-
-        A Home tab often lists many items with the same buttons: ``value`` picks the one with
-        that value (the first with the action_id otherwise).
-
-        Raises:
-            LookupError: Unknown user, no Home view published for them, or no such button.
-        """
-        user = self._user(user_id)
-        home = self.workspace.homes.get(user.id)
-        if home is None:
-            raise LookupError(f"no Home view was published for {user_id}")
-        found = payloads.find_in_blocks(home.spec.get("blocks", []), action_id, value)
-        if found is None:
-            with_value = "" if value is None else f" and value {value!r}"
-            raise LookupError(f"no button with action_id {action_id!r}{with_value} in {home.id}")
-        block_id, button = found
-        if "confirm" in button and not confirm:
-            return self._cancelled()
-        payload = payloads.view_block_actions(
-            user=user,
-            view=home,
-            block_id=block_id,
-            button=button,
-            trigger_id=self.workspace.new_trigger(user.id),
-            action_ts=self.workspace.next_ts(),
-        )
-        return await self._deliver("interactive", payload, "block_actions")
-
-    def _user(self, user_id: str) -> User:
-        return _found(lambda: self.workspace.user(user_id), f"user {user_id}")
-
-    def _channel(self, channel: str) -> Channel:
-        return _found(lambda: self.workspace.channel(channel), f"channel {channel}")
-
-    def _message(self, channel_id: str, ts: str) -> Message:
-        return _found(lambda: self.workspace.message(channel_id, ts), f"message {ts}")
-
-    def _view(self, view_id: str) -> View:
-        return _found(lambda: self.workspace.views.get(view_id), f"open view {view_id}")
-
-
-def _found(find: Callable[[], _T], what: str) -> _T:
-    """Turn a Slack "not found" into the LookupError that user-action helpers promise."""
-    try:
-        return find()
-    except SlackError as exc:
-        raise LookupError(f"no {what} ({exc.error})") from None

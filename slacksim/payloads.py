@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from slacksim.message import Message
 from slacksim.seed import (
     APP_ID,
     BOT_USER_ID,
@@ -18,7 +19,6 @@ from slacksim.seed import (
     Channel,
     User,
 )
-from slacksim.state import Message
 from slacksim.views import View
 
 Payload = dict[str, Any]

@@ -21,7 +21,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from slacksim.state import HOOK_TTL_S, Hook, Message, Workspace
+from slacksim.grants import HOOK_TTL_S, Hook
+from slacksim.message import Message
+from slacksim.state import Workspace
 from slacksim.views import View
 
 log = logging.getLogger(__name__)

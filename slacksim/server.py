@@ -13,16 +13,16 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
+from slacksim.autosave import AutoSave
 from slacksim.delivery import Deliverer, Delivery
-from slacksim.errors import SlackError
 from slacksim.faults import Faults
 from slacksim.guard import guard_middleware
+from slacksim.inspection import SimInspection
 from slacksim.manifest import Manifest
 from slacksim.persist import StateFile
 from slacksim.routes import CallRecord, add_routes
@@ -30,15 +30,14 @@ from slacksim.seed import DEFAULT_APP_TOKEN, DEFAULT_BOT_TOKEN, DEFAULT_SIGNING_
 from slacksim.socket_mode import SocketModeHub
 from slacksim.state import Clock, Workspace
 from slacksim.ui import add_ui_routes
+from slacksim.user_actions import UserActions
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_HOST = "127.0.0.1"
-# How soon after a change the workspace is saved (see SlackSim.save).
-SAVE_DELAY_S = 0.25
 
 
-class SlackSim:
+class SlackSim(SimInspection):
     """A stateful stand-in for one Slack workspace and its users' clients.
 
     Args:
@@ -71,25 +70,17 @@ class SlackSim:
         self.app_token = app_token
         # The app manifest to enforce; None reads the project's manifest.yml.
         self.workspace = Workspace(clock, manifest)
-        self._state = None if state_path is None else StateFile(state_path)
-        self._save_handle: asyncio.TimerHandle | None = None
-        self._unsaved = False
-        if self._state is not None:
-            self._state.load(self.workspace)
-            self.workspace.on_change = self._workspace_changed
+        self._autosave = None
+        if state_path is not None:
+            self._autosave = AutoSave(self.workspace, StateFile(state_path))
         self.faults = Faults()
         self.calls: list[CallRecord] = []
         self.socket_mode = SocketModeHub(self.link_url)
-        self.delivery = Deliverer(
-            self.workspace, signing_secret, self.hook_url, self.socket_mode, bot_url
-        )
+        self.delivery = Deliverer(self.workspace, signing_secret, self.socket_mode, bot_url)
+        self.actions = UserActions(self.workspace, self.delivery, self.hook_url)
         self.host = DEFAULT_HOST
         self.port = 0
         self._runner: web.AppRunner | None = None
-
-    def home_view(self, user_id: str) -> dict[str, Any] | None:
-        """Return the user's Home tab as last published, or None."""
-        return self.workspace.home_view(user_id)
 
     @property
     def bot_url(self) -> str | None:
@@ -166,35 +157,14 @@ class SlackSim:
         self.faults.clear()
         self.save()
 
-    def _workspace_changed(self) -> None:
-        # Saved a moment later, so that a burst of changes costs one write.
-        self._unsaved = True
-        if self._save_handle is not None:
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # changed outside an event loop: save now
-            self.save()
-            return
-        self._save_handle = loop.call_later(SAVE_DELAY_S, self.save)
-
     def save(self) -> None:
         """Write unsaved changes of the workspace to its state file now, if it has one.
 
         A failure is logged and the changes stay unsaved, to be tried again on the next change
         or at :meth:`stop`; the stand-in keeps serving.
         """
-        if self._save_handle is not None:
-            self._save_handle.cancel()
-            self._save_handle = None
-        if self._state is None or not self._unsaved:
-            return
-        try:
-            self._state.save(self.workspace)
-        except OSError as err:
-            logger.error("Slack stand-in: could not save to %s: %s", self._state.path, err)
-            return
-        self._unsaved = False
+        if self._autosave is not None:
+            self._autosave.save()
 
     async def click(
         self,
@@ -206,30 +176,30 @@ class SlackSim:
         confirm: bool = True,
         as_shown: list[dict[str, Any]] | None = None,
     ) -> Delivery:
-        """Click a button on a stored message (see :meth:`Deliverer.click`)."""
-        return await self.delivery.click(
+        """Click a button on a stored message (see :meth:`UserActions.click`)."""
+        return await self.actions.click(
             user_id, channel, ts, action_id, confirm=confirm, as_shown=as_shown
         )
 
     async def submit_view(
         self, user_id: str, view_id: str, values: dict[str, dict[str, str]]
     ) -> Delivery:
-        """Submit an open modal (see :meth:`Deliverer.submit_view`)."""
-        return await self.delivery.submit_view(user_id, view_id, values)
+        """Submit an open modal (see :meth:`UserActions.submit_view`)."""
+        return await self.actions.submit_view(user_id, view_id, values)
 
     async def slash(self, user_id: str, channel_id: str, command: str, text: str) -> Delivery:
-        """Run a slash command (see :meth:`Deliverer.slash`)."""
-        return await self.delivery.slash(user_id, channel_id, command, text)
+        """Run a slash command (see :meth:`UserActions.slash`)."""
+        return await self.actions.slash(user_id, channel_id, command, text)
 
     async def open_home(self, user_id: str, tab: str = "home") -> Delivery:
-        """Open the app's Home tab as a user (see :meth:`Deliverer.open_home`)."""
-        return await self.delivery.open_home(user_id, tab)
+        """Open the app's Home tab as a user (see :meth:`UserActions.open_home`)."""
+        return await self.actions.open_home(user_id, tab)
 
     async def click_home(
         self, user_id: str, action_id: str, *, value: str | None = None, confirm: bool = True
     ) -> Delivery:
-        """Click a button in a user's Home tab (see :meth:`Deliverer.click_home`)."""
-        return await self.delivery.click_home(user_id, action_id, value=value, confirm=confirm)
+        """Click a button in a user's Home tab (see :meth:`UserActions.click_home`)."""
+        return await self.actions.click_home(user_id, action_id, value=value, confirm=confirm)
 
     async def disconnect_all(self, reason: str = "refresh_requested") -> int:
         """Send ``disconnect`` on every Socket Mode connection (see :class:`SocketModeHub`)."""
@@ -251,58 +221,6 @@ class SlackSim:
     async def redeliver(self, earlier: Delivery) -> Delivery:
         """Deliver an earlier request's exact bytes again (see :meth:`Deliverer.redeliver`)."""
         return await self.delivery.redeliver(earlier)
-
-    def messages(self, channel_id: str) -> list[dict[str, Any]]:
-        """Return the channel's top-level messages, oldest first, metadata included."""
-        return [m.to_api() for m in self.workspace.top_level(channel_id)]
-
-    def message(self, channel_id: str, ts: str) -> dict[str, Any]:
-        """Return one message.
-
-        Raises:
-            LookupError: No such message.
-        """
-        found = self.workspace.messages.get(channel_id, {}).get(ts)
-        if found is None:
-            raise LookupError(f"no message {ts} in {channel_id}")
-        return found.to_api()
-
-    def thread(self, channel_id: str, ts: str) -> list[dict[str, Any]]:
-        """Return the replies under the message ``ts``, oldest first.
-
-        Raises:
-            LookupError: No such message.
-        """
-        try:
-            replies = self.workspace.replies(channel_id, ts)
-        except SlackError:
-            raise LookupError(f"no message {ts} in {channel_id}") from None
-        return [m.to_api() for m in replies]
-
-    def ephemerals(self, user_id: str) -> list[dict[str, Any]]:
-        """Return the ephemeral messages shown to a user, oldest first."""
-        return [e for e in self.workspace.ephemerals if e["user"] == user_id]
-
-    def open_views(self, user_id: str) -> list[dict[str, Any]]:
-        """Return the user's open views, root first, with their recorded field errors."""
-        return [
-            {**view.to_api(), "errors": dict(view.errors)}
-            for view in self.workspace.views.stack(user_id)
-        ]
-
-    def calls_to(self, method: str) -> list[CallRecord]:
-        """Return every logged call of a Web API method (``response_url`` for hooks)."""
-        return [call for call in self.calls if call.method == method]
-
-    def dump(self) -> dict[str, Any]:
-        """Return the state, calls, deliveries, faults and sockets as JSON-ready data."""
-        return {
-            **self.workspace.dump(),
-            "calls": [asdict(call) for call in self.calls],
-            "deliveries": [delivery.to_json() for delivery in self.deliveries],
-            "faults": self.faults.pending(),
-            "socket_mode": self.socket_mode.dump(),
-        }
 
 
 @asynccontextmanager

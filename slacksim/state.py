@@ -9,13 +9,13 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from slacksim.errors import SlackError
+from slacksim.grants import Hook, Trigger
 from slacksim.manifest import Manifest, load_manifest
+from slacksim.message import Blocks, Message
 from slacksim.seed import (
-    APP_ID,
     BOT_ID,
     BOT_USER_ID,
     TEAM_DOMAIN,
@@ -30,74 +30,9 @@ from slacksim.seed import (
 from slacksim.views import View, ViewStore
 
 Clock = Callable[[], float]
-Blocks = list[dict[str, Any]]
-# https://api.slack.com/docs/triggers: "expire in three seconds" and "may only be used once".
-TRIGGER_TTL_S = 3.0
-# A response_url is good for 5 uses within 30 minutes (see the reference, section 1.6).
-HOOK_MAX_USES = 5
-HOOK_TTL_S = 30 * 60.0
 EVENT_ID_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 # Where permalinks point until a running sim puts its own page there.
 SLACK_WEB_URL = f"https://{TEAM_DOMAIN}.slack.com/"
-
-
-@dataclass
-class Message:
-    """A message in a channel, posted by the bot unless ``user`` names a person."""
-
-    channel: str
-    ts: str
-    text: str
-    blocks: Blocks
-    thread_ts: str | None = None
-    metadata: dict[str, Any] | None = None
-    edits: int = 0
-    edited_ts: str | None = None
-    replies: list[str] = field(default_factory=list)
-    user: str = BOT_USER_ID
-
-    @property
-    def by_bot(self) -> bool:
-        """True for the bot's own messages, the only ones it may update or delete."""
-        return self.user == BOT_USER_ID
-
-    def to_api(self, *, include_metadata: bool = True) -> dict[str, Any]:
-        """Return the message as the Web API and payloads show it."""
-        data: dict[str, Any] = {"type": "message", "user": self.user}
-        if self.by_bot:
-            data.update(bot_id=BOT_ID, app_id=APP_ID)
-        data.update(team=TEAM_ID, ts=self.ts, text=self.text)
-        if self.blocks:
-            data["blocks"] = self.blocks
-        if self.thread_ts:
-            data["thread_ts"] = self.thread_ts
-        if self.replies:
-            data.update(reply_count=len(self.replies), latest_reply=self.replies[-1])
-        if self.edited_ts:
-            data["edited"] = {"user": self.user, "ts": self.edited_ts}
-        if include_metadata and self.metadata:
-            data["metadata"] = self.metadata
-        return data
-
-
-@dataclass
-class Trigger:
-    """A trigger_id handed to the bot with a user action."""
-
-    user: str
-    created: float
-    used: bool = False
-
-
-@dataclass
-class Hook:
-    """A response_url: where it answers and how often it was used."""
-
-    channel: str
-    user: str
-    message_ts: str | None
-    created: float
-    uses: int = 0
 
 
 class Workspace:
@@ -274,12 +209,7 @@ class Workspace:
         trigger = self.triggers.get(trigger_id)
         if trigger is None:
             raise SlackError("invalid_trigger_id")
-        if trigger.used:
-            raise SlackError("exchanged_trigger_id")
-        if self.clock() - trigger.created > TRIGGER_TTL_S:
-            raise SlackError("expired_trigger_id")
-        trigger.used = True
-        return trigger.user
+        return trigger.exchange(self.clock())
 
     def new_event_id(self) -> str:
         """Return a fresh Events API ``event_id`` (``Ev`` and 10 characters, as Slack's)."""
@@ -297,11 +227,7 @@ class Workspace:
         hook = self.hooks.get(token)
         if hook is None:
             raise SlackError("invalid_token")
-        if self.clock() - hook.created > HOOK_TTL_S:
-            raise SlackError("expired_url")
-        if hook.uses >= HOOK_MAX_USES:
-            raise SlackError("used_url")
-        hook.uses += 1
+        hook.use(self.clock())
         self._changed()
         return hook
 

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from slacksim.delivery import HOME_TABS
 from slacksim.errors import SlackError
 from slacksim.seed import (
     APPROVALS_CHANNEL_ID,
@@ -35,6 +34,7 @@ from slacksim.seed import (
     TEAM_NAME,
 )
 from slacksim.ui_events import ChangeTracker, change_middleware, stream_events
+from slacksim.user_actions import HOME_TABS
 
 if TYPE_CHECKING:
     from slacksim.delivery import Delivery

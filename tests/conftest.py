@@ -24,6 +24,7 @@ from tests.stack import (
     terminate_queue,
     terminate_unfinished,
 )
+from tests.unit_guard import pytest_runtest_setup, unit_guard  # noqa: F401 (registers them)
 
 BIN_DIR = Path(sys.executable).parent
 HISTORIES = Path(__file__).parent / "histories"

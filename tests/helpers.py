@@ -10,19 +10,20 @@ import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar, overload
 
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHandle
 from temporalio.worker import Worker
 
 from activities.agents import AgentRunner
 from activities.orders import OrderServices
 from activities.policy import PolicyEngine
 from activities.slack import new_slack_client
-from orchestration.models.approval import ApprovalPolicy
+from orchestration.approval import ApprovableWorkflow
+from orchestration.models.approval import ApprovalPolicy, DecisionInput, DecisionSource, Verdict
 from orchestration.models.order import Order, OrderInput, OrderPolicy
 from orchestration.worker import build_worker
 
@@ -113,6 +114,33 @@ async def assert_eventually(
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} not reached within {within}s; last value: {last!r}")
         await asyncio.sleep(interval)
+
+
+async def decide(
+    handle: WorkflowHandle[Any, Any],
+    verdict: Verdict,
+    user_id: str,
+    *,
+    reason: str = "",
+    source: DecisionSource = DecisionSource.CLI,
+    click_key: str | None = None,
+    request_id: str | None = None,
+    decided_at: datetime | None = None,
+) -> DecisionInput:
+    """Send the ``decide`` signal straight to a workflow, as ``chatops approve|reject`` does
+    (``source``: the terminal, unless told otherwise), skipping the bot's checks; the decision
+    sent."""
+    decision = DecisionInput(
+        verdict=verdict,
+        user_id=user_id,
+        reason=reason,
+        source=source,
+        click_key=click_key or unique("click"),
+        request_id=request_id,
+        decided_at=decided_at,
+    )
+    await handle.signal(ApprovableWorkflow.decide, decision)
+    return decision
 
 
 def new_worker(

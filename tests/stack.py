@@ -23,9 +23,9 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.agents import AgentRunner
+from activities.cards import APPROVE_ACTION
 from activities.orders import OrderServices
 from bot.app import EVENTS_PATH, build_app, build_web_app
-from bot.cards import APPROVE_ACTION
 from cli.examples import example_order
 from commands.replies import CommandSettings
 from orchestration.approval import MEMO_KEY

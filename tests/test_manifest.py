@@ -6,8 +6,11 @@ import re
 from pathlib import Path
 from typing import Annotated, Any
 
+import pytest
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -22,7 +22,7 @@ from typing import Any
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.cards import decision_value, escape
+from activities.cards import decision_value
 from bot.context import tell, temporal_client
 from bot.home import publish_home
 from bot.metrics import DECISIONS
@@ -34,6 +34,7 @@ from orchestration.decisions import (
     send_decision,
 )
 from orchestration.models.approval import ApprovalState, DecisionInput, DecisionSource, Verdict
+from orchestration.slack_text import escape
 
 # A refusal's ephemeral goes out before the ack, but never makes the ack late.
 ANSWER_WITHIN = 1.0

@@ -8,12 +8,12 @@ from datetime import UTC, date, datetime
 
 from temporalio.client import ScheduleBackfill, ScheduleOverlapPolicy
 
-from bot.cards import format_datetime
 from commands.replies import CommandContext, Invoker, Reply
 from commands.schedule.common import shown_id, who
 from commands.surface import Verb, usage_line
 from commands.words import BadCommand, an_id
 from orchestration.durations import MAX_DURATION, format_duration
+from orchestration.wording import format_datetime
 
 BACKFILL_SPAN = MAX_DURATION
 

@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from temporalio.client import ScheduleDescription
 from temporalio.service import RPCError, RPCStatusCode
 
-from bot.cards import mention
 from commands.replies import CommandContext, Invoker
 from commands.surface import Command
 from commands.words import only_id
-from orchestration.slack_text import escape
+from orchestration.slack_text import escape, mention
 
 TROUBLES = (RPCError,)
 

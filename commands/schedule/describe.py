@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from temporalio.client import ScheduleActionExecutionStartWorkflow, ScheduleActionStartWorkflow
 
-from bot.cards import format_datetime
 from commands.replies import CommandContext, Invoker, Reply, clip
 from commands.schedule.common import ScheduleId, describe_schedule, one_schedule, shown_id
 from commands.schedule.specs import spec_text
 from commands.surface import Verb, usage_line
 from orchestration.slack_text import escape
+from orchestration.wording import format_datetime
 
 
 async def run(context: CommandContext, args: ScheduleId, invoker: Invoker) -> Reply:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bot.cards import format_datetime
 from commands.replies import CommandContext, Invoker, Reply, clip
 from commands.schedule.common import shown_id
 from commands.schedule.specs import spec_text
 from commands.surface import Verb, no_arguments, usage_line
 from orchestration.slack_text import escape
+from orchestration.wording import format_datetime
 
 LIST_LIMIT = 50
 

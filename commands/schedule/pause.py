@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 from temporalio.common import WorkflowIDConflictPolicy
 
-from bot.cards import format_datetime, format_time
 from commands.replies import CommandContext, Invoker, Reply
 from commands.schedule.common import (
     because,
@@ -22,6 +21,7 @@ from commands.surface import Verb, usage_line
 from commands.words import BadCommand, an_id, duration, reason
 from orchestration.durations import Bounds, format_duration
 from orchestration.models.scrape import TimedPauseInput
+from orchestration.wording import format_datetime, format_time
 from orchestration.workflows.scrape import TimedPauseWorkflow
 
 PAUSE_FOR = Bounds(timedelta(seconds=1), timedelta(days=30))

@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel, Field, PrivateAttr
 from temporalio.client import WorkflowExecution
 
-from bot.cards import decided_line, format_time, mention, quorum_line
 from orchestration.approval import MEMO_KEY
 from orchestration.durations import format_duration
 from orchestration.models.approval import ApprovalState, ApprovalStatus
+from orchestration.slack_text import mention
+from orchestration.wording import decided_line, format_time, quorum_line
 
 
 class ApprovalFacts(BaseModel):

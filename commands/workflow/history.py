@@ -8,13 +8,13 @@ from typing import Any
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
 
-from bot.cards import format_time, mention
 from commands.replies import CommandContext, Invoker, Reply, clip
 from commands.surface import Verb, usage_line
 from commands.workflow.common import WorkflowId, one_workflow
 from orchestration.decisions import describe_workflow
 from orchestration.models.approval import DecisionInput
-from orchestration.slack_text import cut, escape
+from orchestration.slack_text import cut, escape, mention
+from orchestration.wording import format_time
 
 HISTORY_LINES = 40
 HISTORY_TEXT = 300  # of a reason or failure message on one history line

@@ -7,7 +7,6 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from bot.cards import format_time
 from commands.replies import CommandContext, Reply, clip, workflow_link
 from commands.surface import reporting_verb, usage_line
 from commands.words import BadCommand
@@ -24,6 +23,7 @@ from commands.workflow.common import (
     types_clause,
 )
 from orchestration.slack_text import escape
+from orchestration.wording import format_time
 
 LIST_LIMIT = 20
 

@@ -7,14 +7,13 @@ from dataclasses import dataclass
 
 from temporalio.client import WorkflowExecutionStatus
 
-from bot.cards import mention
 from commands.replies import CommandContext, Invoker, Reply, refused
 from commands.surface import Verb, usage_line
 from commands.words import an_id, reason
 from commands.workflow.common import kind_of, kind_text, state_of, state_text
 from orchestration.decisions import describe_workflow
 from orchestration.models.ticket import PauseInput
-from orchestration.slack_text import escape
+from orchestration.slack_text import escape, mention
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field
 
-from bot.cards import format_time, quoted_title
 from commands.replies import CommandContext, Reply, clip, workflow_link
 from commands.surface import no_arguments, reporting_verb, usage_line
 from commands.workflow.approvals import ApprovalFacts, approvers_text
@@ -19,6 +18,7 @@ from orchestration.approval import MEMO_KEY
 from orchestration.durations import format_duration
 from orchestration.models.approval import ApprovalState, ApprovalStatus
 from orchestration.slack_text import escape
+from orchestration.wording import format_time, quoted_title
 
 PENDING_LIMIT = 30
 

@@ -8,7 +8,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bot.cards import mention
 from commands.replies import CommandContext, Invoker, Reply
 from commands.surface import Verb, usage_line
 from commands.words import duration, no_more
@@ -16,6 +15,7 @@ from commands.workflow.approvals import approval_in_memo
 from commands.workflow.common import APPROVABLE, types_clause
 from orchestration.durations import Bounds, format_duration
 from orchestration.models.approval import ApprovalState, ApprovalStatus
+from orchestration.slack_text import mention
 
 DEFAULT_STATS_PERIOD = timedelta(days=7)
 STATS_PERIOD = Bounds(timedelta(minutes=1))

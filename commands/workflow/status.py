@@ -11,7 +11,6 @@ from pydantic import BaseModel, Field
 from temporalio.client import WorkflowExecutionStatus, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
-from bot.cards import format_time
 from commands.replies import CommandContext, Reply, clip, workflow_link
 from commands.surface import reporting_verb, usage_line
 from commands.workflow.approvals import ApprovalFacts, approval_in_memo, approval_line
@@ -26,6 +25,7 @@ from commands.workflow.common import (
 from orchestration.decisions import describe_workflow
 from orchestration.slack_text import escape
 from orchestration.slack_text import link as link_to
+from orchestration.wording import format_time
 
 QUERY_TIMEOUT = timedelta(seconds=2)
 SOURCES = {"live": "live", "memo": "memo", "memo_no_worker": "memo (no worker answered)"}

@@ -6,6 +6,8 @@
 
 (() => {
   const POLL_MS = 3000;
+  // A message whose top is at most this far above the channel's bottom edge counts as unseen.
+  const PEEK_PX = 24;
   const TOAST_MS = 7000;
   const REQUIRED = "Please complete this required field.";
   const EMOJI = {
@@ -43,6 +45,9 @@
     modalKey: null, // "view_id|hash" of the modal on screen
     localErrors: {}, // required fields left empty, found before sending
     expanded: new Set(), // ts of threads shown open
+    seenKey: null, // "user|place" whose items `seen` holds
+    seen: new Set(), // ts of the channel's messages and ephemerals already drawn
+    unseen: [], // ts of items that arrived below the visible part, oldest first
     fetching: false,
     again: false,
   };
@@ -387,6 +392,51 @@
     ].sort((a, b) => parseFloat(a.ts) - parseFloat(b.ts));
     byId("message-list").replaceChildren(...items.map((item) => item.node()));
     scroller.scrollTop = atBottom && !keepScroll ? scroller.scrollHeight : previousTop;
+    noteArrivals(items.map((item) => item.ts));
+  }
+
+  // ---- "new messages" cue ---------------------------------------------------------------
+  // As in Slack: something that arrives below the visible part of the channel (such as the
+  // answer to a click on a card higher up) shows a cue; clicking it scrolls there.
+
+  function noteArrivals(drawn) {
+    const key = `${store.state.user}|${store.place}`;
+    const fresh = store.seenKey === key ? drawn.filter((ts) => !store.seen.has(ts)) : [];
+    store.seenKey = key;
+    store.seen = new Set(drawn);
+    const kept = store.unseen.filter((ts) => store.seen.has(ts));
+    // On the Home tab the channel is hidden: nothing there is unseen "below".
+    store.unseen = store.home ? [] : [...kept, ...fresh].filter(isBelowView);
+    drawCue();
+  }
+
+  function drawnItem(ts) {
+    return document.querySelector(`#message-list > .message[data-ts="${ts}"]`);
+  }
+
+  function isBelowView(ts) {
+    const node = drawnItem(ts);
+    const bottom = byId("messages").getBoundingClientRect().bottom;
+    return Boolean(node) && node.getBoundingClientRect().top > bottom - PEEK_PX;
+  }
+
+  function drawCue() {
+    const cue = byId("new-messages");
+    const count = store.unseen.length;
+    cue.hidden = store.home || count === 0;
+    cue.textContent = `\u2193 ${count === 1 ? "1 new message" : `${count} new messages`}`;
+  }
+
+  function showUnseen() {
+    // The first one at the top, so what came after it follows in reading order.
+    drawnItem(store.unseen[0])?.scrollIntoView({ block: "start" });
+    dropNowVisible();
+  }
+
+  function dropNowVisible() {
+    if (!store.unseen.length) return;
+    store.unseen = store.unseen.filter(isBelowView);
+    drawCue();
   }
 
   // ---- chrome: sidebar, top bar, intro --------------------------------------------------
@@ -740,8 +790,10 @@
         // undo the switch; the loop asks again for what is wanted now.
         if (store.again && (store.user !== asked.user || store.channel !== asked.channel)) continue;
         if (!response.ok) {
-          // A user or channel that no longer exists (after a reseed): fall back to defaults.
-          if (store.user || store.channel) { store.user = store.channel = null; store.again = true; }
+          // A user or channel that no longer exists (after a reseed): fall back to the default
+          // channel first, keeping the person, then to the default person too.
+          if (store.channel) { store.channel = null; store.again = true; }
+          else if (store.user) { store.user = null; store.again = true; }
           else toast(data.error || "cannot load the workspace");
           continue;
         }
@@ -778,7 +830,10 @@
     }
   }
 
+  // Kept in the URL and in localStorage, so a reload, or the page opened again, shows the same
+  // person and place.
   function remember() {
+    if (!store.user || !store.channel) return;
     if (store.home || store.link?.channel !== store.channel) store.link = null;
     const url = new URL(window.location.href);
     url.pathname = store.link
@@ -810,6 +865,7 @@
     store.modalKey = null;
     store.rendered = null;
     byId("composer-notice").textContent = "";
+    remember(); // at once: a reload before the new state arrives keeps the choice
     refresh();
   }
 
@@ -857,6 +913,8 @@
     store.openPending = store.home;
     byId("user-switcher").addEventListener("change", (event) => switchTo({ user: event.target.value }));
     byId("composer").addEventListener("submit", sendComposer);
+    byId("messages").addEventListener("scroll", dropNowVisible, { passive: true });
+    byId("new-messages").addEventListener("click", showUnseen);
     byId("composer-input").addEventListener("keydown", (event) => {
       if (event.key === "Enter" && !event.shiftKey) sendComposer(event);
     });

@@ -16,9 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.cards import MAX_INPUT_LENGTH, approval_card, arguments_json, edit_modal, reject_modal
+from activities.cards import approval_card, arguments_json
 from bot.digest import DIGEST_ITEMS, digest_message
 from bot.home import HOME_ITEMS, home_view, request_key
+from bot.modals import MAX_INPUT_LENGTH, edit_modal, reject_modal
 from bot.reconcile import without_buttons
 from commands.schedule.delete import delete_question
 from commands.words import ID

@@ -1,8 +1,7 @@
-"""Card and modal builders: valid Block Kit within Slack's limits, with the right words."""
+"""Card builders: valid Block Kit within Slack's limits, with the right words."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,21 +9,16 @@ import pytest
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot.cards import (
+from activities.cards import (
     APPROVE_ACTION,
-    ARGUMENTS_BLOCK,
     EDIT_ACTION,
     MAX_MESSAGE_BLOCKS,
     REJECT_ACTION,
     approval_card,
     decision_value,
-    edit_modal,
-    escape,
     parse_decision_value,
-    parse_edited_arguments,
-    reject_modal,
-    reminder_text,
 )
+from bot.modals import ARGUMENTS_BLOCK, edit_modal
 from orchestration.models.approval import (
     ApprovalMark,
     ApprovalRequest,
@@ -36,6 +30,10 @@ from orchestration.models.approval import (
     DecisionSource,
     ExpiryOutcome,
 )
+from orchestration.slack_text import escape
+from orchestration.wording import reminder_text
+
+pytestmark = pytest.mark.unit
 
 NOW = datetime(2026, 11, 21, 14, 0, tzinfo=UTC)
 
@@ -166,16 +164,6 @@ def test_terminal_cards_have_no_buttons_and_say_who_when_why(
     assert message.text.endswith("Order completed.")
 
 
-def test_reject_modal_is_a_valid_view_with_a_required_reason() -> None:
-    view = reject_modal('{"workflow_id": "order-ORD-1"}', "Order ORD-1")
-    parsed = View(**view)
-    assert parsed.to_dict()["callback_id"] == "approval_reject_reason"
-    input_block = view["blocks"][1]
-    assert input_block["type"] == "input"
-    assert input_block.get("optional", False) is False
-    assert len(view["title"]["text"]) <= 24
-
-
 def test_values_round_trip_and_escape() -> None:
     assert parse_decision_value(decision_value("order-ORD-1", "2")) == ("order-ORD-1", "2")
     assert parse_decision_value("order-ORD-1") == ("order-ORD-1", None)
@@ -202,35 +190,6 @@ def test_editable_requests_offer_approve_with_edits_and_a_valid_modal() -> None:
     assert View(**view).to_dict()["callback_id"] == "approval_edit_arguments"
     field = next(b for b in view["blocks"] if b.get("block_id") == ARGUMENTS_BLOCK)
     assert field["element"]["initial_value"] == '{\n  "replicas": 3,\n  "zone": "eu"\n}'
-
-
-def test_edited_arguments_must_be_a_json_object() -> None:
-    assert parse_edited_arguments('{"replicas": 2}') == {"replicas": 2}
-    assert parse_edited_arguments("[]") == 'Arguments must be a JSON object, e.g. {"replicas": 3}.'
-    error = parse_edited_arguments("{")
-    assert isinstance(error, str) and error.startswith("Not valid JSON")
-
-
-@pytest.mark.parametrize(
-    ("text", "error"),
-    [
-        ("[" * 100_000, "Too long: at most 3000 characters."),
-        ("[" * 2_900, "Nested too deeply: at most 20 levels of lists and objects."),
-        ('{"a": ' * 2_000 + "1" + "}" * 2_000, "Too long: at most 3000 characters."),
-        ('{"a": ' * 21 + "1" + "}" * 21, "Nested too deeply: at most 20 levels"),
-        ('{"a": [' * 11 + "1" + "]}" * 11, "Nested too deeply: at most 20 levels"),
-        ('{"replicas": NaN}', "Not valid JSON: NaN is not a JSON number."),
-        ('{"replicas": Infinity}', "Not valid JSON: Infinity is not a JSON number."),
-    ],
-)
-def test_edited_arguments_are_bounded_and_always_answered(text: str, error: str) -> None:
-    assert str(parse_edited_arguments(text)).startswith(error)
-
-
-def test_edited_arguments_may_nest_up_to_the_limit() -> None:
-    deep = '{"a": ' * 20 + "1" + "}" * 20
-    parsed = parse_edited_arguments(deep)
-    assert isinstance(parsed, dict) and json.dumps(parsed) == deep
 
 
 def test_approved_with_edits_shows_what_runs_and_escalation_shows_on_pending_cards() -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.cards import approval_card
+from activities.cards import approval_card
 from orchestration.models.approval import (
     ApprovalRequest,
     ApprovalState,
@@ -16,6 +16,8 @@ from orchestration.models.approval import (
     ExpiryOutcome,
 )
 from tests.bot.test_cards import assert_valid_blocks
+
+pytestmark = pytest.mark.unit
 
 NOW = datetime(2026, 11, 21, 14, 0, tzinfo=UTC)
 CANCEL, REJECT, APPROVE = ExpiryOutcome.CANCEL, ExpiryOutcome.REJECT, ExpiryOutcome.APPROVE

@@ -12,16 +12,25 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 from temporalio.client import WorkflowExecutionStatus
 
-from activities.slack import CARD_EVENT_TYPE
-from bot.cards import APPROVE_ACTION, EDIT_ACTION, REJECT_ACTION, decision_value
+from activities.cards import (
+    APPROVE_ACTION,
+    CARD_EVENT_TYPE,
+    EDIT_ACTION,
+    REJECT_ACTION,
+    decision_value,
+)
 from bot.digest import DIGEST_ITEMS, digest_message
 from bot.home import HOME_ITEMS, home_view, may_decide, request_key
 from bot.reconcile import candidate, closed_state, without_buttons
 from commands.replies import CommandContext
 from commands.workflow.pending import Pending, pending_approvals
+from orchestration.approval import MEMO_KEY
 from orchestration.models.approval import ApprovalState, ApprovalStatus
 from orchestration.settings import Settings
+from tests.bot.listeners.fakes import FakeExecution, FakeTemporal
 from tests.bot.test_cards import assert_valid_blocks
+
+pytestmark = pytest.mark.unit
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
@@ -147,34 +156,20 @@ def test_job_settings_are_checked_with_clear_errors() -> None:
         Settings(CHATOPS_RECONCILE_EVERY="1s")
 
 
-class FakeExecution:
-    def __init__(self, workflow_id: str, memo: dict[str, Any] | None) -> None:
-        self.id = workflow_id
-        self._memo = memo
-
-    async def memo_value(self, key: str, default: Any) -> Any:
-        return self._memo if self._memo is not None else default
-
-
-class FakeListing:
-    """Visibility as the scan sees it: newest first, some without a request or decided."""
-
-    def __init__(self, executions: list[FakeExecution]) -> None:
-        self.executions = executions
-        self.namespace = "default"
-
-    async def list_workflows(self, query: str) -> Any:
-        for execution in self.executions:
-            yield execution
-
-
 async def test_the_pending_scan_counts_everything_and_keeps_only_the_oldest() -> None:
-    executions = [FakeExecution(f"wf-{n}", state(n).model_dump(mode="json")) for n in range(50)]
+    def memo(approval: ApprovalState) -> dict[str, Any]:
+        return {MEMO_KEY: approval.model_dump(mode="json")}
+
+    executions = [FakeExecution(f"wf-{n}", memo(state(n))) for n in range(50)]
     executions.reverse()  # newest first, as Temporal lists them
-    executions.insert(3, FakeExecution("wf-no-request", None))
-    decided = state(99, status=ApprovalStatus.APPROVED).model_dump(mode="json")
-    executions.insert(7, FakeExecution("wf-decided", decided))
-    context = CommandContext(FakeListing(executions))  # type: ignore[arg-type]
+    executions.insert(3, FakeExecution("wf-no-request"))
+    executions.insert(
+        7, FakeExecution("wf-decided", memo(state(99, status=ApprovalStatus.APPROVED)))
+    )
+    temporal = FakeTemporal()
+    for execution in executions:
+        temporal.add(execution)
+    context = CommandContext(temporal)  # type: ignore[arg-type]
 
     found = await pending_approvals(context, keep=5)
     assert found.total == 50

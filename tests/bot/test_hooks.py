@@ -195,19 +195,18 @@ async def test_signatures_need_a_fresh_timestamp(
     assert (status, answer) == (202, {"workflow_id": f"agent-task-{task['task_id']}"})
 
 
-def readme_webhook_script() -> str:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    section = readme[readme.index("**From other systems: the webhook.**") :]
-    start = section.index("```sh\n") + len("```sh\n")
-    return section[start : section.index("```\n", start)]
+def documented_webhook_script() -> str:
+    page = (Path(__file__).resolve().parents[2] / "docs" / "webhook.md").read_text()
+    start = page.index("```sh\n") + len("```sh\n")
+    return page[start : page.index("```\n", start)]
 
 
-async def test_the_readme_shell_example_works(stack: Stack, hook_url: str) -> None:
-    """The README's openssl and curl lines, run as written against the hook."""
+async def test_the_documented_shell_example_works(stack: Stack, hook_url: str) -> None:
+    """The webhook page's openssl and curl lines, run as written against the hook."""
     if shutil.which("openssl") is None or shutil.which("curl") is None:
         pytest.skip("needs openssl and curl")
-    script = readme_webhook_script()
-    task_id = unique("README")
+    script = documented_webhook_script()
+    task_id = unique("DOCS")
     script = script.replace("http://127.0.0.1:3000/hooks/agent-tasks", hook_url)
     script = script.replace('"T-78"', f'"{task_id}"')
     shell = await asyncio.create_subprocess_exec(

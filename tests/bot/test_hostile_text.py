@@ -10,17 +10,10 @@ from typing import Any
 import pytest
 from slack_sdk.models.views import View
 
-from bot.cards import (
-    approval_card,
-    edit_modal,
-    escalated_line,
-    escalation_text,
-    refusal_reason_already_decided,
-    reject_modal,
-    reminder_text,
-)
+from activities.cards import approval_card
 from bot.digest import digest_message
 from bot.home import home_view, request_key
+from bot.modals import edit_modal, reject_modal
 from commands.replies import clip
 from commands.schedule import SCHEDULE
 from commands.schedule.delete import delete_question
@@ -42,6 +35,12 @@ from orchestration.models.approval import (
     Verdict,
 )
 from orchestration.slack_text import mention, plain_message
+from orchestration.wording import (
+    escalated_line,
+    escalation_text,
+    refusal_reason_already_decided,
+    reminder_text,
+)
 from tests.bot.test_cards import assert_valid_blocks
 from tests.hostile import (
     FORGED_USER,
@@ -52,6 +51,8 @@ from tests.hostile import (
     injected,
     mrkdwn_texts,
 )
+
+pytestmark = pytest.mark.unit
 
 NOW = datetime(2026, 11, 21, 14, 0, tzinfo=UTC)
 APPROVERS = ["U0APPROVE1", "U0APPROVE2"]

@@ -11,6 +11,14 @@ from slacksim import SlackSim
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
+# Enough messages to fill the channel several times over at the tests' window size.
+FILLER = 30
+
+
+def post_filler(sim: SlackSim, channel_id: str) -> str:
+    """Post messages that push what came before far up the channel; return the first's ts."""
+    posted = [sim.workspace.post(channel_id, f"later message {n}", []) for n in range(FILLER)]
+    return posted[0].ts
 
 
 class ChannelPage:
@@ -22,8 +30,9 @@ class ChannelPage:
         self.errors: list[str] = []
         page.on("pageerror", lambda error: self.errors.append(str(error)))
 
-    async def open(self) -> None:
-        await self.page.goto(self.sim.base_url)
+    async def open(self, query: str = "") -> None:
+        """Load the page (``query``: e.g. ``?user=U…``) and wait until it has drawn."""
+        await self.page.goto(self.sim.base_url + query)
         await self.page.wait_for_selector("body[data-version]")
 
     async def view_as(self, user_id: str) -> None:
@@ -48,6 +57,21 @@ class ChannelPage:
     @property
     def ephemerals(self) -> Locator:
         return self.page.locator(".message.ephemeral")
+
+    def ephemeral(self, ts: str) -> Locator:
+        return self.page.locator(f'.message.ephemeral[data-ts="{ts}"]')
+
+    @property
+    def switcher(self) -> Locator:
+        """The "Viewing as" selector."""
+        return self.page.locator("#user-switcher")
+
+    @property
+    def new_messages_cue(self) -> Locator:
+        return self.page.locator("#new-messages")
+
+    async def scroll_to_bottom(self) -> None:
+        await self.page.locator("#messages").evaluate("box => { box.scrollTop = box.scrollHeight }")
 
     async def send(self, text: str) -> None:
         """Type into the composer and press Enter."""

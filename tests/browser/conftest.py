@@ -9,6 +9,8 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, Page, async_playwright
 
+from slacksim import SlackSim, running_sim
+
 CHROMIUM = Path("/usr/bin/chromium")
 # No sandbox (containers and CI run as root), and nothing that would call home.
 CHROMIUM_ARGS = [
@@ -56,3 +58,10 @@ async def page(browser: Browser) -> AsyncIterator[Page]:
         yield await context.new_page()
     finally:
         await context.close()
+
+
+@pytest_asyncio.fixture
+async def sim() -> AsyncIterator[SlackSim]:
+    """A stand-in alone: no bot, no Temporal."""
+    async with running_sim() as running:
+        yield running

@@ -8,30 +8,20 @@ from typing import Any
 
 import pytest_asyncio
 from playwright.async_api import Locator, Page, expect
-from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from slacksim import (
     APPROVER2_ID,
     APPROVER_ID,
     DEFAULT_BOT_TOKEN,
-    DEFAULT_SIGNING_SECRET,
     SlackSim,
-    running_sim,
 )
 from tests.browser.channel import ARTIFACTS, ChannelPage
 from tests.slacksim.cards import (
     OPEN_ITEM,
-    add_home_listeners,
-    add_reject_and_command_listeners,
+    approval_bot,
     served_over_http,
 )
-
-
-@pytest_asyncio.fixture
-async def sim() -> AsyncIterator[SlackSim]:
-    async with running_sim() as running:
-        yield running
 
 
 @pytest_asyncio.fixture
@@ -39,10 +29,7 @@ async def home_events(sim: SlackSim) -> AsyncIterator[list[dict[str, Any]]]:
     """A Bolt app over HTTP that draws the Home tab; yields the events it received."""
     events: list[dict[str, Any]] = []
     client = AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=sim.api_url)
-    app = AsyncApp(client=client, signing_secret=DEFAULT_SIGNING_SECRET)
-    add_reject_and_command_listeners(app)
-    add_home_listeners(app, events)
-    async with served_over_http(app, sim):
+    async with served_over_http(approval_bot(client, events), sim):
         yield events
 
 

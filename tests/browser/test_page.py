@@ -1,25 +1,22 @@
 """A person in a browser decides orders on the stand-in's page: the real bot, worker and Temporal.
 
-Set ``CHATOPS_UPDATE_DOCS_SCREENSHOT=1`` to also refresh ``docs/approval-card.png`` (the README's
-picture of a pending card) from the first test.
+The pictures in ``docs/`` come from ``scripts/screenshots.py``, not from these tests.
 """
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from playwright.async_api import Page, expect
 
-from bot.cards import APPROVE_ACTION, REJECT_ACTION
+from activities.cards import APPROVE_ACTION, REJECT_ACTION
 from cli.examples import example_order
 from orchestration.models.order import OrderStep
-from slacksim import APPROVER2_ID, APPROVER_ID, OUTSIDER_ID, REQUESTER_ID
-from tests.browser.channel import ARTIFACTS, ROOT, ChannelPage
+from slacksim import APPROVALS_CHANNEL_ID, APPROVER2_ID, APPROVER_ID, OUTSIDER_ID, REQUESTER_ID
+from tests.browser.channel import ARTIFACTS, ChannelPage, post_filler
 from tests.stack import Stack, large_order
 
 DECISION_TIMEOUT_MS = 20_000
-DOCS_SCREENSHOT = ROOT / "docs" / "approval-card.png"
 
 
 def confirm_of(card: dict[str, Any], action_id: str) -> dict[str, Any]:
@@ -46,8 +43,6 @@ async def test_approving_a_huge_order_asks_to_confirm_then_updates_the_card(
         "data-style", "danger"
     )
     await channel.screenshot(ARTIFACTS / "pending-card.png")
-    if os.environ.get("CHATOPS_UPDATE_DOCS_SCREENSHOT"):
-        await channel.screenshot(DOCS_SCREENSHOT)
 
     sent = len(stack.sim.deliveries)
     await approve.click()
@@ -132,5 +127,26 @@ async def test_an_outsider_is_answered_privately_and_the_composer_takes_commands
     await expect(page.locator("#composer-notice")).to_have_text("/nonsense is not a valid command.")
     [refused] = [d for d in stack.sim.deliveries if d.kind == "slash_command"]
     assert (refused.error, refused.request) == ("not_a_valid_command", None)
+    await handle.terminate("browser test done")
+    assert channel.errors == []
+
+
+async def test_the_answer_to_a_click_far_up_the_channel_is_cued(stack: Stack, page: Page) -> None:
+    handle = await stack.start_order(large_order())
+    card = await stack.card()
+    post_filler(stack.sim, APPROVALS_CHANNEL_ID)  # the card scrolls far up, as in a busy channel
+    channel = ChannelPage(page, stack.sim)
+    await channel.open(f"?user={OUTSIDER_ID}")
+    cue = channel.new_messages_cue
+    await channel.message(card["ts"]).scroll_into_view_if_needed()
+
+    await channel.button(card["ts"], APPROVE_ACTION).click()
+    await expect(cue).to_have_text("\u2193 1 new message", timeout=DECISION_TIMEOUT_MS)
+    answer = channel.ephemerals.last
+    await expect(answer).to_contain_text("You are not an approver for this request")
+    await expect(answer).not_to_be_in_viewport()
+    await cue.click()
+    await expect(answer).to_be_in_viewport()
+    await expect(cue).to_be_hidden()
     await handle.terminate("browser test done")
     assert channel.errors == []

@@ -6,7 +6,6 @@ No bot and no Temporal here: messages are posted through the real ``AsyncWebClie
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest_asyncio
@@ -20,18 +19,11 @@ from slacksim import (
     GENERAL_CHANNEL_ID,
     OUTSIDER_ID,
     SlackSim,
-    running_sim,
 )
 from tests.browser.channel import ChannelPage
 from tests.slacksim.cards import APPROVE, REJECT, card_blocks, reason_modal
 
 INJECTED = "<img src=x onerror=window.pwned=1>"
-
-
-@pytest_asyncio.fixture
-async def sim() -> AsyncIterator[SlackSim]:
-    async with running_sim() as running:
-        yield running
 
 
 @pytest_asyncio.fixture

@@ -11,6 +11,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from cli.version import UNKNOWN, source_version
 from commands.workflow.list import ListReport
 from commands.workflow.pending import PendingReport
@@ -35,6 +37,7 @@ async def test_version_names_the_installed_distribution(cli_env: dict[str, str])
     assert (run.code, run.out) == (0, f"chatops {metadata.version('chatops')}\n")
 
 
+@pytest.mark.unit
 def test_a_source_tree_never_installed_has_its_declared_version(tmp_path: Path) -> None:
     declared = re.search(r'^version = "(.+)"$', (ROOT / "pyproject.toml").read_text(), re.M)
     assert declared is not None
@@ -116,6 +119,7 @@ async def test_json_errors_are_one_line_and_exit_non_zero(cli_env: dict[str, str
     )
 
 
+@pytest.mark.unit
 def test_every_json_field_is_documented() -> None:
     documented = set(re.findall(r"`([a-z_]+)`", (ROOT / "docs" / "json-output.md").read_text()))
     schemas = [m.model_json_schema() for m in (StatusReport, ListReport, PendingReport)]

@@ -35,6 +35,7 @@ def parse_schedule(text: str, terminal: bool = False) -> tuple[str, object]:
     return command.verb.name, command.args
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -63,6 +64,7 @@ def test_workflow_commands_parse(text: str, expected: object) -> None:
     assert parse_workflow(text) == expected
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
@@ -89,6 +91,7 @@ def test_bad_workflow_commands_get_the_problem_and_the_usage(text: str, problem:
     assert str(raised.value).endswith(WORKFLOW.usage)
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -133,6 +136,7 @@ def test_schedule_commands_parse(text: str, expected: object) -> None:
     assert parse_schedule(text) == expected
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
@@ -177,6 +181,7 @@ def test_bad_schedule_commands_get_the_problem_and_the_usage(text: str, problem:
     assert str(raised.value).endswith(SCHEDULE.usage)
 
 
+@pytest.mark.unit
 def test_confirm_is_for_terminals_only() -> None:
     """In Slack the button (which names what goes) is the only confirmation."""
     with pytest.raises(UsageError) as raised:
@@ -192,6 +197,7 @@ def test_confirm_is_for_terminals_only() -> None:
     assert parse_schedule("delete nightly", terminal=True) == ("delete", Delete("nightly"))
 
 
+@pytest.mark.unit
 def test_limits_are_inclusive() -> None:
     assert parse_workflow("stats 366d") == ("stats", Stats(timedelta(days=366)))
     assert parse_workflow("stats 1m") == ("stats", Stats(timedelta(minutes=1)))

@@ -17,6 +17,8 @@ from commands.schedule import SCHEDULE
 from commands.surface import Surface
 from commands.workflow import WORKFLOW
 
+pytestmark = pytest.mark.unit
+
 WORKFLOW_HELP = """\
 Usage: /workflow <command>
   status <id>                      kind, state, step, pending approval, who decided, a link

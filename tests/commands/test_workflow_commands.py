@@ -10,8 +10,7 @@ from pathlib import Path
 from temporalio.client import WorkflowExecutionStatus
 
 from cli.examples import example_order
-from orchestration.approval import ApprovableWorkflow
-from orchestration.models.approval import DecisionInput, DecisionSource, Verdict
+from orchestration.models.approval import Verdict
 from orchestration.models.order import OrderStep
 from orchestration.models.ticket import AgentAcceptance, TicketStep
 from orchestration.workflows.ticket import TicketWorkflow
@@ -23,7 +22,7 @@ from slacksim import (
     REQUESTER_ID,
 )
 from tests.desk import DeskStack
-from tests.helpers import assert_eventually, new_worker, order_input, unique
+from tests.helpers import assert_eventually, decide, new_worker, order_input, unique
 from tests.stack import Stack, large_order
 
 
@@ -99,16 +98,7 @@ async def test_list_pending_history_and_stats(stack: Stack) -> None:
     assert "started (OrderWorkflow)" in history
     assert "step: process payment" in history and history.rstrip().endswith("completed")
 
-    await waiting.signal(
-        ApprovableWorkflow.decide,
-        DecisionInput(
-            verdict=Verdict.APPROVE,
-            user_id=APPROVER_ID,
-            reason="known customer",
-            source=DecisionSource.CLI,
-            click_key="k-1",
-        ),
-    )
+    await decide(waiting, Verdict.APPROVE, APPROVER_ID, reason="known customer", click_key="k-1")
     await waiting.result()
     history = await slash(stack, REQUESTER_ID, f"history {waiting.id}")
     assert "decision: approve by <@U0APPROVE1> (cli): known customer" in history

@@ -16,7 +16,8 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from bot.cards import APPROVE_ACTION, REASON_BLOCK, REASON_INPUT, REJECT_ACTION
+from activities.cards import APPROVE_ACTION, REJECT_ACTION
+from bot.modals import REASON_BLOCK, REASON_INPUT
 from slacksim import APPROVALS_CHANNEL_ID, APPROVER2_ID, APPROVER_ID, OUTSIDER_ID
 from tests.cli.test_cli import ROOT, chatops
 from tests.helpers import assert_eventually, isolated_env

@@ -61,11 +61,13 @@ def runs_in_week(trigger: BaseTrigger) -> list[tuple[str, str]]:
     return [(run.strftime("%a"), run.strftime("%H:%M")) for run in runs]
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("expression", EXPECTED)
 def test_the_bots_jobs_run_on_crons_weekdays(expression: str) -> None:
     assert week_of_runs(expression) == EXPECTED[expression]
 
 
+@pytest.mark.unit
 def test_every_minute_of_sunday_and_only_sunday() -> None:
     runs = week_of_runs("* * * * 7")
     assert len(runs) == 24 * 60
@@ -89,6 +91,7 @@ async def test_the_digest_the_bot_schedules_runs_monday_to_friday(client: Client
         jobs.stop()
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
@@ -109,6 +112,7 @@ def test_what_cron_would_refuse_is_refused_with_the_reason(text: str, problem: s
         parse_cron(text)
 
 
+@pytest.mark.unit
 def test_settings_and_slash_commands_take_the_same_expressions() -> None:
     assert Settings(CHATOPS_DIGEST_CRON="  0 9  * * MON-FRI ").digest_cron == "0 9 * * MON-FRI"
     with pytest.raises(ValueError, match="day of week: 8 is outside 0-7"):

@@ -11,6 +11,8 @@ import pytest
 
 from orchestration.datadir import DataDirError, private_data_dir
 
+pytestmark = pytest.mark.unit
+
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)

@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 from orchestration.durations import MAX_DURATION, Bounds, duration_from_text
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.mark.parametrize(
     ("text", "expected"),

@@ -9,6 +9,8 @@ from pydantic import ValidationError
 from orchestration.models.agent import AgentTask, NewAgentTask
 from orchestration.names import NAME_RULE, TARGET_RULE
 
+pytestmark = pytest.mark.unit
+
 TASK = {"task_id": "T-1", "agent": "ops-bot", "tool": "kubectl", "action": "scale"}
 
 

@@ -20,6 +20,8 @@ from orchestration.policy import (
     parse_policy,
 )
 
+pytestmark = pytest.mark.unit
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

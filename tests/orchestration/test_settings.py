@@ -9,6 +9,8 @@ from pydantic import ValidationError
 
 from orchestration.settings import Settings
 
+pytestmark = pytest.mark.unit
+
 NOT_A_DURATION = "not a duration; use e.g. 90s, 30m, 2h, 1d, or seconds"
 
 

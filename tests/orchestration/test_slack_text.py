@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,27 +18,32 @@ def unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+@pytest.mark.unit
 def test_escape_touches_only_the_three_control_characters() -> None:
     assert escape("a<b>&c *d* `e`") == "a&lt;b&gt;&amp;c *d* `e`"
     assert escape("&amp;") == "&amp;amp;"
 
 
+@pytest.mark.unit
 def test_links_cannot_be_broken_out_of() -> None:
     assert link("https://x.example/a b|c<d>?e=1&f=2", "Open <it> & go") == (
         "<https://x.example/a%20b%7Cc%3Cd%3E?e=1&amp;f=2|Open &lt;it&gt; &amp; go>"
     )
 
 
+@pytest.mark.unit
 def test_text_within_the_limit_is_left_alone() -> None:
     assert cut("x" * 10, 10) == "x" * 10
     assert cut_plain("é" * 10, 10) == "é" * 10
 
 
+@pytest.mark.unit
 def test_cut_marks_the_cut_and_fits_the_limit() -> None:
     assert cut("abcdefghij", 5) == "abcd" + ELLIPSIS
     assert length(cut("x" * 5000, 3000)) == 3000
 
 
+@pytest.mark.unit
 def test_cut_never_splits_an_escape_or_a_mention() -> None:
     text = "ab &amp; cd"
     for limit in range(4, len(text)):
@@ -48,6 +54,7 @@ def test_cut_never_splits_an_escape_or_a_mention() -> None:
     assert cut(mention, 17) == "hi <@U0APPROVE1>" + ELLIPSIS
 
 
+@pytest.mark.unit
 def test_astral_characters_count_twice_and_combining_marks_stay_with_their_letter() -> None:
     assert length("😀") == 2
     assert cut("😀😀😀", 4) == "😀" + ELLIPSIS
@@ -57,6 +64,7 @@ def test_astral_characters_count_twice_and_combining_marks_stay_with_their_lette
     assert cut_plain(family, 5) == ELLIPSIS  # the family is one character: all or nothing
 
 
+@pytest.mark.unit
 def test_a_cut_code_block_is_closed_again() -> None:
     text = "*Runs with*\n```" + "x" * 100 + "```"
     result = cut(text, 50)

@@ -14,6 +14,8 @@ from orchestration.settings import (
 )
 from orchestration.slack_trust import bot_problem, is_loopback, slack_api_problem
 
+pytestmark = pytest.mark.unit
+
 REAL = {"SLACK_BOT_TOKEN": "xoxb-real", "SLACK_SIGNING_SECRET": "real-signing-secret"}
 SOCKET = {"SLACK_BOT_TOKEN": "xoxb-real", "SLACK_APP_TOKEN": "xapp-real"}
 

@@ -3,7 +3,7 @@ and the listeners the test bots share."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -11,7 +11,7 @@ from aiohttp import web
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from slacksim import Delivery, SlackSim
+from slacksim import DEFAULT_SIGNING_SECRET, Delivery, SlackSim
 from tests.helpers import assert_eventually
 
 APPROVE = "approve"
@@ -74,9 +74,25 @@ def reason_modal(title: str = "Reject") -> dict[str, Any]:
     }
 
 
-def add_reject_and_command_listeners(app: AsyncApp) -> None:
-    """Listeners both test bots share: Reject opens the reason modal (a reason is required),
-    and ``/workflow`` answers with usage text."""
+def approval_bot(
+    client: AsyncWebClient,
+    home_events: list[dict[str, Any]],
+    approve: Callable[..., Awaitable[None]] | None = None,
+) -> AsyncApp:
+    """The small Bolt app the stand-in's tests talk to, over HTTP or Socket Mode: Reject asks
+    for a reason, ``/workflow`` answers with usage text, the Home tab (whose openings land in
+    ``home_events``) lists items to open; ``approve`` (if given) answers Approve."""
+    app = AsyncApp(client=client, signing_secret=DEFAULT_SIGNING_SECRET)
+    if approve is not None:
+        app.action(APPROVE)(approve)
+    _add_reject_and_command_listeners(app)
+    _add_home_listeners(app, home_events)
+    return app
+
+
+def _add_reject_and_command_listeners(app: AsyncApp) -> None:
+    """Reject opens the reason modal (a reason is required); ``/workflow`` answers with usage
+    text."""
 
     @app.action(REJECT)
     async def reject(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -123,9 +139,9 @@ def home_blocks(items: tuple[str, ...] = HOME_ITEMS, opened: int = 0) -> list[di
     return blocks
 
 
-def add_home_listeners(app: AsyncApp, opened: list[dict[str, Any]]) -> None:
-    """Home listeners both test bots share: opening the Home tab (recorded in ``opened``)
-    publishes it, and Open opens the reason modal for that item with the click's trigger."""
+def _add_home_listeners(app: AsyncApp, opened: list[dict[str, Any]]) -> None:
+    """Opening the Home tab (recorded in ``opened``) publishes it, and Open opens the reason
+    modal for that item with the click's trigger."""
 
     @app.event("app_home_opened")
     async def home_opened(event: dict[str, Any], client: AsyncWebClient) -> None:

@@ -9,15 +9,14 @@ import pytest
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from slacksim import APPROVALS_CHANNEL_ID, APPROVER_ID, DEFAULT_SIGNING_SECRET, SlackSim
+from slacksim import APPROVALS_CHANNEL_ID, APPROVER_ID, SlackSim
 from tests.helpers import assert_eventually
 from tests.slacksim.cards import (
     APPROVE,
     REASON_BLOCK,
     REASON_INPUT,
     REJECT,
-    add_home_listeners,
-    add_reject_and_command_listeners,
+    approval_bot,
     card_blocks,
     click_home_item,
     served_over_http,
@@ -26,19 +25,10 @@ from tests.slacksim.cards import (
 WITHIN = 5.0
 
 
-def build_app(client: AsyncWebClient, home_events: list[dict[str, Any]]) -> AsyncApp:
-    """A tiny approval bot: Approve replaces the card, Reject asks for a reason, and the Home
-    tab (whose openings land in ``home_events``) lists items to open."""
-    app = AsyncApp(client=client, signing_secret=DEFAULT_SIGNING_SECRET)
-
-    @app.action(APPROVE)
-    async def approve(ack: AsyncAck, respond: AsyncRespond) -> None:
-        await ack()
-        await respond(text="Approved", replace_original=True, delete_original=False)
-
-    add_reject_and_command_listeners(app)
-    add_home_listeners(app, home_events)
-    return app
+async def approve(ack: AsyncAck, respond: AsyncRespond) -> None:
+    """Approve replaces the card, through the click's response_url."""
+    await ack()
+    await respond(text="Approved", replace_original=True, delete_original=False)
 
 
 @pytest.fixture
@@ -52,7 +42,7 @@ async def bolt(
     sim: SlackSim, slack: AsyncWebClient, home_events: list[dict[str, Any]]
 ) -> AsyncIterator[AsyncApp]:
     """The Bolt app served over HTTP, with the sim delivering to it."""
-    app = build_app(slack, home_events)
+    app = approval_bot(slack, home_events, approve)
     async with served_over_http(app, sim):
         yield app
 

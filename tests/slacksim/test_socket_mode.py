@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from aiohttp import WSMessage
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -20,7 +20,6 @@ from slacksim import (
     APPROVER_ID,
     DEFAULT_APP_TOKEN,
     DEFAULT_BOT_TOKEN,
-    DEFAULT_SIGNING_SECRET,
     SlackSim,
 )
 from tests.helpers import assert_eventually
@@ -29,8 +28,7 @@ from tests.slacksim.cards import (
     REASON_BLOCK,
     REASON_INPUT,
     REJECT,
-    add_home_listeners,
-    add_reject_and_command_listeners,
+    approval_bot,
     card_blocks,
     click_home_item,
 )
@@ -39,21 +37,13 @@ WITHIN = 5.0
 CONNECTIONS_OPEN = "apps.connections.open"
 
 
-def build_app(client: AsyncWebClient, home_events: list[dict[str, Any]]) -> AsyncApp:
-    """An approval bot: Approve answers ephemerally, Reject asks for a reason, plus a command
-    and a Home tab (whose openings land in ``home_events``)."""
-    app = AsyncApp(client=client, signing_secret=DEFAULT_SIGNING_SECRET)
-
-    @app.action(APPROVE)
-    async def approve(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        await client.chat_postEphemeral(
-            channel=body["channel"]["id"], user=body["user"]["id"], text="You approved wf-1"
-        )
-
-    add_reject_and_command_listeners(app)
-    add_home_listeners(app, home_events)
-    return app
+async def approve(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+    """Approve answers ephemerally (a Socket Mode payload has a response_url too; this takes
+    the Web API instead)."""
+    await ack()
+    await client.chat_postEphemeral(
+        channel=body["channel"]["id"], user=body["user"]["id"], text="You approved wf-1"
+    )
 
 
 @dataclass
@@ -83,7 +73,8 @@ def open_sockets(sim: SlackSim) -> Callable[[], Awaitable[int]]:
 async def socket_bot(sim: SlackSim) -> AsyncIterator[SocketBot]:
     """The Bolt app connected over Socket Mode; no bot_url, so HTTP cannot be the way in."""
     home_events: list[dict[str, Any]] = []
-    app = build_app(AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=sim.api_url), home_events)
+    slack = AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=sim.api_url)
+    app = approval_bot(slack, home_events, approve)
     # web_client defaults to app.client, so apps.connections.open goes to the sim too.
     bot = SocketBot(AsyncSocketModeHandler(app, DEFAULT_APP_TOKEN), home_events=home_events)
     bot.handler.client.on_message_listeners.append(bot.record)

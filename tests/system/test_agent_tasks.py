@@ -9,14 +9,13 @@ import pytest
 from temporalio.client import WorkflowFailureError, WorkflowHandle
 from temporalio.exceptions import CancelledError
 
-from bot.cards import APPROVE_ACTION
-from orchestration.approval import ApprovableWorkflow
+from activities.cards import APPROVE_ACTION
 from orchestration.models.agent import AgentTask, AgentTaskInput, AgentTaskOutcome, AgentTaskResult
-from orchestration.models.approval import ApprovalPolicy, DecisionInput, DecisionSource, Verdict
+from orchestration.models.approval import ApprovalPolicy, Verdict
 from orchestration.policy import Effect
 from orchestration.workflows.agent_task import AgentTaskWorkflow
 from slacksim import APPROVALS_CHANNEL_ID, APPROVER2_ID, APPROVER_ID, REQUESTER_ID
-from tests.helpers import assert_eventually, unique
+from tests.helpers import assert_eventually, decide, unique
 from tests.stack import Stack
 
 
@@ -83,15 +82,12 @@ async def test_production_change_needs_two_approvals_and_runs_after_them(stack: 
 async def test_rejection_feedback_reaches_the_agent(stack: Stack) -> None:
     handle = await start(stack, tool="sql", action="delete", target="staging-db")
     await stack.card()
-    await handle.signal(
-        ApprovableWorkflow.decide,
-        DecisionInput(
-            verdict=Verdict.REJECT,
-            user_id=APPROVER_ID,
-            reason="delete only rows older than 90 days",
-            source=DecisionSource.CLI,
-            click_key="r-1",
-        ),
+    await decide(
+        handle,
+        Verdict.REJECT,
+        APPROVER_ID,
+        reason="delete only rows older than 90 days",
+        click_key="r-1",
     )
     result = await handle.result()
     assert result.outcome is AgentTaskOutcome.REJECTED

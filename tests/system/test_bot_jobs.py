@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.cards import ACTIONS_BLOCK
+from activities.cards import ACTIONS_BLOCK
 from bot.jobs import DIGEST_JOB, RECONCILE_JOB, BotJobs, JobSettings
 from slacksim import APPROVALS_CHANNEL_ID, DEFAULT_BOT_TOKEN
 from tests.helpers import assert_eventually

@@ -17,7 +17,8 @@ from temporalio.client import (
 )
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from bot.cards import APPROVE_ACTION, REASON_BLOCK, REASON_INPUT, REJECT_ACTION, decision_value
+from activities.cards import APPROVE_ACTION, REJECT_ACTION, decision_value
+from bot.modals import REASON_BLOCK, REASON_INPUT
 from commands.replies import CommandSettings
 from orchestration.approval import ApprovableWorkflow
 from orchestration.models.approval import ApprovalStatus, AttemptResult

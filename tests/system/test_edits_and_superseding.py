@@ -7,14 +7,8 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from bot.cards import (
-    APPROVE_ACTION,
-    ARGUMENTS_BLOCK,
-    ARGUMENTS_INPUT,
-    EDIT_ACTION,
-    REASON_BLOCK,
-    REASON_INPUT,
-)
+from activities.cards import APPROVE_ACTION, EDIT_ACTION
+from bot.modals import ARGUMENTS_BLOCK, ARGUMENTS_INPUT, REASON_BLOCK, REASON_INPUT
 from orchestration.approval import ApprovableWorkflow
 from orchestration.models.agent import AgentTaskOutcome
 from orchestration.models.approval import ApprovalStatus, AttemptResult

@@ -6,13 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.cards import (
-    APPROVE_ACTION,
-    REASON_BLOCK,
-    REASON_INPUT,
-    REJECT_ACTION,
-    decision_value,
-)
+from activities.cards import APPROVE_ACTION, REJECT_ACTION, decision_value
+from bot.modals import REASON_BLOCK, REASON_INPUT
 from orchestration.models.order import OrderStep
 from slacksim import APPROVALS_CHANNEL_ID, APPROVER2_ID, APPROVER_ID, REQUESTER_ID
 from tests.helpers import assert_eventually

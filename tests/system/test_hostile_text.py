@@ -12,7 +12,8 @@ from typing import Any
 
 from temporalio.client import WorkflowHandle
 
-from bot.cards import APPROVE_ACTION, REASON_BLOCK, REASON_INPUT, REJECT_ACTION
+from activities.cards import APPROVE_ACTION, REJECT_ACTION
+from bot.modals import REASON_BLOCK, REASON_INPUT
 from commands.replies import CommandContext, Invoker
 from commands.schedule import SCHEDULE
 from commands.schedule.delete import confirmed
@@ -20,8 +21,6 @@ from orchestration.approval import ApprovableWorkflow
 from orchestration.models.agent import AgentTaskOutcome
 from orchestration.models.approval import (
     ApprovalState,
-    DecisionInput,
-    DecisionSource,
     Verdict,
 )
 from orchestration.models.order import Order, OrderStep
@@ -42,7 +41,7 @@ from slacksim import (
 from slacksim.routes import CallRecord
 from tests.commands.test_workflow_commands import slash
 from tests.desk import DeskStack
-from tests.helpers import assert_eventually, unique
+from tests.helpers import assert_eventually, decide, unique
 from tests.hostile import HOSTILE, HOSTILE_ESCAPED_PART, HOSTILE_SHORT, injected, mrkdwn_texts
 from tests.stack import Stack
 from tests.system.test_agent_tasks import start
@@ -150,16 +149,13 @@ async def test_agent_task_notices_and_reports_show_hostile_text_as_typed(stack: 
     for handle in (failed, rejected):
         state = await card_shown(handle)
         verdict = Verdict.APPROVE if handle is failed else Verdict.REJECT
-        await handle.signal(
-            ApprovableWorkflow.decide,
-            DecisionInput(
-                verdict=verdict,
-                user_id=APPROVER_ID,
-                reason=HOSTILE,
-                source=DecisionSource.CLI,
-                click_key=f"cli-{handle.id}",
-                request_id=state.request_id,
-            ),
+        await decide(
+            handle,
+            verdict,
+            APPROVER_ID,
+            reason=HOSTILE,
+            click_key=f"cli-{handle.id}",
+            request_id=state.request_id,
         )
     assert (await failed.result()).outcome is AgentTaskOutcome.FAILED
     assert (await rejected.result()).outcome is AgentTaskOutcome.REJECTED

@@ -10,20 +10,19 @@ from typing import Any
 
 from temporalio.client import WorkflowHandle
 
-from bot.cards import APPROVE_ACTION
-from orchestration.approval import MEMO_KEY, ApprovableWorkflow
+from activities.cards import APPROVE_ACTION
+from orchestration.approval import MEMO_KEY
 from orchestration.models.approval import (
     ApprovalState,
     ApprovalStatus,
     AttemptResult,
-    DecisionInput,
     DecisionSource,
     Verdict,
 )
 from orchestration.models.order import OrderResult, OrderStep
 from orchestration.workflows.order import OrderWorkflow
 from slacksim import APPROVALS_CHANNEL_ID, APPROVER2_ID, APPROVER_ID
-from tests.helpers import assert_eventually, new_worker, order_input, unique
+from tests.helpers import assert_eventually, decide, new_worker, order_input, unique
 from tests.stack import Stack, card_published, large_order
 
 EXPIRES_IN = 3.0
@@ -91,15 +90,13 @@ async def test_decisions_are_judged_by_when_they_were_made(stack: Stack) -> None
     expected = f"This request expired at {deadline.strftime('%H:%M UTC')}; your decision came at "
     assert any(m["text"].startswith(expected) for m in told), told
     # A sender that skips the bot's check (a script, an older bot) is refused by the workflow.
-    await late.signal(
-        ApprovableWorkflow.decide,
-        DecisionInput(
-            verdict=Verdict.APPROVE,
-            user_id=APPROVER2_ID,
-            source=DecisionSource.SLACK,
-            click_key="script:1",
-            decided_at=datetime.now(UTC),
-        ),
+    await decide(
+        late,
+        Verdict.APPROVE,
+        APPROVER2_ID,
+        source=DecisionSource.SLACK,
+        click_key="script:1",
+        decided_at=datetime.now(UTC),
     )
 
     async with new_worker(stack.client, queue, stack.sim.api_url, stack.outbox):

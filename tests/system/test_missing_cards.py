@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.cards import APPROVE_ACTION, decision_value
+from activities.cards import APPROVE_ACTION, decision_value
 from orchestration.approval import MEMO_KEY
 from orchestration.models.order import OrderStep
 from slacksim import APPROVALS_CHANNEL_ID, APPROVER_ID

@@ -10,15 +10,15 @@ import pytest
 from temporalio.client import WorkflowFailureError, WorkflowHandle
 from temporalio.exceptions import CancelledError
 
+from activities.cards import APPROVE_ACTION, REJECT_ACTION
 from activities.orders import DEFAULT_STOCK
-from bot.cards import APPROVE_ACTION, REASON_BLOCK, REASON_INPUT, REJECT_ACTION
+from bot.modals import REASON_BLOCK, REASON_INPUT
 from cli.examples import example_order
 from orchestration.approval import ApprovableWorkflow
 from orchestration.models.approval import (
     ApprovalState,
     ApprovalStatus,
     AttemptResult,
-    DecisionInput,
     DecisionSource,
     Verdict,
 )
@@ -31,7 +31,7 @@ from slacksim import (
     OUTSIDER_ID,
     REQUESTER_ID,
 )
-from tests.helpers import assert_eventually, new_worker, order_input, unique
+from tests.helpers import assert_eventually, decide, new_worker, order_input, unique
 from tests.stack import Stack, large_order
 
 
@@ -161,9 +161,12 @@ async def test_outsider_and_requester_clicks_change_nothing_and_are_told_why(
     assert "You requested this order, so someone else must decide it" in requester[0]["text"]
 
     # The workflow enforces the same rules when a decision reaches it directly.
-    await handle.signal(
-        ApprovableWorkflow.decide,
-        DecisionInput(verdict=Verdict.APPROVE, user_id=OUTSIDER_ID, click_key="forged-1"),
+    await decide(
+        handle,
+        Verdict.APPROVE,
+        OUTSIDER_ID,
+        source=DecisionSource.SLACK,
+        click_key="forged-1",
     )
     approval = await assert_eventually(
         lambda: approval_of(handle),

@@ -13,11 +13,11 @@ from typing import Any
 from temporalio.client import WorkflowHandle
 
 from activities.agents import AgentRunner
+from activities.cards import APPROVE_ACTION
 from activities.orders import OrderServices
 from activities.policy import PolicyEngine
 from activities.slack import new_slack_client
 from activities.support import SupportDesk
-from bot.cards import APPROVE_ACTION
 from cli.examples import example_order
 from cli.tickets import example_ticket
 from orchestration.approval import ApprovableWorkflow

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.cards import APPROVE_ACTION
+from activities.cards import APPROVE_ACTION
 from orchestration.approval import ApprovableWorkflow
 from orchestration.models.approval import (
     ApprovalStatus,
     AttemptResult,
-    DecisionInput,
-    DecisionSource,
     Verdict,
 )
 from orchestration.models.order import OrderStep
 from slacksim import APPROVALS_CHANNEL_ID, APPROVER2_ID, APPROVER_ID, REQUESTER_ID
-from tests.helpers import assert_eventually
+from tests.helpers import assert_eventually, decide
 from tests.stack import Stack, large_order
 
 
@@ -71,16 +69,7 @@ async def test_any_rejection_vetoes(stack: Stack) -> None:
         lambda: handle.query(ApprovableWorkflow.approval),
         lambda s: s is not None and s.approvals == [APPROVER_ID],
     )
-    await handle.signal(
-        ApprovableWorkflow.decide,
-        DecisionInput(
-            verdict=Verdict.REJECT,
-            user_id=APPROVER2_ID,
-            reason="over budget",
-            source=DecisionSource.CLI,
-            click_key="veto-1",
-        ),
-    )
+    await decide(handle, Verdict.REJECT, APPROVER2_ID, reason="over budget", click_key="veto-1")
     result = await handle.result()
     assert result.step is OrderStep.CANCELLED
     assert result.approval is not None and result.approval.status is ApprovalStatus.REJECTED

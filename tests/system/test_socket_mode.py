@@ -7,8 +7,8 @@ import secrets
 
 from temporalio.client import WorkflowExecutionStatus
 
+from activities.cards import APPROVE_ACTION
 from bot.app import EVENTS_PATH
-from bot.cards import APPROVE_ACTION
 from bot.main import run_bot
 from orchestration.approval import ApprovableWorkflow
 from orchestration.models.approval import ApprovalStatus

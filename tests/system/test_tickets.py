@@ -8,9 +8,8 @@ from typing import Any
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import ActivityEnvironment
 
-from bot.cards import APPROVE_ACTION
-from orchestration.approval import ApprovableWorkflow
-from orchestration.models.approval import ApprovalStatus, DecisionInput, DecisionSource, Verdict
+from activities.cards import APPROVE_ACTION
+from orchestration.models.approval import ApprovalStatus, Verdict
 from orchestration.models.ticket import (
     AgentAcceptance,
     AttemptOutcome,
@@ -22,7 +21,7 @@ from orchestration.workflows.ticket import TicketWorkflow
 from orchestration.workflows.triage import PROGRESS_SIGNAL, TriageWorkflow
 from slacksim import APPROVALS_CHANNEL_ID, APPROVER_ID, ENGINEERING_CHANNEL_ID
 from tests.desk import DeskStack
-from tests.helpers import assert_eventually
+from tests.helpers import assert_eventually, decide
 
 
 def outcomes(status: TicketStatus) -> list[tuple[str | None, AttemptOutcome]]:
@@ -138,15 +137,12 @@ async def test_high_with_no_agent_free_escalates_and_rejection_keeps_it_with_sup
     card = await escalation_card(desk, status.ticket_id)
     assert "(high: Checkout down)" in card["text"]
     assert "no agent free on the night-shift queue" in field_texts(card)
-    await handle.signal(
-        ApprovableWorkflow.decide,
-        DecisionInput(
-            verdict=Verdict.REJECT,
-            user_id=APPROVER_ID,
-            reason="support can restart the service",
-            source=DecisionSource.CLI,
-            click_key="reject-1",
-        ),
+    await decide(
+        handle,
+        Verdict.REJECT,
+        APPROVER_ID,
+        reason="support can restart the service",
+        click_key="reject-1",
     )
     result = await handle.result()
     assert result.step is TicketStep.WITH_SUPPORT

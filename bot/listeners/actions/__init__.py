@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.cards import APPROVE_ACTION, EDIT_ACTION, REJECT_ACTION
+from activities.cards import APPROVE_ACTION, EDIT_ACTION, REJECT_ACTION
 from bot.listeners.actions.approval import approve_clicked, edit_clicked, reject_clicked
 from bot.listeners.actions.schedule_delete import delete_confirmed
 from commands.schedule.delete import DELETE_ACTION

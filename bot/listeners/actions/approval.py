@@ -13,13 +13,7 @@ from typing import Any
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.cards import (
-    MAX_INPUT_LENGTH,
-    arguments_json,
-    edit_modal,
-    parse_decision_value,
-    reject_modal,
-)
+from activities.cards import arguments_json, parse_decision_value
 from bot.listeners.decide import (
     confirm_on_home,
     modal_metadata,
@@ -28,6 +22,7 @@ from bot.listeners.decide import (
     slack_time,
     tell_where,
 )
+from bot.modals import MAX_INPUT_LENGTH, edit_modal, reject_modal
 from orchestration.models.approval import ApprovalState, DecisionInput, DecisionSource, Verdict
 
 

@@ -11,5 +11,5 @@ from commands.workflow import WORKFLOW
 
 def register(app: AsyncApp) -> None:
     """Attach the slash commands' listeners."""
-    for surface in (WORKFLOW, SCHEDULE):
-        app.command(f"/{surface.name}")(slash_listener(surface))
+    app.command("/workflow")(slash_listener(WORKFLOW))
+    app.command("/schedule")(slash_listener(SCHEDULE))

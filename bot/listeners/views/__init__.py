@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.cards import EDIT_VIEW, REJECT_VIEW
 from bot.listeners.views.edit_arguments import edited_arguments_submitted
 from bot.listeners.views.reject_reason import reject_reason_submitted
+from bot.modals import EDIT_VIEW, REJECT_VIEW
 
 
 def register(app: AsyncApp) -> None:

@@ -8,9 +8,9 @@ from typing import Any
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.cards import ARGUMENTS_BLOCK, ARGUMENTS_INPUT, parse_edited_arguments
 from bot.listeners.decide import ModalDecision, input_value, submit_modal_decision
 from bot.listeners.views.reject_reason import submitted_reason
+from bot.modals import ARGUMENTS_BLOCK, ARGUMENTS_INPUT, parse_edited_arguments
 from orchestration.models.approval import Verdict
 
 

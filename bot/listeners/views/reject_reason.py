@@ -7,8 +7,8 @@ from typing import Any
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.cards import REASON_BLOCK, REASON_INPUT
 from bot.listeners.decide import ModalDecision, input_value, submit_modal_decision
+from bot.modals import REASON_BLOCK, REASON_INPUT
 from orchestration.models.approval import Verdict
 
 

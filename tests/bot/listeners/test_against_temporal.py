@@ -1,62 +1,41 @@
-"""Listeners: called directly with a mocked Slack (AsyncMock ack/client), and dispatched as
-signed requests through the app. Temporal is real: a pending order from the stack fixture."""
+"""Listeners against a real Temporal (a pending order from the stack fixture): called directly
+with a mocked Slack, and dispatched as signed requests through the app. The same paths run in
+milliseconds against a stand-in for Temporal in the ``unit`` tests beside this module."""
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
 from typing import Any
 from unittest.mock import AsyncMock
-from urllib.parse import urlencode
 
 import pytest
-from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_sdk.signature import SignatureVerifier
-from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client, WorkflowHandle
 
-from bot.app import build_app
-from bot.cards import (
-    APPROVE_ACTION,
-    REASON_BLOCK,
-    REASON_INPUT,
-    REJECT_ACTION,
-    REJECT_VIEW,
-    decision_value,
-)
+from activities.cards import APPROVE_ACTION, REJECT_ACTION, decision_value
 from bot.context import TEMPORAL_KEY
 from bot.listeners.actions.approval import approve_clicked, reject_clicked
 from bot.listeners.views.reject_reason import reject_reason_submitted
-from orchestration.devserver import EmbeddedTemporal
+from bot.modals import REASON_BLOCK, REASON_INPUT, REJECT_VIEW
+from orchestration.embedded_temporal import EmbeddedTemporal
 from slacksim import (
     APPROVALS_CHANNEL_ID,
     APPROVER_ID,
-    DEFAULT_BOT_TOKEN,
     DEFAULT_SIGNING_SECRET,
     OUTSIDER_ID,
 )
+from tests.bot.listeners import payloads
+from tests.bot.listeners.fakes import awaited_kwargs, slack_client
+from tests.bot.listeners.payloads import interaction, signed_request
 from tests.helpers import assert_eventually, free_port
-from tests.stack import Stack, large_order
+from tests.stack import Stack, bot_app, large_order
 
 pytestmark = pytest.mark.asyncio
 
 
-def click_body(user: str, workflow_id: str, action_id: str, action_ts: str = "1.000001") -> dict:
-    return {
-        "type": "block_actions",
-        "user": {"id": user},
-        "trigger_id": "trigger-1",
-        "container": {"type": "message", "channel_id": APPROVALS_CHANNEL_ID, "message_ts": "1.1"},
-        "channel": {"id": APPROVALS_CHANNEL_ID},
-        "actions": [
-            {
-                "action_id": action_id,
-                "value": decision_value(workflow_id, "1"),
-                "action_ts": action_ts,
-            }
-        ],
-    }
+def click_body(user: str, workflow_id: str, action_id: str) -> dict[str, Any]:
+    """A click on the card of ``workflow_id``'s first request."""
+    return payloads.click_body(user, action_id, value=decision_value(workflow_id, "1"))
 
 
 async def pending(stack: Stack) -> WorkflowHandle[Any, Any]:
@@ -70,23 +49,9 @@ async def signals(handle: WorkflowHandle[Any, Any]) -> int:
     return sum(e.HasField("workflow_execution_signaled_event_attributes") for e in history.events)
 
 
-def sim_client(stack: Stack) -> AsyncWebClient:
-    return AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=stack.sim.api_url)
-
-
-def awaited_kwargs(mock: AsyncMock) -> dict[str, Any]:
-    call = mock.await_args
-    assert call is not None, "not awaited"
-    return dict(call.kwargs)
-
-
-def slack_mock() -> AsyncMock:
-    return AsyncMock(spec=AsyncWebClient)
-
-
 async def test_outsider_click_is_acked_told_why_and_sends_no_signal(stack: Stack) -> None:
     handle = await pending(stack)
-    ack, client = AsyncMock(), slack_mock()
+    ack, client = AsyncMock(), slack_client([])
     body = click_body(OUTSIDER_ID, handle.id, APPROVE_ACTION)
     await approve_clicked(ack, body, client, {TEMPORAL_KEY: stack.client})
     ack.assert_awaited_once_with()
@@ -99,7 +64,7 @@ async def test_outsider_click_is_acked_told_why_and_sends_no_signal(stack: Stack
 
 async def test_approver_click_signals_the_decision(stack: Stack) -> None:
     handle = await pending(stack)
-    ack, client = AsyncMock(), slack_mock()
+    ack, client = AsyncMock(), slack_client([])
     await approve_clicked(
         ack,
         click_body(APPROVER_ID, handle.id, APPROVE_ACTION),
@@ -114,7 +79,7 @@ async def test_approver_click_signals_the_decision(stack: Stack) -> None:
 
 async def test_reject_click_opens_the_reason_modal(stack: Stack) -> None:
     handle = await pending(stack)
-    ack, client = AsyncMock(), slack_mock()
+    ack, client = AsyncMock(), slack_client([])
     await reject_clicked(
         ack, click_body(APPROVER_ID, handle.id, REJECT_ACTION), client, {TEMPORAL_KEY: stack.client}
     )
@@ -134,7 +99,7 @@ async def test_reject_click_opens_the_reason_modal(stack: Stack) -> None:
 
 async def test_blank_reason_is_refused_in_the_modal(stack: Stack) -> None:
     handle = await pending(stack)
-    ack, client = AsyncMock(), slack_mock()
+    ack, client = AsyncMock(), slack_client([])
     view = {
         "id": "V1",
         "private_metadata": json.dumps({"workflow_id": handle.id, "channel": "C0APPROVAL"}),
@@ -153,7 +118,7 @@ async def test_temporal_unreachable_is_told_to_the_clicker(tmp_path: Any) -> Non
     server = EmbeddedTemporal(tmp_path, free_port(), None)
     async with server:
         temporal = await Client.connect(server.address)
-    ack, client = AsyncMock(), slack_mock()
+    ack, client = AsyncMock(), slack_client([])
     await approve_clicked(
         ack, click_body(APPROVER_ID, "order-X", APPROVE_ACTION), client, {TEMPORAL_KEY: temporal}
     )
@@ -161,16 +126,6 @@ async def test_temporal_unreachable_is_told_to_the_clicker(tmp_path: Any) -> Non
     text = awaited_kwargs(client.chat_postEphemeral)["text"]
     assert text.startswith("Could not reach Temporal")
     assert "nothing was changed" in text
-
-
-def signed_request(body: str, *, secret: str, timestamp: int) -> AsyncBoltRequest:
-    signature = SignatureVerifier(secret).generate_signature(timestamp=str(timestamp), body=body)
-    headers: dict[str, str | Sequence[str]] = {
-        "content-type": ["application/x-www-form-urlencoded"],
-        "x-slack-signature": [signature or ""],
-        "x-slack-request-timestamp": [str(timestamp)],
-    }
-    return AsyncBoltRequest(body=body, headers=headers)
 
 
 @pytest.mark.parametrize(
@@ -182,9 +137,9 @@ async def test_forged_or_stale_requests_get_401_and_send_nothing(
     stack: Stack, secret: str, age: int
 ) -> None:
     handle = await pending(stack)
-    app = build_app(sim_client(stack), DEFAULT_SIGNING_SECRET, stack.client)
+    app = bot_app(stack.client, stack.sim)
     payload = click_body(APPROVER_ID, handle.id, APPROVE_ACTION)
-    body = urlencode({"payload": json.dumps(payload)})
+    body = interaction(payload)
     response = await app.async_dispatch(
         signed_request(body, secret=secret, timestamp=int(time.time()) - age)
     )
@@ -194,10 +149,8 @@ async def test_forged_or_stale_requests_get_401_and_send_nothing(
 
 async def test_signed_click_through_the_app_is_acked_and_signalled(stack: Stack) -> None:
     handle = await pending(stack)
-    app = build_app(sim_client(stack), DEFAULT_SIGNING_SECRET, stack.client)
-    body = urlencode({"payload": json.dumps(click_body(APPROVER_ID, handle.id, APPROVE_ACTION))})
-    response = await app.async_dispatch(
-        signed_request(body, secret=DEFAULT_SIGNING_SECRET, timestamp=int(time.time()))
-    )
+    app = bot_app(stack.client, stack.sim)
+    body = interaction(click_body(APPROVER_ID, handle.id, APPROVE_ACTION))
+    response = await app.async_dispatch(signed_request(body, secret=DEFAULT_SIGNING_SECRET))
     assert response.status == 200
     await assert_eventually(lambda: signals(handle), lambda n: n == 1, what="signal sent")
