@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest_asyncio
-from aiohttp import web
 from temporalio.client import Client, WorkflowExecutionStatus
 
 from commands.replies import CommandContext, Invoker, Reply
@@ -27,7 +26,7 @@ from orchestration.schedules import (
 from slacksim import OPERATOR_ID, REQUESTER_ID
 from tests.commands.test_workflow_commands import general, slash
 from tests.helpers import assert_eventually, unique
-from tests.stack import Stack, serve
+from tests.stack import Stack
 
 
 async def runs_of(client: Client, schedule_id: str) -> list[WorkflowExecutionStatus | None]:
@@ -119,27 +118,16 @@ async def test_unpause_cancels_the_timer_and_refuses_when_not_paused(
     assert again == f"Schedule `{schedule_id}` is not paused; nothing was changed."
 
 
-async def test_trigger_while_a_run_is_active_still_runs(stack: Stack, tmp_path: Path) -> None:
-    release = asyncio.Event()
-
-    async def slow(_: web.Request) -> web.Response:
-        await release.wait()
-        return web.Response(text="<title>slow</title>", content_type="text/html")
-
-    app = web.Application()
-    app.router.add_get("/slow", slow)
-    runner, port = await serve(app)
+async def test_trigger_while_a_run_is_active_still_runs(
+    stack: Stack, tmp_path: Path, slow_page: tuple[str, asyncio.Event]
+) -> None:
+    url, release = slow_page
     schedule_id = unique("slow").lower()
+    source = ScrapeInput(sources=[url], output_dir=str(tmp_path), channel="general")
+    spec = schedule_spec(every=timedelta(days=1))
+    schedule = scrape_schedule(schedule_id, source, stack.task_queue, spec, "")
+    await stack.client.create_schedule(schedule_id, schedule)
     try:
-        source = ScrapeInput(
-            sources=[f"http://127.0.0.1:{port}/slow"], output_dir=str(tmp_path), channel="general"
-        )
-        await stack.client.create_schedule(
-            schedule_id,
-            scrape_schedule(
-                schedule_id, source, stack.task_queue, schedule_spec(every=timedelta(days=1)), ""
-            ),
-        )
         await slash(stack, OPERATOR_ID, f"trigger {schedule_id}", "/schedule")
         await assert_eventually(
             lambda: runs_of(stack.client, schedule_id), lambda r: len(r) == 1, what="first run"
@@ -163,7 +151,6 @@ async def test_trigger_while_a_run_is_active_still_runs(stack: Stack, tmp_path: 
     finally:
         release.set()
         await stack.client.get_schedule_handle(schedule_id).delete()
-        await runner.cleanup()
     await assert_eventually(
         lambda: runs_of(stack.client, schedule_id),
         lambda r: r == [WorkflowExecutionStatus.COMPLETED] * 2,
