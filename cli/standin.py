@@ -7,7 +7,8 @@ stand-in.
 
 from __future__ import annotations
 
-from orchestration.settings import Settings, StandInDefaults
+from orchestration.settings import Settings
+from orchestration.stand_in import StandInDefaults
 from slacksim import seed
 
 STAND_IN = StandInDefaults(

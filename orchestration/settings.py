@@ -10,20 +10,23 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from decimal import Decimal
+from importlib import resources
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, field_validator
+from pydantic import Field, PrivateAttr, SecretStr, field_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from orchestration.cron import CronError, parse_cron
 from orchestration.durations import Bounds, duration_from_text
 from orchestration.models.scrape import ScrapeInput
+from orchestration.stand_in import StandInDefaults
 
 SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_TASK_QUEUE = "chatops"
+# The user's own policy, in the current directory; without it the one installed with chatops.
 DEFAULT_POLICY_FILE = Path("policy.yml")
 # Pages the bot serves under /samples/, scraped by default so the scrape job works offline.
 SAMPLE_PAGES = ("status.html", "prices.html")
@@ -69,30 +72,20 @@ def _within(value: timedelta, bounds: Bounds, also: str = "") -> timedelta:
     return value
 
 
+def default_policy_file() -> Path:
+    """``./policy.yml`` when there is one, else the policy installed with chatops (see
+    https://docs.python.org/3/library/importlib.resources.html)."""
+    if DEFAULT_POLICY_FILE.is_file():
+        return DEFAULT_POLICY_FILE
+    # pip installs packages as plain files, so the resource is a path of its own.
+    return Path(str(resources.files("orchestration") / "policy.yml"))
+
+
 def split_ids(value: object) -> object:
     """Accept ``"U1, U2"`` from the environment as well as a real list."""
     if isinstance(value, str):
         return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
     return value
-
-
-class StandInDefaults(BaseModel):
-    """What is in force without a Slack workspace (no ``SLACK_BOT_TOKEN``): the local
-    stand-in's public credentials and the people it seeds. Whoever starts the stand-in hands
-    these in (:meth:`Settings.with_stand_in`); the settings know only their shape."""
-
-    model_config = ConfigDict(frozen=True)
-
-    bot_token: str
-    app_token: str
-    signing_secret: str
-    requester: str
-    operator: str
-
-    @property
-    def public_values(self) -> frozenset[str]:
-        """The credentials anyone can read, which must never guard a real workspace."""
-        return frozenset({self.bot_token, self.app_token, self.signing_secret})
 
 
 class Settings(BaseSettings):
@@ -119,7 +112,7 @@ class Settings(BaseSettings):
     confirm_above: Decimal = Field(default=Decimal("10000"), alias="CHATOPS_CONFIRM_ABOVE", ge=0)
     temporal_ui_url: str | None = Field(default=None, alias="CHATOPS_TEMPORAL_UI_URL")
     search_attributes: bool = Field(default=True, alias="CHATOPS_SEARCH_ATTRIBUTES")
-    policy_file: Path = Field(default=DEFAULT_POLICY_FILE, alias="CHATOPS_POLICY_FILE")
+    policy_file: Path = Field(default_factory=default_policy_file, alias="CHATOPS_POLICY_FILE")
     engineering_channel: str = Field(default="engineering", alias="CHATOPS_ENGINEERING_CHANNEL")
     agent_accept_timeout: timedelta = Field(
         default=timedelta(minutes=2), alias="CHATOPS_AGENT_ACCEPT_TIMEOUT"
