@@ -6,6 +6,7 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from commands.replies import CommandSettings
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 SAMPLES_PATH = "/samples"
-SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
+SAMPLES_DIR = Path(str(resources.files("bot") / "samples"))
 
 
 def build_app(

@@ -15,6 +15,7 @@ from cli import lifeline
 from cli.agent_tasks import AGENT_TASK_EXAMPLES
 from cli.errors import CliError, describe_validation_error
 from cli.examples import EXAMPLES
+from cli.standin import load_settings
 from cli.tickets import TICKET_EXAMPLES
 from cli.version import chatops_version
 from orchestration.client import TemporalUnavailable, connect
@@ -192,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: chatops up, which started this {args.role}, is gone", file=sys.stderr)
         return 1
     try:
-        settings = Settings()
+        settings = load_settings()
     except ValidationError as err:
         print(f"error: {describe_validation_error('invalid settings', err)}", file=sys.stderr)
         return 2

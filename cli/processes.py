@@ -17,10 +17,8 @@ import aiohttp
 from bot.app import EVENTS_PATH
 from bot.main import run_bot
 from cli import lifeline
+from cli.demo import DEMO_POLICY_NOTE, start_demo, with_demo_policy
 from cli.errors import CliError
-from cli.examples import example_order
-from cli.orders import start_order
-from cli.tickets import example_ticket, start_ticket
 from orchestration.client import connect, uses_embedded_server
 from orchestration.datadir import private_data_dir, private_files
 from orchestration.devserver import check_port_free
@@ -28,7 +26,6 @@ from orchestration.embedded_temporal import EmbeddedTemporal
 from orchestration.policy import PolicyError, load_policy
 from orchestration.settings import Settings
 from orchestration.slack_trust import bot_problem, slack_api_problem
-from orchestration.starts import ui_url
 from orchestration.worker import run_worker
 from slacksim.persist import STATE_FILENAME
 from slacksim.server import running_sim
@@ -202,27 +199,11 @@ async def _stop_children(children: dict[str, asyncio.subprocess.Process]) -> Non
             await child.wait()
 
 
-DEMO_EXAMPLES = ("large", "huge", "undeliverable")
-
-
-async def start_demo(settings: Settings) -> list[str]:
-    """A few example requests (three orders, one escalating ticket), so a newcomer sees cards
-    at once."""
-    client = await connect(settings)
-    link = ui_url(settings)
-    started = [
-        await start_order(client, settings, example_order(name), ui_url=link)
-        for name in DEMO_EXAMPLES
-    ]
-    ticket = example_ticket("no-agents")
-    started.append(await start_ticket(client, settings, ticket, ui_url=link))
-    return started
-
-
 async def cmd_up(settings: Settings, *, demo: bool = False) -> None:
     """The whole stack: embedded Temporal (unless TEMPORAL_ADDRESS), stand-in (unless a Slack
     token is set), worker and bot; Ctrl-C stops them all, bot and worker first. With ``demo``,
-    a few example orders are started once everything answers.
+    a few example requests are started once everything answers, under a copy of the policy
+    with longer deadlines (:mod:`cli.demo`).
 
     Any of them exiting, during start-up or later, stops everything and fails the command;
     the children end with this process even when it is killed (:mod:`cli.lifeline`).
@@ -233,6 +214,9 @@ async def cmd_up(settings: Settings, *, demo: bool = False) -> None:
     if not settings.uses_real_slack:
         check_port_free(settings.slack_sim_port, "CHATOPS_SLACK_SIM_PORT", role="Slack stand-in")
     _private_data(settings)
+    if demo:
+        settings = with_demo_policy(settings)
+        check_policy_file(settings)
     stop = stop_on_signals()
     stack = asyncio.ensure_future(_run_stack(settings, demo))
     stopper = asyncio.ensure_future(stop.wait())
@@ -253,8 +237,9 @@ async def cmd_up(settings: Settings, *, demo: bool = False) -> None:
 
 
 async def _run_stack(settings: Settings, demo: bool) -> None:
-    env = dict(os.environ)
-    lines: list[str] = []
+    # The children use the policy file checked here (the demo's copy with --demo).
+    env = dict(os.environ, CHATOPS_POLICY_FILE=str(settings.policy_file))
+    rows: list[tuple[str, str]] = []
     exits: dict[str, asyncio.Future[int]] = {}
     children: dict[str, asyncio.subprocess.Process] = {}
     async with AsyncExitStack() as stack:
@@ -269,12 +254,14 @@ async def _run_stack(settings: Settings, demo: bool) -> None:
             env["TEMPORAL_ADDRESS"] = server.address
             if server.ui_url:  # children see an explicit address, so tell them the UI too
                 env.setdefault("CHATOPS_TEMPORAL_UI_URL", server.ui_url)
-            lines.append(f"Temporal      {server.address}  (web UI {server.ui_url})")
+            rows.append(("Temporal", f"{server.address}  (web UI {server.ui_url})"))
         else:
-            lines.append(f"Temporal      {os.environ.get('TEMPORAL_ADDRESS', 'from profile')}")
+            rows.append(("Temporal", os.environ.get("TEMPORAL_ADDRESS", "from profile")))
         if not settings.uses_real_slack:
             sim = await stack.enter_async_context(running_sim(**_sim_options(settings)))
-            lines.append(f"Slack stand-in {sim.base_url}  (open this page; Web API {sim.api_url})")
+            rows.append(
+                ("Slack stand-in", f"{sim.base_url}  (open this page; Web API {sim.api_url})")
+            )
         # Runs before the stand-in and the server stop: the bot and worker go first.
         stack.push_async_callback(_stop_children, children)
         for role in ("worker", "bot"):
@@ -284,11 +271,18 @@ async def _run_stack(settings: Settings, demo: bool) -> None:
         await _wait_healthy(health, exits)
         served = settings.events_signing_secret() is not None
         events = bot_events_url(settings) if served else "Socket Mode"
-        lines.append(f"Bot           {events}  (health {health})")
-        print("chatops is up:\n  " + "\n  ".join(lines), flush=True)
+        rows.append(("Bot", f"{events}  (health {health})"))
+        note = f"  {DEMO_POLICY_NOTE}" if demo else ""
+        rows.append(("Policy", f"{settings.policy_file}{note}"))
+        print(banner(rows), flush=True)
         if demo:
-            started = await start_demo(settings)
-            print(f"Demo orders waiting for approval: {', '.join(started)}", flush=True)
+            print(await start_demo(settings), flush=True)
         print("Try: ./chatops start order --example large    Stop: Ctrl-C", flush=True)
         await asyncio.wait(exits.values(), return_when=asyncio.FIRST_COMPLETED)
         _raise_if_exited(exits)
+
+
+def banner(rows: list[tuple[str, str]]) -> str:
+    """``chatops is up:`` and one line per part, the values aligned after the longest label."""
+    width = max(len(label) for label, _ in rows)
+    return "chatops is up:\n" + "\n".join(f"  {label:<{width}}  {value}" for label, value in rows)

@@ -10,31 +10,26 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from decimal import Decimal
+from importlib import resources
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, PrivateAttr, SecretStr, field_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from orchestration.cron import CronError, parse_cron
 from orchestration.durations import Bounds, duration_from_text
 from orchestration.models.scrape import ScrapeInput
-from slacksim import seed
+from orchestration.stand_in import StandInDefaults
 
 SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_TASK_QUEUE = "chatops"
+# The user's own policy, in the current directory; without it the one installed with chatops.
 DEFAULT_POLICY_FILE = Path("policy.yml")
 # Pages the bot serves under /samples/, scraped by default so the scrape job works offline.
 SAMPLE_PAGES = ("status.html", "prices.html")
-
-# Identities the local Slack stand-in seeds are the defaults when no workspace is set up.
-STANDIN_REQUESTER = seed.REQUESTER_ID
-STANDIN_OPERATOR = seed.OPERATOR_ID
-STANDIN_BOT_TOKEN = seed.DEFAULT_BOT_TOKEN
-STANDIN_SIGNING_SECRET = seed.DEFAULT_SIGNING_SECRET
-STANDIN_APP_TOKEN = seed.DEFAULT_APP_TOKEN
 
 # A webhook secret shorter than this could be guessed offline from one signed request.
 MIN_WEBHOOK_SECRET = 16
@@ -77,6 +72,15 @@ def _within(value: timedelta, bounds: Bounds, also: str = "") -> timedelta:
     return value
 
 
+def default_policy_file() -> Path:
+    """``./policy.yml`` when there is one, else the policy installed with chatops (see
+    https://docs.python.org/3/library/importlib.resources.html)."""
+    if DEFAULT_POLICY_FILE.is_file():
+        return DEFAULT_POLICY_FILE
+    # pip installs packages as plain files, so the resource is a path of its own.
+    return Path(str(resources.files("orchestration") / "policy.yml"))
+
+
 def split_ids(value: object) -> object:
     """Accept ``"U1, U2"`` from the environment as well as a real list."""
     if isinstance(value, str):
@@ -108,7 +112,7 @@ class Settings(BaseSettings):
     confirm_above: Decimal = Field(default=Decimal("10000"), alias="CHATOPS_CONFIRM_ABOVE", ge=0)
     temporal_ui_url: str | None = Field(default=None, alias="CHATOPS_TEMPORAL_UI_URL")
     search_attributes: bool = Field(default=True, alias="CHATOPS_SEARCH_ATTRIBUTES")
-    policy_file: Path = Field(default=DEFAULT_POLICY_FILE, alias="CHATOPS_POLICY_FILE")
+    policy_file: Path = Field(default_factory=default_policy_file, alias="CHATOPS_POLICY_FILE")
     engineering_channel: str = Field(default="engineering", alias="CHATOPS_ENGINEERING_CHANNEL")
     agent_accept_timeout: timedelta = Field(
         default=timedelta(minutes=2), alias="CHATOPS_AGENT_ACCEPT_TIMEOUT"
@@ -125,6 +129,9 @@ class Settings(BaseSettings):
     reconcile_every: timedelta | None = Field(
         default=timedelta(minutes=5), alias="CHATOPS_RECONCILE_EVERY"
     )
+
+    # Not a setting: handed in by whoever starts the stand-in, never read from the environment.
+    _stand_in: StandInDefaults | None = PrivateAttr(default=None)
 
     _split = field_validator("operators", "scrape_sources", mode="before")(split_ids)
 
@@ -203,6 +210,17 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r} (e.g. UTC, Europe/Berlin)") from None
         return value
 
+    def with_stand_in(self, defaults: StandInDefaults) -> Settings:
+        """A copy that falls back on the stand-in's ``defaults`` without a workspace."""
+        copy = self.model_copy()
+        copy._stand_in = defaults
+        return copy
+
+    @property
+    def stand_in(self) -> StandInDefaults | None:
+        """The stand-in's defaults handed in, if any."""
+        return self._stand_in
+
     @property
     def uses_real_slack(self) -> bool:
         """True when a Slack workspace is configured (a bot token is set)."""
@@ -222,7 +240,9 @@ class Settings(BaseSettings):
         """Configured operators, or the stand-in's operator when no workspace is set up."""
         if self.operators:
             return list(self.operators)
-        return [] if self.uses_real_slack else [STANDIN_OPERATOR]
+        if self.uses_real_slack or self._stand_in is None:
+            return []
+        return [self._stand_in.operator]
 
     @property
     def effective_scrape_sources(self) -> list[str]:
@@ -241,10 +261,16 @@ class Settings(BaseSettings):
         )
 
     def bot_token(self) -> str:
-        """The bot token in force: the configured one, else the stand-in's."""
+        """The bot token in force: the configured one, else the stand-in's.
+
+        Raises:
+            ValueError: Neither is there.
+        """
         if self.slack_bot_token is not None:
             return self.slack_bot_token.get_secret_value()
-        return STANDIN_BOT_TOKEN
+        if self._stand_in is None:
+            raise ValueError("SLACK_BOT_TOKEN is not set and no stand-in runs")
+        return self._stand_in.bot_token
 
     def signing_secret(self) -> str | None:
         """The signing secret in force: the configured one; without a workspace (no bot
@@ -252,13 +278,16 @@ class Settings(BaseSettings):
         stand-in's public one."""
         if self.slack_signing_secret is not None:
             return self.slack_signing_secret.get_secret_value()
-        return None if self.uses_real_slack else STANDIN_SIGNING_SECRET
+        if self.uses_real_slack or self._stand_in is None:
+            return None
+        return self._stand_in.signing_secret
 
     def events_signing_secret(self) -> str | None:
         """The secret ``POST /slack/events`` verifies with, or None when the bot must not
         serve that route: in Socket Mode it is served only with a signing secret of the
         app's own, since nothing needs it there and the stand-in's secret is public."""
         secret = self.signing_secret()
-        if self.slack_app_token is not None and secret == STANDIN_SIGNING_SECRET:
+        public = None if self._stand_in is None else self._stand_in.signing_secret
+        if self.slack_app_token is not None and secret == public:
             return None
         return secret

@@ -13,14 +13,7 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
-from orchestration.settings import (
-    STANDIN_APP_TOKEN,
-    STANDIN_BOT_TOKEN,
-    STANDIN_SIGNING_SECRET,
-    Settings,
-)
-
-PUBLIC_VALUES = frozenset({STANDIN_BOT_TOKEN, STANDIN_APP_TOKEN, STANDIN_SIGNING_SECRET})
+from orchestration.settings import Settings
 
 
 def is_loopback(host: str | None) -> bool:
@@ -44,12 +37,13 @@ def _secret(value: SecretStr | None) -> str | None:
 def workspace_problem(settings: Settings) -> str | None:
     """With a workspace (``SLACK_BOT_TOKEN``): no public stand-in value may stand in for a
     credential of the app's own."""
-    if not settings.uses_real_slack:
+    stand_in = settings.stand_in
+    if not settings.uses_real_slack or stand_in is None:
         return None
     for name, value, public in (
-        ("SLACK_BOT_TOKEN", _secret(settings.slack_bot_token), STANDIN_BOT_TOKEN),
-        ("SLACK_SIGNING_SECRET", _secret(settings.slack_signing_secret), STANDIN_SIGNING_SECRET),
-        ("SLACK_APP_TOKEN", _secret(settings.slack_app_token), STANDIN_APP_TOKEN),
+        ("SLACK_BOT_TOKEN", _secret(settings.slack_bot_token), stand_in.bot_token),
+        ("SLACK_SIGNING_SECRET", _secret(settings.slack_signing_secret), stand_in.signing_secret),
+        ("SLACK_APP_TOKEN", _secret(settings.slack_app_token), stand_in.app_token),
     ):
         if value == public:
             return (
@@ -90,7 +84,9 @@ def events_problem(settings: Settings) -> str | None:
             "SLACK_BOT_TOKEN is set but SLACK_SIGNING_SECRET is not: HTTP mode needs the "
             "app's signing secret (or set SLACK_APP_TOKEN for Socket Mode)"
         )
-    public = settings.events_signing_secret() == STANDIN_SIGNING_SECRET
+    stand_in = settings.stand_in
+    secret = settings.events_signing_secret()
+    public = stand_in is not None and secret == stand_in.signing_secret
     if public and not is_loopback(settings.bot_host):
         return (
             f"CHATOPS_BOT_HOST={settings.bot_host} would let other machines reach "
@@ -103,7 +99,8 @@ def events_problem(settings: Settings) -> str | None:
 
 def webhook_problem(settings: Settings) -> str | None:
     """The webhook's key must not be a value published in this repository."""
-    if _secret(settings.webhook_secret) in PUBLIC_VALUES:
+    stand_in = settings.stand_in
+    if stand_in is not None and _secret(settings.webhook_secret) in stand_in.public_values:
         return (
             "CHATOPS_WEBHOOK_SECRET is one of the stand-in's public values, which anyone can "
             "sign with; choose a secret of your own"

@@ -21,7 +21,7 @@ from orchestration.client import uses_embedded_server
 from orchestration.decisions import TemporalUnreachable
 from orchestration.models.agent import AgentTask, AgentTaskInput
 from orchestration.models.approval import ApprovalPolicy
-from orchestration.settings import STANDIN_REQUESTER, Settings
+from orchestration.settings import Settings
 from orchestration.workflows.agent_task import AgentTaskWorkflow
 
 
@@ -61,8 +61,9 @@ def kind_attributes(settings: Settings, kind: str) -> TypedSearchAttributes:
 
 def requester_in_force(settings: Settings, requested_by: str | None) -> str | None:
     """The requester as given; without one and without Slack, the stand-in's requester."""
-    if requested_by is None and not settings.uses_real_slack:
-        return STANDIN_REQUESTER
+    stand_in = settings.stand_in
+    if requested_by is None and not settings.uses_real_slack and stand_in is not None:
+        return stand_in.requester
     return requested_by
 
 

@@ -24,7 +24,7 @@ from activities.support import SupportDesk
 from orchestration import search_attributes as sa
 from orchestration.devserver import EmbeddedServerError, ensure_search_attributes
 from orchestration.schedules import ensure_scrape_schedule
-from orchestration.settings import DEFAULT_POLICY_FILE, Settings
+from orchestration.settings import Settings, default_policy_file
 from orchestration.workflows.agent_task import AgentTaskWorkflow
 from orchestration.workflows.order import OrderWorkflow
 from orchestration.workflows.scrape import ScrapeWorkflow, TimedPauseWorkflow
@@ -83,7 +83,7 @@ def build_worker(
             slack_activities.resolve_approvers,
             *services.activities(),
             *(desk or SupportDesk()).activities(),
-            (policy or PolicyEngine(DEFAULT_POLICY_FILE)).evaluate_policy,
+            (policy or PolicyEngine(default_policy_file())).evaluate_policy,
             *(agents or AgentRunner()).activities(),
             *Scraper().activities(),
             unpause_schedule,

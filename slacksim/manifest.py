@@ -1,7 +1,8 @@
 """The app manifest as Slack enforces it: granted scopes, slash commands, event subscriptions,
 App Home, transport.
 
-The sim reads the project's ``manifest.yml`` so that a Web API call without its scope, an
+The sim reads the project's ``manifest.yml`` (installed with this package; the repository's
+root copy is the same file, for creating the Slack app) so that a Web API call without its scope, an
 undeclared slash command, an event the app does not subscribe to or a Home tab the manifest
 leaves off fails in tests as it would in Slack (see
 https://docs.slack.dev/reference/app-manifest and https://api.slack.com/scopes).
@@ -12,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,8 @@ from slacksim.seed import BOT_SCOPES
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MANIFEST_PATH = Path(__file__).resolve().parent.parent / "manifest.yml"
+# pip installs packages as plain files, so the resource is a path of its own.
+DEFAULT_MANIFEST_PATH = Path(str(resources.files("slacksim") / "manifest.yml"))
 
 # Web API method -> the bot scopes that allow it (any one suffices; none: no scope needed).
 # apps.connections.open is not here: it takes the app-level token (connections:write), which
@@ -133,7 +136,7 @@ def load_manifest(path: Path | None = None) -> Manifest:
     """Read a manifest file; without one, grant every scope and command (and log that).
 
     Args:
-        path: The YAML file; :data:`DEFAULT_MANIFEST_PATH` (the repo's) when None.
+        path: The YAML file; :data:`DEFAULT_MANIFEST_PATH` (the project's) when None.
 
     Raises:
         ValueError: The file is not a manifest the sim can read.

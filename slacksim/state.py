@@ -40,7 +40,7 @@ class Workspace:
 
     Args:
         clock: Wall clock (epoch seconds).
-        manifest: The app manifest the Web API enforces; the repo's ``manifest.yml`` when
+        manifest: The app manifest the Web API enforces; the project's ``manifest.yml`` when
             None. It is configuration, so :meth:`reset` keeps it.
 
     Attributes:

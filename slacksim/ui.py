@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     from slacksim.delivery import Delivery
     from slacksim.server import SlackSim
 
-WEB_DIR = Path(__file__).parent / "web"
+WEB_DIR = Path(str(resources.files("slacksim") / "web"))
 # The page's assets: the only files served, so no path from a request reaches the disk.
 ASSETS = {"app.js": "text/javascript", "style.css": "text/css"}
 NO_CACHE = {"Cache-Control": "no-cache"}

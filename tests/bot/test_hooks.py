@@ -29,6 +29,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from bot.app import build_web_app
 from bot.hooks import AGENT_TASKS_PATH, MAX_BODY, AgentTaskHook
+from cli.standin import STAND_IN
 from orchestration.models.agent import AgentTaskOutcome, AgentTaskResult
 from orchestration.names import TARGET_RULE
 from orchestration.policy import Effect
@@ -47,7 +48,7 @@ def hook_settings(task_queue: str, secret: str | None) -> Settings:
         task_queue=task_queue,
         webhook_secret=SecretStr(secret) if secret else None,
         slack_bot_token=None,
-    )
+    ).with_stand_in(STAND_IN)
 
 
 @asynccontextmanager

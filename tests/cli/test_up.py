@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
+import re
 import signal
 import socket
 import stat
@@ -59,10 +61,11 @@ async def test_up_runs_everything_and_ctrl_c_stops_it(tmp_path: Path) -> None:
         assert first.decode().startswith("chatops is up:"), first
         banner = (await asyncio.wait_for(up.stdout.readuntil(b"Ctrl-C\n"), 10)).decode()
         sim_port = ports["CHATOPS_SLACK_SIM_PORT"]
-        assert f"Slack stand-in http://127.0.0.1:{sim_port}/" in banner
-        assert f"http://127.0.0.1:{ports['CHATOPS_TEMPORAL_UI_PORT']}" in banner
-        demo_line = next(line for line in banner.splitlines() if line.startswith("Demo orders"))
-        demo_ids = demo_line.split(": ", 1)[1].split(", ")
+        parts = banner_rows(first.decode() + banner)
+        assert parts["Slack stand-in"].startswith(f"http://127.0.0.1:{sim_port}/")
+        assert f"http://127.0.0.1:{ports['CHATOPS_TEMPORAL_UI_PORT']}" in parts["Temporal"]
+        assert parts["Policy"].startswith(str(tmp_path / "data" / "demo-policy.yml"))
+        demo_ids = re.findall(r"(?:order-ORD|ticket-T)-\w+", banner)
         assert len(demo_ids) == 4 and demo_ids[-1].startswith("ticket-T-")
 
         started = await chatops("start", "order", "--example", "large", env=env)
@@ -95,6 +98,20 @@ async def test_up_runs_everything_and_ctrl_c_stops_it(tmp_path: Path) -> None:
     written = {Path(p).name for p in private_tree(Path(env["CHATOPS_DATA_DIR"]))}
     order_id = workflow_id.removeprefix("order-")
     assert {"temporal.db", "temporal.log", "slack-sim.json", f"{order_id}.eml"} <= written
+
+
+def banner_rows(banner: str) -> dict[str, str]:
+    """``chatops up``'s banner as label -> value, checking that the values line up."""
+    lines = banner.split("chatops is up:\n", 1)[1].splitlines()
+    rows: dict[str, str] = {}
+    columns = set()
+    for line in itertools.takewhile(lambda line: line.startswith("  "), lines):
+        label = re.match(r"  (\S+(?: \S+)*)  +", line)
+        assert label is not None, line
+        rows[label.group(1)] = line[label.end() :]
+        columns.add(label.end())
+    assert len(columns) == 1, lines  # one column for the values, whatever the longest label
+    return rows
 
 
 def private_tree(root: Path) -> set[str]:
@@ -146,7 +163,8 @@ async def test_up_with_real_slack_credentials_starts_no_stand_in(tmp_path: Path)
         banner = (await asyncio.wait_for(up.stdout.readuntil(b"Ctrl-C\n"), UP_TIMEOUT)).decode()
         assert "Slack stand-in" not in banner
         assert not port_open(ports["CHATOPS_SLACK_SIM_PORT"])
-        assert f"Bot           http://127.0.0.1:{ports['CHATOPS_BOT_PORT']}/slack/events" in banner
+        bot_url = f"http://127.0.0.1:{ports['CHATOPS_BOT_PORT']}/slack/events"
+        assert banner_rows(banner)["Bot"].startswith(bot_url)
     finally:
         up.send_signal(signal.SIGINT)
         _, err = await asyncio.wait_for(up.communicate(), 60)

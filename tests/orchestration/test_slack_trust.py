@@ -6,15 +6,15 @@ import os
 
 import pytest
 
-from orchestration.settings import (
-    STANDIN_APP_TOKEN,
-    STANDIN_BOT_TOKEN,
-    STANDIN_SIGNING_SECRET,
-    Settings,
-)
+from cli.standin import STAND_IN
+from orchestration.settings import Settings
 from orchestration.slack_trust import bot_problem, is_loopback, slack_api_problem
 
 pytestmark = pytest.mark.unit
+
+STANDIN_APP_TOKEN = STAND_IN.app_token
+STANDIN_BOT_TOKEN = STAND_IN.bot_token
+STANDIN_SIGNING_SECRET = STAND_IN.signing_secret
 
 REAL = {"SLACK_BOT_TOKEN": "xoxb-real", "SLACK_SIGNING_SECRET": "real-signing-secret"}
 SOCKET = {"SLACK_BOT_TOKEN": "xoxb-real", "SLACK_APP_TOKEN": "xapp-real"}
@@ -28,7 +28,7 @@ def no_settings_from_outside(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def settings(**env: str) -> Settings:
-    return Settings.model_validate(env)
+    return Settings.model_validate(env).with_stand_in(STAND_IN)
 
 
 REFUSED = {

@@ -10,6 +10,7 @@ from temporalio.client import WorkflowExecutionStatus
 from activities.cards import APPROVE_ACTION
 from bot.app import EVENTS_PATH
 from bot.main import run_bot
+from cli.standin import STAND_IN
 from orchestration.approval import ApprovableWorkflow
 from orchestration.models.approval import ApprovalStatus
 from orchestration.models.order import OrderStep
@@ -32,7 +33,7 @@ async def test_socket_mode_bot_takes_an_approval(stack: Stack) -> None:
             "SLACK_API_URL": stack.sim.api_url,
             "CHATOPS_BOT_PORT": free_port(),
         }
-    )
+    ).with_stand_in(STAND_IN)
     stop = asyncio.Event()
     bot = asyncio.create_task(run_bot(settings, stack.client, stop))
     try:

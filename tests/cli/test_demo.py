@@ -1,0 +1,69 @@
+"""``chatops up --demo``: its banner, and the longer deadlines its requests get."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from cli.demo import demo_line, demo_policy
+from cli.processes import banner
+from orchestration.policy import load_policy
+from tests.cli.test_up import banner_rows
+from tests.helpers import REPO_POLICY
+
+
+def test_the_banner_aligns_values_after_the_longest_label() -> None:
+    text = banner([("Temporal", "127.0.0.1:7233"), ("Slack stand-in", "http://x/"), ("Bot", "b")])
+    assert text.splitlines() == [
+        "chatops is up:",
+        "  Temporal        127.0.0.1:7233",
+        "  Slack stand-in  http://x/",
+        "  Bot             b",
+    ]
+    longer = banner([("A label longer than all the others", "v"), ("Bot", "b")])
+    assert banner_rows(longer) == {"A label longer than all the others": "v", "Bot": "b"}
+
+
+def test_the_demo_line_calls_the_ticket_a_ticket() -> None:
+    line = demo_line(["order-ORD-1", "order-ORD-2"], "ticket-T-1")
+    assert line == (
+        "Demo requests waiting for approval (orders, then a ticket asking to be escalated): "
+        "order-ORD-1, order-ORD-2, ticket-T-1"
+    )
+
+
+def test_demo_requests_get_deadlines_of_an_hour_and_nothing_else_changes(tmp_path: Path) -> None:
+    shipped, _ = load_policy(REPO_POLICY)
+    demo, _ = load_policy(demo_policy(REPO_POLICY, tmp_path))
+    deadlines = {
+        rule.name: rule.require_approval.deadline
+        for rule in demo.rules
+        if rule.require_approval is not None
+    }
+    assert deadlines == {
+        "agent-changes-production": timedelta(hours=1),
+        "agent-destructive-actions": timedelta(hours=1),
+        "orders-over-10000": timedelta(hours=1),
+        "orders-over-1000": timedelta(hours=1),
+        "ticket-escalations": timedelta(hours=1),
+    }
+    for before, after in zip(shipped.rules, demo.rules, strict=True):
+        if before.require_approval is not None and after.require_approval is not None:
+            deadline = {"deadline": before.require_approval.deadline}
+            restored = after.require_approval.model_copy(update=deadline)
+            after = after.model_copy(update={"require_approval": restored})
+        assert after == before  # only the deadlines differ
+    assert (demo.otherwise, demo.version) == (shipped.otherwise, shipped.version)
+
+
+def test_a_deadline_already_longer_than_the_demos_is_kept(tmp_path: Path) -> None:
+    own = tmp_path / "policy.yml"
+    own.write_text(
+        "rules:\n"
+        "  - name: slow\n"
+        "    when: {kind: order}\n"
+        "    require_approval: {approvers: [U1], deadline: 2d}\n"
+    )
+    demo, _ = load_policy(demo_policy(own, tmp_path))
+    need = demo.rules[0].require_approval
+    assert need is not None and need.deadline == timedelta(days=2)
