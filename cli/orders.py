@@ -31,7 +31,7 @@ from orchestration.models.approval import (
     Verdict,
 )
 from orchestration.models.order import Order, OrderInput, OrderPolicy
-from orchestration.policy import PolicyRequest
+from orchestration.policy.match import PolicyRequest
 from orchestration.settings import Settings
 from orchestration.starts import approval_policy, requester_in_force, start_request
 from orchestration.workflows.order import OrderWorkflow, money

@@ -11,7 +11,7 @@ from temporalio.exceptions import ActivityError, CancelledError
 from temporalio.workflow import ActivityCancellationType
 
 from orchestration.approval import ApprovableWorkflow, activity_failure_message
-from orchestration.policy_check import check_policy
+from orchestration.policy.check import check_policy
 
 with workflow.unsafe.imports_passed_through():
     from activities.agents import AgentRunner
@@ -33,7 +33,7 @@ with workflow.unsafe.imports_passed_through():
         ThreadReplyInput,
         Verdict,
     )
-    from orchestration.policy import Effect, PolicyDecision
+    from orchestration.policy.match import Effect, PolicyDecision
     from orchestration.slack_text import plain_message
 
 RUN_TIMEOUT = timedelta(hours=1)

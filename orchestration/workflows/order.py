@@ -9,7 +9,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 from orchestration.approval import ApprovableWorkflow, activity_failure_message
-from orchestration.policy_check import POLICY_FILE_PATCH, check_policy
+from orchestration.policy.check import POLICY_FILE_PATCH, check_policy
 from orchestration.saga import Saga
 from orchestration.workflows.order_steps import (
     COMPENSATION_RETRY,
@@ -46,7 +46,7 @@ with workflow.unsafe.imports_passed_through():
         OrderStatus,
         OrderStep,
     )
-    from orchestration.policy import Effect, PolicyDecision, PolicyRequest
+    from orchestration.policy.match import Effect, PolicyDecision, PolicyRequest
 
 AMENDABLE_STEPS = (OrderStep.RECEIVED, OrderStep.VALIDATING, OrderStep.AWAITING_APPROVAL)
 # An amended order is validated again, not only checked against the policy again.

@@ -11,7 +11,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ChildWorkflowError
 
 from orchestration.approval import ApprovableWorkflow, activity_failure_message
-from orchestration.policy_check import POLICY_FILE_PATCH, check_policy
+from orchestration.policy.check import POLICY_FILE_PATCH, check_policy
 from orchestration.workflows.triage import PROGRESS_SIGNAL, TRIAGE_WORKFLOWS, TriageWorkflow
 
 with workflow.unsafe.imports_passed_through():
@@ -35,7 +35,7 @@ with workflow.unsafe.imports_passed_through():
         TriageOutcome,
         TriageResult,
     )
-    from orchestration.policy import Effect, PolicyRequest
+    from orchestration.policy.match import Effect, PolicyRequest
     from orchestration.slack_text import plain_message
 
 STATUS_MEMO_KEY = "status"

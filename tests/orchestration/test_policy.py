@@ -10,15 +10,8 @@ import pytest
 
 from orchestration.models.approval import ApprovalPolicy, ExpiryOutcome
 from orchestration.names import normalise
-from orchestration.policy import (
-    Effect,
-    PolicyDecision,
-    PolicyError,
-    PolicyRequest,
-    decide,
-    load_policy,
-    parse_policy,
-)
+from orchestration.policy.file import PolicyError, load_policy, parse_policy
+from orchestration.policy.match import Effect, PolicyDecision, PolicyRequest, decide
 
 pytestmark = pytest.mark.unit
 
