@@ -48,11 +48,11 @@ from commands.grammar import (
 from commands.replies import CommandContext, Invoker, Reply, clip, refused
 from orchestration.cron import described_cron
 from orchestration.durations import format_duration
-from orchestration.models.scrape import TimedPauseInput
+from orchestration.models.schedules import TimedPauseInput
 from orchestration.schedules import schedule_spec, scrape_schedule
 from orchestration.slack_text import BUTTON_TEXT, cut_plain, escape, mention
 from orchestration.wording import format_datetime, format_time
-from orchestration.workflows.scrape import TimedPauseWorkflow
+from orchestration.workflows.schedule_pause import TimedPauseWorkflow
 
 DELETE_ACTION = "schedule_delete_confirm"
 LIST_LIMIT = 50

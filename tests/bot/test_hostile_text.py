@@ -18,7 +18,6 @@ from commands.grammar import UsageError, parse_schedule, parse_workflow
 from commands.replies import clip
 from commands.schedules import delete_question
 from commands.workflows import Pending, _approval_line
-from orchestration.approval_rules import refusal_for
 from orchestration.models.approval import (
     ApprovalRequest,
     ApprovalState,
@@ -31,6 +30,7 @@ from orchestration.models.approval import (
     ExpiryOutcome,
     Verdict,
 )
+from orchestration.policy.deciders import refusal_for
 from orchestration.slack_text import mention, plain_message
 from orchestration.wording import (
     escalated_line,
