@@ -31,7 +31,7 @@ from commands.grammar import (
     parse_schedule,
     parse_workflow,
 )
-from orchestration.policy import Policy
+from orchestration.policy.file import Policy
 from orchestration.settings import Settings
 from slacksim import SlackSim
 from tests.docs_reading import (
