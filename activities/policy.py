@@ -8,7 +8,8 @@ from pathlib import Path
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from orchestration.policy import PolicyDecision, PolicyError, PolicyRequest, decide, load_policy
+from orchestration.policy.file import PolicyError, load_policy
+from orchestration.policy.match import PolicyDecision, PolicyRequest, decide
 
 
 class PolicyEngine:

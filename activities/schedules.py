@@ -5,7 +5,7 @@ from __future__ import annotations
 from temporalio import activity
 from temporalio.service import RPCError, RPCStatusCode
 
-from orchestration.models.scrape import UnpauseInput
+from orchestration.models.schedules import UnpauseInput
 
 
 @activity.defn

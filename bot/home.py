@@ -21,7 +21,6 @@ from temporalio.service import RPCError
 from activities.cards import Block, decision_buttons, decision_value
 from commands.replies import CommandContext
 from commands.workflow.pending import Pending, Waiting, pending_approvals
-from orchestration.approval_rules import refusal_for
 from orchestration.durations import format_duration
 from orchestration.models.approval import (
     ApprovalState,
@@ -30,6 +29,7 @@ from orchestration.models.approval import (
     DecisionSource,
     Verdict,
 )
+from orchestration.policy.deciders import refusal_for
 from orchestration.slack_text import CONFIRM_TEXT, SECTION_TEXT, cut, cut_plain, escape, mention
 from orchestration.slack_text import link as link_to
 from orchestration.wording import format_time, quorum_line, quoted_title

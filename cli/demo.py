@@ -14,7 +14,7 @@ from cli.orders import start_order
 from cli.tickets import example_ticket, start_ticket
 from orchestration.client import connect
 from orchestration.durations import format_duration
-from orchestration.policy import load_policy
+from orchestration.policy.file import load_policy
 from orchestration.settings import Settings
 from orchestration.starts import ui_url
 

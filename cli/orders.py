@@ -12,7 +12,7 @@ from cli.errors import CliError, load_json_model
 from cli.examples import EXAMPLES, example_order
 from cli.outlook import policy_outlook
 from orchestration.models.order import Order, OrderInput, OrderPolicy
-from orchestration.policy import PolicyRequest
+from orchestration.policy.match import PolicyRequest
 from orchestration.settings import Settings
 from orchestration.starts import approval_policy, requester_in_force, start_request
 from orchestration.workflows.order import OrderWorkflow, money

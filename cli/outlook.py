@@ -7,14 +7,8 @@ preview a person at the terminal gets, and a broken file stops the start.
 from __future__ import annotations
 
 from cli.errors import CliError
-from orchestration.policy import (
-    Effect,
-    PolicyDecision,
-    PolicyError,
-    PolicyRequest,
-    decide,
-    load_policy,
-)
+from orchestration.policy.file import PolicyError, load_policy
+from orchestration.policy.match import Effect, PolicyDecision, PolicyRequest, decide
 from orchestration.settings import Settings
 
 

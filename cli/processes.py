@@ -23,7 +23,7 @@ from orchestration.client import connect, uses_embedded_server
 from orchestration.datadir import private_data_dir, private_files
 from orchestration.devserver import check_port_free
 from orchestration.embedded_temporal import EmbeddedTemporal
-from orchestration.policy import PolicyError, load_policy
+from orchestration.policy.file import PolicyError, load_policy
 from orchestration.settings import Settings
 from orchestration.slack_trust import bot_problem, slack_api_problem
 from orchestration.worker import run_worker

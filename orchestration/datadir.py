@@ -28,15 +28,7 @@ def private_data_dir(path: Path) -> Path:
             a shared directory such as ``/tmp`` (writable by everyone), whose mode is not ours
             to change.
     """
-    try:
-        path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
-        info = path.stat()
-    except FileExistsError:  # mkdir's answer when a file has the name
-        raise DataDirError(f"the data directory {path} is not a directory; set {SETTING}") from None
-    except OSError as err:
-        raise DataDirError(
-            f"cannot create the data directory {path} ({err.strerror or err}); set {SETTING}"
-        ) from None
+    info = _made(path)
     if not stat.S_ISDIR(info.st_mode):
         raise DataDirError(f"the data directory {path} is not a directory; set {SETTING}")
     if info.st_uid != os.geteuid():
@@ -51,19 +43,37 @@ def private_data_dir(path: Path) -> Path:
             f"{SETTING} to a directory of its own"
         )
     if mode & ~PRIVATE_DIR_MODE:
-        try:
-            path.chmod(PRIVATE_DIR_MODE)
-        except OSError as err:
-            raise DataDirError(
-                f"cannot make the data directory {path} private ({err.strerror or err})"
-            ) from None
-        log.warning(
-            "the data directory %s was open to other users (mode %o); it is now %o",
-            path,
-            mode,
-            PRIVATE_DIR_MODE,
-        )
+        _tighten(path, mode)
     return path
+
+
+def _made(path: Path) -> os.stat_result:
+    """Create ``path`` (mode 0700) unless it exists; what is there now."""
+    try:
+        path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+        return path.stat()
+    except FileExistsError:  # mkdir's answer when a file has the name
+        raise DataDirError(f"the data directory {path} is not a directory; set {SETTING}") from None
+    except OSError as err:
+        raise DataDirError(
+            f"cannot create the data directory {path} ({err.strerror or err}); set {SETTING}"
+        ) from None
+
+
+def _tighten(path: Path, mode: int) -> None:
+    """Our own directory, open to others (``mode``): make it 0700, and say so."""
+    try:
+        path.chmod(PRIVATE_DIR_MODE)
+    except OSError as err:
+        raise DataDirError(
+            f"cannot make the data directory {path} private ({err.strerror or err})"
+        ) from None
+    log.warning(
+        "the data directory %s was open to other users (mode %o); it is now %o",
+        path,
+        mode,
+        PRIVATE_DIR_MODE,
+    )
 
 
 def private_files() -> None:

@@ -12,8 +12,8 @@ from temporalio.client import Client, WorkflowExecutionDescription, WorkflowExec
 from temporalio.service import RPCError, RPCStatusCode
 
 from orchestration.approval import MEMO_KEY, ApprovableWorkflow
-from orchestration.approval_rules import refusal_for
 from orchestration.models.approval import ApprovalState, DecisionInput
+from orchestration.policy.deciders import refusal_for
 
 # A person is waiting on the answer: fail fast rather than retry for a minute.
 RPC_TIMEOUT = timedelta(seconds=5)

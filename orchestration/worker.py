@@ -27,7 +27,8 @@ from orchestration.schedules import ensure_scrape_schedule
 from orchestration.settings import Settings, default_policy_file
 from orchestration.workflows.agent_task import AgentTaskWorkflow
 from orchestration.workflows.order import OrderWorkflow
-from orchestration.workflows.scrape import ScrapeWorkflow, TimedPauseWorkflow
+from orchestration.workflows.schedule_pause import TimedPauseWorkflow
+from orchestration.workflows.scrape import ScrapeWorkflow
 from orchestration.workflows.ticket import TicketWorkflow
 from orchestration.workflows.triage import (
     HighPriorityTriageWorkflow,

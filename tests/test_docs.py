@@ -27,7 +27,7 @@ from commands.schedule import SCHEDULE
 from commands.schedule.delete import CONFIRM_FLAG
 from commands.surface import UsageError
 from commands.workflow import WORKFLOW
-from orchestration.policy import Policy
+from orchestration.policy.file import Policy
 from orchestration.settings import Settings
 from slacksim import SlackSim
 from tests.docs_reading import (

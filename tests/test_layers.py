@@ -38,7 +38,9 @@ ACTIVITIES_IN_ORCHESTRATION = {
     "orchestration.worker": False,  # the worker's entry point: registers every activity
     "orchestration.workflows": True,  # one module per workflow
     "orchestration.approval": True,  # the approval gate the workflows inherit
-    "orchestration.policy_check": True,  # the workflow side of the policy file
+    "orchestration.approval_card": True,  # the gate's card and notes
+    "orchestration.notes": True,  # notes from workflows to Slack
+    "orchestration.policy.check": True,  # the workflow side of the policy file
 }
 PASS_THROUGH = "imports_passed_through"
 

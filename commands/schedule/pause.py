@@ -20,9 +20,9 @@ from commands.schedule.common import (
 from commands.surface import Verb, usage_line
 from commands.words import BadCommand, an_id, duration, reason
 from orchestration.durations import Bounds, format_duration
-from orchestration.models.scrape import TimedPauseInput
+from orchestration.models.schedules import TimedPauseInput
 from orchestration.wording import format_datetime, format_time
-from orchestration.workflows.scrape import TimedPauseWorkflow
+from orchestration.workflows.schedule_pause import TimedPauseWorkflow
 
 PAUSE_FOR = Bounds(timedelta(seconds=1), timedelta(days=30))
 

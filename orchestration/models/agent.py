@@ -9,7 +9,7 @@ from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 
 from orchestration.models.approval import ApprovalPolicy, ApprovalState
 from orchestration.names import NAME, NAME_RULE, TARGET, TARGET_RULE, character_set
-from orchestration.policy import PolicyDecision, PolicyRequest
+from orchestration.policy.match import PolicyDecision, PolicyRequest
 
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.-]{0,39}$")]
 

@@ -10,7 +10,7 @@ from typing import Annotated
 from pydantic import BaseModel, EmailStr, Field, StringConstraints, field_validator
 
 from orchestration.models.approval import ApprovalPolicy, ApprovalState
-from orchestration.policy import PolicyDecision
+from orchestration.policy.match import PolicyDecision
 
 OrderId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
 Money = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]

@@ -1,8 +1,8 @@
-"""Models of the scrape job and of timed schedule pauses."""
+"""Models of the scrape job."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from pydantic import BaseModel, Field
 
@@ -50,22 +50,3 @@ class WriteReportInput(BaseModel):
 
     report: ScrapeReport
     output_dir: str
-
-
-class TimedPauseInput(BaseModel):
-    """Unpause a schedule at ``until``, if nobody changed its pause meanwhile."""
-
-    schedule_id: str
-    until: datetime
-    paused_for: timedelta
-    pause_note: str
-    paused_by: str
-    channel: str | None = None
-
-
-class UnpauseInput(BaseModel):
-    """Unpause ``schedule_id`` only if it is still paused with ``expected_note``."""
-
-    schedule_id: str
-    expected_note: str
-    note: str

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from orchestration.models.approval import ApprovalPolicy, ApprovalState
 from orchestration.models.order import Customer
-from orchestration.policy import PolicyDecision
+from orchestration.policy.match import PolicyDecision
 
 TicketId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
 

@@ -10,8 +10,10 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, CancelledError
 from temporalio.workflow import ActivityCancellationType
 
-from orchestration.approval import ApprovableWorkflow, activity_failure_message
-from orchestration.policy_check import check_policy
+from orchestration.approval import ApprovableWorkflow
+from orchestration.failures import activity_failure_message
+from orchestration.notes import NoteDelivery, post_notice, send_note
+from orchestration.policy.check import check_policy
 
 with workflow.unsafe.imports_passed_through():
     from activities.agents import AgentRunner
@@ -29,11 +31,10 @@ with workflow.unsafe.imports_passed_through():
         ApprovalState,
         ApprovalStatus,
         CardField,
-        NoticeInput,
         ThreadReplyInput,
         Verdict,
     )
-    from orchestration.policy import Effect, PolicyDecision
+    from orchestration.policy.match import Effect, PolicyDecision
     from orchestration.slack_text import plain_message
 
 RUN_TIMEOUT = timedelta(hours=1)
@@ -45,6 +46,7 @@ NOTE_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)
 )
 NOTE_WINDOW = timedelta(minutes=10)
+NOTE_DELIVERY = NoteDelivery(NOTE_TIMEOUT, NOTE_WINDOW, NOTE_RETRY)
 
 
 @workflow.defn
@@ -176,36 +178,19 @@ class AgentTaskWorkflow(ApprovableWorkflow):
         text, escaped on the way: it quotes the agent's output, reasons and targets."""
         state = self.gate.state
         if state is not None and state.channel and state.message_ts:
-            await self._send(
-                SlackActivities.reply_in_thread,
-                ThreadReplyInput(
-                    channel=state.channel,
-                    thread_ts=state.message_ts,
-                    text=plain_message(text),
-                    context=f"Agent task {self._task.task_id}",
-                ),
+            reply = ThreadReplyInput(
+                channel=state.channel,
+                thread_ts=state.message_ts,
+                text=plain_message(text),
+                context=f"Agent task {self._task.task_id}",
             )
+            await send_note(SlackActivities.reply_in_thread, reply, NOTE_DELIVERY, "report")
         else:
             await self._notice(f"Agent task {self._task.task_id}: {text}")
 
     async def _notice(self, text: str) -> None:
         """A plain-text notice in the approvals channel."""
-        await self._send(
-            SlackActivities.post_notice,
-            NoticeInput(channel=self._input.approval.channel, text=plain_message(text)),
-        )
-
-    async def _send(self, method: object, note: object) -> None:
-        try:
-            await workflow.execute_activity_method(
-                method,  # type: ignore[arg-type]
-                note,
-                start_to_close_timeout=NOTE_TIMEOUT,
-                schedule_to_close_timeout=NOTE_WINDOW,
-                retry_policy=NOTE_RETRY,
-            )
-        except ActivityError as err:
-            workflow.logger.warning("report not delivered: %s", activity_failure_message(err))
+        await post_notice(self._input.approval.channel, text, NOTE_DELIVERY, "report")
 
     def _result(self, outcome: AgentTaskOutcome, message: str) -> AgentTaskResult:
         assert self._decision is not None

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
+from enum import Enum
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
-from orchestration.approval import ApprovableWorkflow, activity_failure_message
-from orchestration.policy_check import POLICY_FILE_PATCH, check_policy
+from orchestration.approval import ApprovableWorkflow
+from orchestration.failures import activity_failure_message
+from orchestration.policy.check import POLICY_FILE_PATCH, check_policy
 from orchestration.saga import Saga
+from orchestration.workflows.order_amendments import amend_refusal, amended_order
+from orchestration.workflows.order_request import order_approval_request
 from orchestration.workflows.order_steps import (
     COMPENSATION_RETRY,
     SAGA_PATCH,
@@ -23,45 +27,37 @@ from orchestration.workflows.order_steps import (
 )
 
 with workflow.unsafe.imports_passed_through():
-    from pydantic import ValidationError
-
     from activities.orders import OrderServices
     from orchestration import search_attributes as sa
     from orchestration.models.approval import (
         ApprovalPolicy,
-        ApprovalRequest,
         ApprovalState,
         ApprovalStatus,
-        CardField,
-        ConfirmText,
         Verdict,
     )
     from orchestration.models.order import (
         AmendmentRecord,
         DeliveryResult,
-        Order,
         OrderAmendment,
         OrderInput,
         OrderResult,
         OrderStatus,
         OrderStep,
     )
-    from orchestration.policy import Effect, PolicyDecision, PolicyRequest
+    from orchestration.policy.match import Effect, PolicyDecision, PolicyRequest
 
-AMENDABLE_STEPS = (OrderStep.RECEIVED, OrderStep.VALIDATING, OrderStep.AWAITING_APPROVAL)
 # An amended order is validated again, not only checked against the policy again.
 REVALIDATE_PATCH = "revalidate-amended-orders"
-# Amendments only while the request is undecided (the step says awaiting approval until the
-# card is redrawn, which can take as long as Slack is slow).
-AMEND_UNDECIDED_PATCH = "amend-only-undecided"
-# Approval outcomes after which the order can no longer change.
-DECIDED = (
-    ApprovalStatus.APPROVED,
-    ApprovalStatus.REJECTED,
-    ApprovalStatus.EXPIRED,
-    ApprovalStatus.CANCELLED,
-)
-__all__ = ["AMENDABLE_STEPS", "DECIDED", "STATUS_MEMO_KEY", "OrderWorkflow", "money"]
+
+
+class Round(Enum):
+    """How one round of clearing an order ended, when it did not end the order."""
+
+    AGAIN = "again"  # amended meanwhile: validate, check and ask again
+    CLEARED = "cleared"  # the order may go ahead
+
+
+__all__ = ["STATUS_MEMO_KEY", "OrderWorkflow", "money"]
 
 
 @workflow.defn
@@ -127,42 +123,55 @@ class OrderWorkflow(ApprovableWorkflow, OrderSteps):
             failure = await self._validate()
             if failure is not None:
                 return failure
-        approval = self._input.policy.approval
         use_file = self._input.policy.use_policy_file and workflow.patched(POLICY_FILE_PATCH)
         while True:
-            revision = self._revision(revalidate)
-            if revalidate:
-                failure = await self._validate()
-                if failure is not None:
-                    return failure
-            if use_file:
-                decision = await self._check_policy()
-            if (revalidate or use_file) and self._revision(revalidate) != revision:
-                continue  # amended meanwhile: validate and check the new items instead
-            if use_file:
-                if decision.effect is Effect.DENY:
-                    return self._deny(decision)
-                if decision.effect is Effect.REQUIRE_APPROVAL:
-                    approval = decision.approval_policy(self._input.policy.approval)
-            if not self._status.needs_approval:
+            ended = await self._round(revalidate, use_file)
+            if ended is not Round.AGAIN:
                 break
-            self._set_step(OrderStep.AWAITING_APPROVAL)
-            asked = self._order  # what the card shows, and so what an approval is for
-            try:
-                state = await self.gate.request(self._approval_request(approval))
-            except ActivityError as err:
-                return self._fail(f"approval card not posted: {activity_failure_message(err)}")
-            if state.status is ApprovalStatus.SUPERSEDED:
-                continue  # amended while waiting: check again, and ask again on a new card
-            if state.outcome is not Verdict.APPROVE:
-                result = self._cancel(state)
-                await self.gate.finish("Order cancelled.")
-                return result
-            if self._safe_steps:
-                self._order = asked  # charge exactly what was approved
-            break
+        if isinstance(ended, OrderResult):
+            return ended
         self._settled = True
         return await self._fulfil_and_report()
+
+    async def _round(self, revalidate: bool, use_file: bool) -> OrderResult | Round:
+        """Validate (again), check the policy, ask when it must: the failed or cancelled
+        result, or whether the order is cleared or must go round again."""
+        revision = self._revision(revalidate)
+        if revalidate:
+            failure = await self._validate()
+            if failure is not None:
+                return failure
+        decision = await self._check_policy() if use_file else None
+        if (revalidate or use_file) and self._revision(revalidate) != revision:
+            return Round.AGAIN  # amended meanwhile: validate and check the new items instead
+        approval = self._input.policy.approval
+        if decision is not None:
+            if decision.effect is Effect.DENY:
+                return self._deny(decision)
+            if decision.effect is Effect.REQUIRE_APPROVAL:
+                approval = decision.approval_policy(approval)
+        if not self._status.needs_approval:
+            return Round.CLEARED
+        return await self._ask(approval)
+
+    async def _ask(self, approval: ApprovalPolicy) -> OrderResult | Round:
+        """Ask for approval of the order as it is now."""
+        self._set_step(OrderStep.AWAITING_APPROVAL)
+        asked = self._order  # what the card shows, and so what an approval is for
+        request = order_approval_request(self._input, asked, approval, self._status.policy)
+        try:
+            state = await self.gate.request(request)
+        except ActivityError as err:
+            return self._fail(f"approval card not posted: {activity_failure_message(err)}")
+        if state.status is ApprovalStatus.SUPERSEDED:
+            return Round.AGAIN  # amended while waiting: check again, and ask again on a new card
+        if state.outcome is not Verdict.APPROVE:
+            result = self._cancel(state)
+            await self.gate.finish("Order cancelled.")
+            return result
+        if self._safe_steps:
+            self._order = asked  # charge exactly what was approved
+        return Round.CLEARED
 
     def _revision(self, applied_only: bool) -> int:
         """How many amendments there were (runs before REVALIDATE_PATCH counted refused ones
@@ -214,16 +223,14 @@ class OrderWorkflow(ApprovableWorkflow, OrderSteps):
             applied=False,
         )
         self._status.amendments.append(record)
-        record.refusal = self._amend_refusal()
+        state = self.gate.state
+        record.refusal = amend_refusal(self._status.step, state, self._settled)
         if record.refusal is not None:
             self._publish_status()
             return
-        try:
-            order = Order.model_validate(
-                {**self._order.model_dump(), "items": [i.model_dump() for i in amendment.items]}
-            )
-        except ValidationError as err:
-            record.refusal = "; ".join(str(e["msg"]) for e in err.errors())
+        order = amended_order(self._order, amendment)
+        if isinstance(order, str):
+            record.refusal = order
             self._publish_status()
             return
         record.applied = True
@@ -234,22 +241,6 @@ class OrderWorkflow(ApprovableWorkflow, OrderSteps):
         total_text = money(order.total, order.currency)
         self.gate.supersede(amendment.amended_by, f"The order is now {total_text}.")
         self._publish_status()
-
-    def _amend_refusal(self) -> str | None:
-        """Why the order cannot take an amendment now, or None."""
-        step = self._status.step
-        if step not in AMENDABLE_STEPS:
-            return f"the order is {step.value.replace('_', ' ')}"
-        state = self.gate.state
-        decided = self._settled or (state is not None and state.status in DECIDED)
-        if decided and workflow.patched(AMEND_UNDECIDED_PATCH):
-            if state is not None and state.status in DECIDED:
-                return (
-                    f"the order's approval request was already {state.status.value}; "
-                    "amendments are taken only while it waits for a decision"
-                )
-            return "the order has already been cleared to go ahead"
-        return None
 
     async def _check_policy(self) -> PolicyDecision:
         decision = await check_policy(PolicyRequest(kind="order", amount=self._order.total))
@@ -263,40 +254,6 @@ class OrderWorkflow(ApprovableWorkflow, OrderSteps):
         self._status.failure_reason = reason
         self._set_step(OrderStep.CANCELLED)
         return self._result(f"Order cancelled: {reason}", None)
-
-    def _approval_request(self, approval: ApprovalPolicy) -> ApprovalRequest:
-        order, policy = self._order, self._input.policy
-        total = money(order.total, order.currency)
-        address = order.shipping_address
-        items = ", ".join(f"{i.quantity} x {i.name}" for i in order.items[:5])
-        if len(order.items) > 5:
-            items += f" and {len(order.items) - 5} more"
-        confirm = None
-        if order.total > policy.confirm_above:
-            confirm = ConfirmText(
-                title=f"Approve {total}?"[:100],
-                text=f"Charge {order.customer.name} {total} for order {order.order_id}?"[:300],
-            )
-        return ApprovalRequest(
-            kind="order",
-            subject_id=order.order_id,
-            title=f"Order {order.order_id} for {total}",
-            fields=[
-                CardField(
-                    label="Customer", value=f"{order.customer.name} ({order.customer.email})"
-                ),
-                CardField(label="Amount", value=total),
-                CardField(label="Items", value=items),
-                CardField(label="Ship to", value=f"{address.city}, {address.country}"),
-            ],
-            requester=order.requested_by,
-            requester_label=self._input.requester_label,
-            expiry_effect="auto-cancels",
-            confirm=confirm,
-            policy=approval,
-            policy_rule=self._status.policy.rule if self._status.policy else None,
-            policy_version=self._status.policy.version if self._status.policy else None,
-        )
 
     def _fail(self, reason: str) -> OrderResult:
         self._status.failure_reason = reason

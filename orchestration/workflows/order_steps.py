@@ -16,7 +16,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
-from orchestration.approval import activity_failure_message
+from orchestration.failures import activity_failure_message
 from orchestration.saga import Saga
 
 with workflow.unsafe.imports_passed_through():
@@ -78,6 +78,15 @@ class OrderSteps:
     async def _fulfil(self) -> DeliveryResult:
         """Payment, inventory, delivery, email, each with its compensation (see Saga)."""
         order = self._order
+        await self._pay(order)
+        await self._reserve(order)
+        delivery = await self._deliver(order)
+        self._set_step(OrderStep.SENDING_CONFIRMATION)
+        await self._confirm(order, delivery)
+        self._saga.forget()
+        return delivery
+
+    async def _pay(self, order: Order) -> None:
         self._set_step(OrderStep.CHARGING_PAYMENT)
         refund = RefundInput(order_id=order.order_id, amount=order.total)
         self._before(
@@ -96,6 +105,7 @@ class OrderSteps:
         refund.transaction_id = payment.transaction_id
         self._after("refund payment", lambda: self._saga.undo(OrderServices.refund_payment, refund))
 
+    async def _reserve(self, order: Order) -> None:
         self._set_step(OrderStep.RESERVING_INVENTORY)
         release = ReleaseInput(order_id=order.order_id)
         self._before(
@@ -110,22 +120,19 @@ class OrderSteps:
             "release stock", lambda: self._saga.undo(OrderServices.release_inventory, release)
         )
 
+    async def _deliver(self, order: Order) -> DeliveryResult:
         self._set_step(OrderStep.ARRANGING_DELIVERY)
         call_off = CancelDeliveryInput(order_id=order.order_id)
         self._before(
             "cancel shipment", lambda: self._saga.undo(OrderServices.cancel_delivery, call_off)
         )
-        delivery = await self._step(
+        delivery: DeliveryResult = await self._step(
             OrderServices.arrange_delivery,
             DeliveryInput(
                 order_id=order.order_id, address=order.shipping_address, items=order.items
             ),
         )
         self._status.tracking_number = delivery.tracking_number
-
-        self._set_step(OrderStep.SENDING_CONFIRMATION)
-        await self._confirm(order, delivery)
-        self._saga.forget()
         return delivery
 
     def _before(self, name: str, undo: Callable[[], Awaitable[object]]) -> None:

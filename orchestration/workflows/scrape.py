@@ -1,4 +1,4 @@
-"""ScrapeWorkflow (run by the ``scrape`` schedule) and TimedPauseWorkflow (ends a timed pause)."""
+"""ScrapeWorkflow: the job the ``scrape`` schedule runs."""
 
 from __future__ import annotations
 
@@ -9,24 +9,18 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
-from orchestration.approval import activity_failure_message
+from orchestration.failures import activity_failure_message
+from orchestration.notes import NoteDelivery, post_notice
 
 with workflow.unsafe.imports_passed_through():
-    from activities.schedules import unpause_schedule
     from activities.scrape import Scraper
-    from activities.slack import SlackActivities
-    from orchestration.durations import format_duration
-    from orchestration.models.approval import NoticeInput
     from orchestration.models.scrape import (
         FetchInput,
         FetchResult,
         ScrapeInput,
         ScrapeReport,
-        TimedPauseInput,
-        UnpauseInput,
         WriteReportInput,
     )
-    from orchestration.slack_text import plain_message
 
 FETCH_TIMEOUT = timedelta(seconds=30)
 # A source that keeps failing is reported as failed; the run itself goes on (partial success).
@@ -40,6 +34,7 @@ STEP_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
 )
 NOTICE_WINDOW = timedelta(minutes=10)
+NOTICE_DELIVERY = NoteDelivery(STEP_TIMEOUT, NOTICE_WINDOW, STEP_RETRY)
 
 
 @workflow.defn
@@ -86,44 +81,6 @@ def summary(report: ScrapeReport) -> str:
 
 
 async def _notice(channel: str | None, text: str) -> None:
-    """A plain-text notice (escaped: it quotes sources' errors and ids) in ``channel``."""
-    if not channel:
-        return
-    try:
-        await workflow.execute_activity_method(
-            SlackActivities.post_notice,
-            NoticeInput(channel=channel, text=plain_message(text)),
-            start_to_close_timeout=STEP_TIMEOUT,
-            schedule_to_close_timeout=NOTICE_WINDOW,
-            retry_policy=STEP_RETRY,
-        )
-    except ActivityError as err:
-        workflow.logger.warning("notice not delivered: %s", activity_failure_message(err))
-
-
-@workflow.defn
-class TimedPauseWorkflow:
-    """A timed pause's end: a durable timer, then unpause (unless the pause was changed)."""
-
-    @workflow.run
-    async def run(self, input: TimedPauseInput) -> bool:
-        """Sleep until ``until``; True if this timer unpaused the schedule."""
-        await workflow.sleep(max(input.until - workflow.now(), timedelta(0)))
-        paused_for = format_duration(input.paused_for)
-        unpaused = await workflow.execute_activity(
-            unpause_schedule,
-            UnpauseInput(
-                schedule_id=input.schedule_id,
-                expected_note=input.pause_note,
-                note=f"Unpaused automatically after a {paused_for} pause by {input.paused_by}.",
-            ),
-            start_to_close_timeout=STEP_TIMEOUT,
-            retry_policy=STEP_RETRY,
-        )
-        if unpaused:
-            await _notice(
-                input.channel,
-                f"Schedule `{input.schedule_id}` unpaused by itself: the {paused_for} pause "
-                f"by {input.paused_by} has ended.",
-            )
-        return unpaused
+    """A notice (it quotes sources' errors and ids) in ``channel``, if there is one."""
+    if channel:
+        await post_notice(channel, text, NOTICE_DELIVERY)

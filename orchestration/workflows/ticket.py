@@ -8,21 +8,21 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ChildWorkflowError
+from temporalio.exceptions import ChildWorkflowError
 
-from orchestration.approval import ApprovableWorkflow, activity_failure_message
-from orchestration.policy_check import POLICY_FILE_PATCH, check_policy
+from orchestration.approval import ApprovableWorkflow
+from orchestration.failures import activity_failure_message
+from orchestration.notes import NoteDelivery, post_notice
+from orchestration.policy.check import POLICY_FILE_PATCH, check_policy
 from orchestration.workflows.triage import PROGRESS_SIGNAL, TRIAGE_WORKFLOWS, TriageWorkflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.slack import SlackActivities
     from orchestration import search_attributes as sa
     from orchestration.models.approval import (
         ApprovalPolicy,
         ApprovalRequest,
         ApprovalStatus,
         CardField,
-        NoticeInput,
         Verdict,
     )
     from orchestration.models.ticket import (
@@ -35,8 +35,7 @@ with workflow.unsafe.imports_passed_through():
         TriageOutcome,
         TriageResult,
     )
-    from orchestration.policy import Effect, PolicyRequest
-    from orchestration.slack_text import plain_message
+    from orchestration.policy.match import Effect, PolicyRequest
 
 STATUS_MEMO_KEY = "status"
 NOTICE_TIMEOUT = timedelta(seconds=20)
@@ -44,6 +43,7 @@ NOTICE_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)
 )
 NOTICE_WINDOW = timedelta(minutes=30)
+NOTICE_DELIVERY = NoteDelivery(NOTICE_TIMEOUT, NOTICE_WINDOW, NOTICE_RETRY)
 # What the child reports that the parent takes over (paused is the parent's own).
 CHILD_FIELDS = ("step", "assignee", "attempts", "history", "knowledge_base_article", "resolution")
 
@@ -193,18 +193,9 @@ class TicketWorkflow(ApprovableWorkflow):
             f"{ticket.subject}) for {ticket.customer.name}. Why: {reason}. "
             f"Approved by {approver}."
         )
-        try:
-            await workflow.execute_activity_method(
-                SlackActivities.post_notice,
-                NoticeInput(channel=policy.engineering_channel, text=plain_message(text)),
-                start_to_close_timeout=NOTICE_TIMEOUT,
-                schedule_to_close_timeout=NOTICE_WINDOW,
-                retry_policy=NOTICE_RETRY,
-            )
-        except ActivityError as err:
-            self._status.outcome_reason = (
-                f"engineering not notified: {activity_failure_message(err)}"
-            )
+        failure = await post_notice(policy.engineering_channel, text, NOTICE_DELIVERY)
+        if failure is not None:
+            self._status.outcome_reason = f"engineering not notified: {failure}"
 
     def _escalation_request(self, reason: str, approval: ApprovalPolicy) -> ApprovalRequest:
         ticket = self._input.ticket

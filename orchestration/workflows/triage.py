@@ -10,7 +10,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
-from orchestration.approval import activity_failure_message
+from orchestration.failures import activity_failure_message
 
 with workflow.unsafe.imports_passed_through():
     from activities.support import SupportDesk

@@ -32,7 +32,7 @@ from bot.hooks import AGENT_TASKS_PATH, MAX_BODY, AgentTaskHook
 from cli.standin import STAND_IN
 from orchestration.models.agent import AgentTaskOutcome, AgentTaskResult
 from orchestration.names import TARGET_RULE
-from orchestration.policy import Effect
+from orchestration.policy.match import Effect
 from orchestration.settings import Settings
 from orchestration.workflows.agent_task import AgentTaskWorkflow
 from slacksim import DEFAULT_SIGNING_SECRET, REQUESTER_ID, SlackSim

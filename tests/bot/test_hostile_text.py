@@ -21,7 +21,6 @@ from commands.surface import UsageError
 from commands.workflow import WORKFLOW
 from commands.workflow.approvals import ApprovalFacts, approval_line
 from commands.workflow.pending import Pending
-from orchestration.approval_rules import refusal_for
 from orchestration.models.approval import (
     ApprovalRequest,
     ApprovalState,
@@ -34,6 +33,7 @@ from orchestration.models.approval import (
     ExpiryOutcome,
     Verdict,
 )
+from orchestration.policy.deciders import refusal_for
 from orchestration.slack_text import mention, plain_message
 from orchestration.wording import (
     escalated_line,

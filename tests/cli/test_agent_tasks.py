@@ -8,7 +8,7 @@ from pathlib import Path
 
 from orchestration.models.agent import AgentTaskOutcome, AgentTaskResult
 from orchestration.names import TARGET_RULE
-from orchestration.policy import load_policy
+from orchestration.policy.file import load_policy
 from slacksim import REQUESTER_ID
 from tests.cli.test_cli import chatops
 from tests.helpers import REPO_POLICY, unique

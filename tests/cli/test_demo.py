@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cli.demo import demo_line, demo_policy
 from cli.processes import banner
-from orchestration.policy import load_policy
+from orchestration.policy.file import load_policy
 from tests.cli.test_up import banner_rows
 from tests.helpers import REPO_POLICY
 

@@ -12,7 +12,7 @@ from temporalio.exceptions import CancelledError
 from activities.cards import APPROVE_ACTION
 from orchestration.models.agent import AgentTask, AgentTaskInput, AgentTaskOutcome, AgentTaskResult
 from orchestration.models.approval import ApprovalPolicy, Verdict
-from orchestration.policy import Effect
+from orchestration.policy.match import Effect
 from orchestration.workflows.agent_task import AgentTaskWorkflow
 from slacksim import APPROVALS_CHANNEL_ID, APPROVER2_ID, APPROVER_ID, REQUESTER_ID
 from tests.helpers import assert_eventually, decide, unique

@@ -25,7 +25,8 @@ from orchestration.models.agent import AgentTask, AgentTaskInput, AgentTaskOutco
 from orchestration.models.approval import ApprovalPolicy, ApprovalStatus
 from orchestration.models.order import OrderInput, OrderPolicy, OrderResult, OrderStep
 from orchestration.models.ticket import TicketInput, TicketPolicy, TicketResult, TicketStep
-from orchestration.policy import Effect, parse_policy
+from orchestration.policy.file import parse_policy
+from orchestration.policy.match import Effect
 from orchestration.worker import build_worker
 from orchestration.workflows.agent_task import AgentTaskWorkflow
 from orchestration.workflows.order import OrderWorkflow

@@ -13,7 +13,7 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.policy import PolicyEngine
-    from orchestration.policy import PolicyDecision, PolicyRequest
+    from orchestration.policy.match import PolicyDecision, PolicyRequest
 
 # Orders and tickets that started before they consulted the policy file replay without it.
 POLICY_FILE_PATCH = "policy-file"

@@ -31,6 +31,11 @@ def refusal_for(state: ApprovalState | None, decision: DecisionInput) -> str | N
             f"This request expired at {format_time(state.deadline)}; your decision came at "
             f"{format_time(decision.decided_at)}, too late. Nothing was changed."
         )
+    return _refusal_of_decider(state, decision)
+
+
+def _refusal_of_decider(state: ApprovalState, decision: DecisionInput) -> str | None:
+    """Why whoever sent ``decision`` may not decide the pending ``state``, or None."""
     if decision.arguments is not None and state.arguments is None:
         return "This request has no arguments to edit; nothing was changed."
     if decision.verdict is Verdict.APPROVE and decision.user_id in state.approvals:
@@ -46,17 +51,22 @@ def refusal_for(state: ApprovalState | None, decision: DecisionInput) -> str | N
             "An approval from the command line already counts towards this request; the "
             "others must come from approvers in Slack. Nothing was changed."
         )
+    return _refusal_of_outsider(state, decision)
+
+
+def _refusal_of_outsider(state: ApprovalState, decision: DecisionInput) -> str | None:
+    """A click in Slack from someone the request does not name as an approver."""
     unresolved = any(a.startswith("S") for a in state.approvers)  # groups not expanded yet
     if (
-        decision.source is DecisionSource.SLACK
-        and decision.user_id not in state.approvers
-        and not unresolved
+        decision.source is not DecisionSource.SLACK
+        or decision.user_id in state.approvers
+        or unresolved
     ):
-        if not state.approvers:
-            return "No approvers are configured for this request; nothing was changed."
-        allowed = ", ".join(mention(a) for a in state.approvers)
-        return f"You are not an approver for this request (approvers: {allowed})."
-    return None
+        return None
+    if not state.approvers:
+        return "No approvers are configured for this request; nothing was changed."
+    allowed = ", ".join(mention(a) for a in state.approvers)
+    return f"You are not an approver for this request (approvers: {allowed})."
 
 
 def _second_terminal_approval(state: ApprovalState, decision: DecisionInput) -> bool:

@@ -1,0 +1,135 @@
+"""The approval gate's Slack side: the card (posted, redrawn) and notes to people.
+
+Every call is an activity. A card that cannot be updated, or a note that cannot be delivered,
+is recorded or logged: the request itself must not fail because Slack was down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
+
+from orchestration.approval_state import GateState
+from orchestration.failures import activity_failure_message
+from orchestration.notes import NoteDelivery, send_note
+
+with workflow.unsafe.imports_passed_through():
+    from activities.slack import SlackActivities
+    from orchestration.models.approval import CardInput, EphemeralInput, ThreadReplyInput
+
+SLACK_CALL_TIMEOUT = timedelta(seconds=20)
+SLACK_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=30),
+)
+# A card update or reminder that still fails after this long is given up (and recorded);
+# the order itself must not fail because Slack was down.
+CARD_UPDATE_WINDOW = timedelta(minutes=30)
+NOTE_WINDOW = timedelta(minutes=2)
+NOTE_DELIVERY = NoteDelivery(SLACK_CALL_TIMEOUT, NOTE_WINDOW, SLACK_RETRY)
+
+
+class GateCard(GateState):
+    """The card of the gate's current request, and notes about it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._notes: list[asyncio.Task[str | None]] = []
+
+    async def _post_card(self, within: timedelta) -> None:
+        """Post the card; ``within`` bounds how long posting is tried.
+
+        Cancelling the workflow must not cancel the card post: a post that Slack already took
+        would leave a card nobody can update. The post finishes; then the card says cancelled.
+        """
+        state = self.state
+        assert state is not None
+        post = workflow.start_activity_method(
+            SlackActivities.post_approval_card,
+            self._card(),
+            start_to_close_timeout=SLACK_CALL_TIMEOUT,
+            schedule_to_close_timeout=max(within, timedelta(minutes=1)),
+            retry_policy=SLACK_RETRY,
+        )
+        try:
+            posted = await asyncio.shield(post)
+        except asyncio.CancelledError:
+            with contextlib.suppress(ActivityError):
+                posted = await post
+                state.channel, state.message_ts = posted.channel, posted.ts
+            raise
+        state.channel, state.message_ts = posted.channel, posted.ts
+
+    async def finish(self, note: str) -> None:
+        """Record what became of the request (order completed, failed...) and redraw the card."""
+        if self.state is None:
+            return
+        self.state.outcome_note = note
+        self._publish()
+        await self.redraw()
+
+    async def redraw(self) -> None:
+        """Bring the card up to date; a card that cannot be updated is recorded, not fatal."""
+        state = self.state
+        if state is None or not state.channel or not state.message_ts:
+            return
+        try:
+            reposted = await workflow.execute_activity_method(
+                SlackActivities.update_approval_card,
+                self._card(),
+                start_to_close_timeout=SLACK_CALL_TIMEOUT,
+                schedule_to_close_timeout=CARD_UPDATE_WINDOW,
+                retry_policy=SLACK_RETRY,
+            )
+            if reposted is not None:  # the old card was gone: this is the card now
+                state.channel, state.message_ts = reposted.channel, reposted.ts
+            state.card_error = None
+        except ActivityError as err:
+            state.card_error = activity_failure_message(err)
+            workflow.logger.warning("card update failed: %s", state.card_error)
+        self._publish()
+
+    async def close(self) -> None:
+        """Wait for outstanding notes (ephemeral refusals, reminders) before the run ends."""
+        while self._notes:
+            pending, self._notes = self._notes, []
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    def _card(self) -> CardInput:
+        assert self._request is not None and self.state is not None
+        info = workflow.info()
+        ui = self._request.policy.temporal_ui_url
+        link = (
+            f"{ui.rstrip('/')}/namespaces/{info.namespace}/workflows/{info.workflow_id}"
+            if ui
+            else None
+        )
+        return CardInput(
+            request=self._request,
+            state=self.state.model_copy(update={"attempts": []}),
+            workflow_id=info.workflow_id,
+            card_key=f"{info.workflow_id}/{info.run_id}/{self.state.request_id}",
+            workflow_link=link,
+        )
+
+    def _thread_note(self, text: str) -> None:
+        """A note in the card's thread, once there is a card."""
+        state = self.state
+        if state is not None and state.channel and state.message_ts:
+            self._note(
+                ThreadReplyInput(channel=state.channel, thread_ts=state.message_ts, text=text)
+            )
+
+    def _note(self, note: EphemeralInput | ThreadReplyInput) -> None:
+        """Send a note in the background; a note that cannot be delivered is only logged."""
+        if isinstance(note, EphemeralInput):
+            send = send_note(SlackActivities.post_ephemeral, note, NOTE_DELIVERY)
+        else:
+            send = send_note(SlackActivities.reply_in_thread, note, NOTE_DELIVERY)
+        self._notes.append(asyncio.ensure_future(send))

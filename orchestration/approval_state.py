@@ -1,0 +1,184 @@
+"""The approval gate's state machine: decision attempts applied one at a time, in order.
+
+The first valid decision wins (or, with a quorum, the last approval it needs); duplicates,
+late clicks, outsiders and self-approval are recorded with the reason they were refused and
+change nothing. Deterministic, no I/O: the gate (:mod:`orchestration.approval`) publishes the
+state and redraws the card.
+"""
+
+from __future__ import annotations
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from orchestration.models.approval import (
+        ApprovalMark,
+        ApprovalRequest,
+        ApprovalState,
+        ApprovalStatus,
+        AttemptResult,
+        DecisionAttempt,
+        DecisionInput,
+        DecisionSource,
+        EphemeralInput,
+        ThreadReplyInput,
+        Verdict,
+    )
+    from orchestration.policy.deciders import refusal_for
+
+# Decisions that do not say when they were made are judged at the moment they are applied.
+JUDGE_BY_TIME_PATCH = "judge-decisions-by-their-time"
+MAX_ATTEMPTS_KEPT = 200
+
+
+class GateState:
+    """One workflow's approval requests (one at a time) and the decisions applied to them."""
+
+    def __init__(self) -> None:
+        self.state: ApprovalState | None = None
+        self._request: ApprovalRequest | None = None
+        self._seen_clicks: set[str] = set()
+        self._count = 0
+        self._progress = False
+
+    def _publish(self) -> None:
+        """Mirror the state where others read it (the gate does)."""
+        raise NotImplementedError
+
+    def _note(self, note: EphemeralInput | ThreadReplyInput) -> None:
+        """Tell someone in Slack, in the background (the gate does)."""
+        raise NotImplementedError
+
+    def on_decision(self, decision: DecisionInput) -> None:
+        """Apply or refuse one decision attempt. Synchronous, so attempts apply in order."""
+        state = self.state
+        if decision.click_key in self._seen_clicks:
+            self._record(decision, AttemptResult.DUPLICATE, None)
+            return
+        self._seen_clicks.add(decision.click_key)
+        decision = self._judged(decision)
+        refusal = refusal_for(state, decision)
+        if refusal is not None:
+            self._record(decision, AttemptResult.REFUSED, refusal)
+            if state is not None and decision.source is DecisionSource.SLACK and state.channel:
+                self._note(
+                    EphemeralInput(channel=state.channel, user=decision.user_id, text=refusal)
+                )
+            return
+        assert state is not None  # _refusal refuses when there is no request
+        if (
+            decision.verdict is Verdict.APPROVE
+            and decision.arguments is not None
+            and decision.arguments != state.arguments
+        ):
+            self._apply_edits(decision)
+            return
+        if decision.verdict is Verdict.APPROVE:
+            self._count_approval(decision)
+            if len(state.approvals) < state.approvals_required:
+                # Quorum not reached yet: record it; the gate redraws the card's progress.
+                self._record(decision, AttemptResult.APPLIED, None)
+                self._progress = True
+                self._publish()
+                return
+        state.status = (
+            ApprovalStatus.APPROVED
+            if decision.verdict is Verdict.APPROVE
+            else ApprovalStatus.REJECTED
+        )
+        self._decided(decision)
+        self._record(decision, AttemptResult.APPLIED, None)
+        self._publish()
+
+    @staticmethod
+    def _judged(decision: DecisionInput) -> DecisionInput:
+        """The decision with the moment it is judged by: when it was made, never later than
+        now (a clock ahead of the server's gains nothing); a decision that does not say when
+        it was made is judged now (older histories: as they ran, applied without a time)."""
+        now = workflow.now()
+        made = decision.decided_at
+        if made is None:
+            if not workflow.patched(JUDGE_BY_TIME_PATCH):
+                return decision
+            made = now
+        return decision.model_copy(update={"decided_at": min(made, now)})
+
+    def _count_approval(self, decision: DecisionInput) -> None:
+        state = self.state
+        assert state is not None
+        state.approvals.append(decision.user_id)
+        state.approval_marks.append(
+            ApprovalMark(
+                user_id=decision.user_id,
+                source=decision.source,
+                on_behalf_of=decision.on_behalf_of,
+                at=decision.decided_at,
+            )
+        )
+
+    def _decided(self, decision: DecisionInput) -> None:
+        """Who decided, when (the moment the decision was made), from where, and why."""
+        state = self.state
+        assert state is not None
+        state.decided_by = decision.user_id
+        state.decided_at = decision.decided_at or workflow.now()
+        state.decision_source = decision.source
+        state.on_behalf_of = decision.on_behalf_of
+        state.reason = decision.reason.strip()
+
+    def _apply_edits(self, decision: DecisionInput) -> None:
+        """ "Approve with edits": the edited arguments are what runs. When this approval alone
+        decides, the request is approved as edited; when others must still approve (or already
+        approved other arguments), the request is superseded and the workflow asks again."""
+        state = self.state
+        assert state is not None and decision.arguments is not None
+        state.arguments = decision.arguments
+        state.edited_by = decision.user_id
+        self._decided(decision)
+        if state.approvals_required == 1 and not state.approvals:
+            self._count_approval(decision)
+            state.status = ApprovalStatus.APPROVED
+        else:
+            state.status = ApprovalStatus.SUPERSEDED
+            state.outcome_note = (
+                "Approved with edits; the edited request needs "
+                f"{state.approvals_required} approvals again, on a new card."
+            )
+        self._record(decision, AttemptResult.APPLIED, None)
+        self._publish()
+
+    def supersede(self, by: str, note: str) -> None:
+        """End the pending request because ``by`` changed what it asks about; the caller asks
+        again. Nothing happens when no request is pending."""
+        state = self.state
+        if state is None or state.status.is_terminal:
+            return
+        state.status = ApprovalStatus.SUPERSEDED
+        state.decided_by = by
+        state.decided_at = workflow.now()
+        state.outcome_note = note
+        self._publish()
+
+    def _record(self, decision: DecisionInput, result: AttemptResult, refusal: str | None) -> None:
+        if self.state is None:
+            workflow.logger.warning(
+                "decision from %s before any request: %s", decision.user_id, refusal
+            )
+            return
+        attempts = self.state.attempts
+        attempts.append(
+            DecisionAttempt(
+                at=workflow.now(),
+                user_id=decision.user_id,
+                verdict=decision.verdict,
+                reason=decision.reason,
+                source=decision.source,
+                click_key=decision.click_key,
+                result=result,
+                refusal=refusal,
+                arguments=decision.arguments,
+                decided_at=decision.decided_at,
+                on_behalf_of=decision.on_behalf_of,
+            )
+        )
+        del attempts[:-MAX_ATTEMPTS_KEPT]

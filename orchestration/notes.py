@@ -1,0 +1,66 @@
+"""Notes from workflow code to Slack (notices, thread replies, ephemerals) that may fail.
+
+A note is told through an activity like any Slack call, but a request must not fail because
+Slack was down when it had something to say: a note that cannot be delivered is logged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
+
+from orchestration.failures import activity_failure_message
+
+with workflow.unsafe.imports_passed_through():
+    from activities.slack import SlackActivities
+    from orchestration.models.approval import NoticeInput
+    from orchestration.slack_text import plain_message
+
+NoteT = TypeVar("NoteT")
+
+
+@dataclass(frozen=True)
+class NoteDelivery:
+    """How long one note's activity may take, how long it is tried, and how it is retried."""
+
+    timeout: timedelta
+    window: timedelta
+    retry: RetryPolicy
+
+
+async def send_note(
+    method: Callable[[Any, NoteT], Awaitable[Any]],
+    note: NoteT,
+    delivery: NoteDelivery,
+    what: str = "note",
+) -> str | None:
+    """Send ``note`` through the activity ``method``; None once delivered, else why not
+    (logged as ``<what> not delivered``)."""
+    try:
+        await workflow.execute_activity_method(
+            method,
+            note,
+            start_to_close_timeout=delivery.timeout,
+            schedule_to_close_timeout=delivery.window,
+            retry_policy=delivery.retry,
+        )
+    except ActivityError as err:
+        message = activity_failure_message(err)
+        workflow.logger.warning("%s not delivered: %s", what, message)
+        return message
+    return None
+
+
+async def post_notice(
+    channel: str, text: str, delivery: NoteDelivery, what: str = "notice"
+) -> str | None:
+    """A plain-text notice in ``channel`` (escaped on the way: it may quote outside values);
+    None once delivered, else why not (see :func:`send_note`)."""
+    notice = NoticeInput(channel=channel, text=plain_message(text))
+    return await send_note(SlackActivities.post_notice, notice, delivery, what)
