@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from temporalio.client import Client
 
 from cli.errors import CliError
+from cli.names import for_terminal
 from commands.replies import CommandContext, CommandSettings, Invoker, plain
 from commands.schedule import SCHEDULE
 from commands.surface import Command, Refused, Surface, UsageError
@@ -95,6 +96,7 @@ async def cmd_chat_command(client: Client, settings: Settings, chat: ChatCommand
         return
     invoker = Invoker(f"cli:{getpass.getuser()}", is_operator=True, from_terminal=True)
     reply = await chat.surface.run(context, chat.command, invoker)
+    text = await for_terminal(settings, reply.text)
     if not reply.ok:
-        raise CliError(plain(reply.text))
-    print(plain(reply.text))
+        raise CliError(text)
+    print(text)

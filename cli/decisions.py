@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from temporalio.client import Client
 
 from cli.errors import CliError, describe_validation_error
+from cli.names import for_terminal
 from orchestration.decisions import (
     DecisionRefused,
     TemporalUnreachable,
@@ -28,6 +29,8 @@ from orchestration.models.approval import (
     DecisionSource,
     Verdict,
 )
+from orchestration.settings import Settings
+from orchestration.slack_text import escape, mention
 
 CONFIRM_WAIT = 5.0
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
@@ -53,37 +56,59 @@ def terminal_decision(
         raise CliError(describe_validation_error("cannot send that decision", err)) from None
 
 
+def _acting(decision: DecisionInput) -> str:
+    """Who decided, as mrkdwn: the terminal user, and whom they act for."""
+    if decision.on_behalf_of:
+        return f"{escape(decision.user_id)} for {mention(decision.on_behalf_of)}"
+    return escape(decision.user_id)
+
+
 def outcome_line(workflow_id: str, decision: DecisionInput, state: ApprovalState) -> str | None:
-    """What became of the decision, once the request's state shows it; None: not yet."""
+    """What became of the decision (mrkdwn), once the request's state shows it; None: not yet.
+
+    Raises:
+        CliError: someone else decided first.
+    """
     user, verdict = decision.user_id, decision.verdict
     past = "approved" if verdict is Verdict.APPROVE else "rejected"
-    who = f"{user} for {decision.on_behalf_of}" if decision.on_behalf_of else user
     if state.status is ApprovalStatus.PENDING:
         if verdict is Verdict.APPROVE and user in state.approvals:
             needed = state.approvals_required - len(state.approvals)
-            return f"{workflow_id}: approval recorded as {who}; {needed} more needed."
+            return f"{workflow_id}: approval recorded as {_acting(decision)}; {needed} more needed."
         return None
     if state.decided_by == user and state.status.value == past:
-        return f"{workflow_id}: {past} as {who}."
+        return f"{workflow_id}: {past} as {_acting(decision)}."
     raise CliError(
-        f"{workflow_id} was decided otherwise: {state.status.value} by {state.decided_by}."
+        f"{workflow_id} was decided otherwise: {state.status.value} by {mention(state.decided_by)}."
     )
 
 
 async def cmd_decide(
-    client: Client, workflow_id: str, verdict: Verdict, reason: str, as_user: str | None
+    client: Client,
+    settings: Settings,
+    workflow_id: str,
+    verdict: Verdict,
+    reason: str,
+    as_user: str | None,
 ) -> None:
     """Check, signal, then wait briefly to report whether the decision was applied.
 
     The decider is the terminal user (``cli:<login>``); ``--as`` records whom they act for.
-    The decision is judged by this terminal's clock at the moment it was made.
+    The decision is judged by this terminal's clock at the moment it was made. People are
+    named as Slack shows them.
     """
     decision = terminal_decision(f"cli:{getpass.getuser()}", verdict, reason, as_user)
     try:
         await check_decision(client, workflow_id, decision)
         await send_decision(client, workflow_id, decision)
-    except (DecisionRefused, TemporalUnreachable) as err:
-        raise CliError(str(err)) from None
+        line = await _outcome(client, workflow_id, decision)
+    except (DecisionRefused, TemporalUnreachable, CliError) as err:
+        raise CliError(await for_terminal(settings, str(err))) from None
+    print(await for_terminal(settings, line))
+
+
+async def _outcome(client: Client, workflow_id: str, decision: DecisionInput) -> str:
+    """Wait briefly for the decision to show in the request's state; what it did."""
     deadline = time.monotonic() + CONFIRM_WAIT
     while time.monotonic() < deadline:
         try:
@@ -92,11 +117,9 @@ async def cmd_decide(
             break  # the signal was accepted; only the confirmation is unavailable
         line = outcome_line(workflow_id, decision, state)
         if line is not None:
-            print(line)
-            return
+            return line
         await asyncio.sleep(0.2)
-    who = f"{decision.user_id} for {as_user}" if as_user else decision.user_id
-    print(
-        f"{workflow_id}: decision sent ({verdict.value} as {who}); it applies as soon as a "
-        "worker picks it up."
+    return (
+        f"{workflow_id}: decision sent ({decision.verdict.value} as {_acting(decision)}); it "
+        "applies as soon as a worker picks it up."
     )

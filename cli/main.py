@@ -181,7 +181,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
     elif role == "decide":
         client = await connect(settings)
         await decisions.cmd_decide(
-            client, args.workflow_id, args.verdict, args.reason, args.as_user
+            client, settings, args.workflow_id, args.verdict, args.reason, args.as_user
         )
 
 

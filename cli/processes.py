@@ -17,15 +17,20 @@ import aiohttp
 from bot.app import EVENTS_PATH
 from bot.main import run_bot
 from cli import lifeline
+from cli.banner import banner, how_to_run
 from cli.demo import DEMO_POLICY_NOTE, start_demo, with_demo_policy
 from cli.errors import CliError
+from cli.startup_checks import (
+    check_bot_settings,
+    check_policy_file,
+    check_worker_settings,
+    standin_secrets,
+)
 from orchestration.client import connect, uses_embedded_server
 from orchestration.datadir import private_data_dir, private_files
 from orchestration.devserver import check_port_free
 from orchestration.embedded_temporal import EmbeddedTemporal
-from orchestration.policy.file import PolicyError, load_policy
 from orchestration.settings import Settings
-from orchestration.slack_trust import bot_problem, slack_api_problem
 from orchestration.worker import run_worker
 from slacksim.persist import STATE_FILENAME
 from slacksim.server import running_sim
@@ -42,43 +47,6 @@ def stop_on_signals() -> asyncio.Event:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     return stop
-
-
-def check_bot_settings(settings: Settings) -> None:
-    """Refuse to run a bot that Slack could not talk to, or that someone else could talk to
-    as Slack (see :mod:`orchestration.slack_trust`), before opening any port."""
-    problem = bot_problem(settings)
-    if problem is not None:
-        raise CliError(problem)
-
-
-def check_worker_settings(settings: Settings) -> None:
-    """Refuse to send a bot token where it does not belong."""
-    problem = slack_api_problem(settings)
-    if problem is not None:
-        raise CliError(problem)
-
-
-def standin_secrets(settings: Settings) -> tuple[str, str]:
-    """The bot token and signing secret the stand-in runs with; refused with a workspace,
-    whose credentials must never sign requests anyone on this machine can ask for."""
-    secret = settings.signing_secret()
-    if settings.uses_real_slack or secret is None:
-        raise CliError(
-            "SLACK_BOT_TOKEN is set: the stand-in is for running without a Slack workspace; "
-            "unset SLACK_BOT_TOKEN (and SLACK_SIGNING_SECRET) to use it"
-        )
-    return settings.bot_token(), secret
-
-
-def check_policy_file(settings: Settings) -> None:
-    """Refuse to run a worker whose policy file is missing or invalid (file, field, reason)."""
-    try:
-        load_policy(settings.policy_file)
-    except PolicyError as err:
-        raise CliError(
-            f"{err}\nfix the policy file (CHATOPS_POLICY_FILE) and start again"
-        ) from None
 
 
 async def cmd_server(settings: Settings) -> None:
@@ -244,19 +212,7 @@ async def _run_stack(settings: Settings, demo: bool) -> None:
     children: dict[str, asyncio.subprocess.Process] = {}
     async with AsyncExitStack() as stack:
         stack.callback(lambda: [waiter.cancel() for waiter in exits.values()])
-        if uses_embedded_server(settings):
-            server = await stack.enter_async_context(
-                EmbeddedTemporal(
-                    settings.data_dir, settings.temporal_port, settings.temporal_ui_port
-                )
-            )
-            exits["Temporal server"] = asyncio.ensure_future(server.wait())
-            env["TEMPORAL_ADDRESS"] = server.address
-            if server.ui_url:  # children see an explicit address, so tell them the UI too
-                env.setdefault("CHATOPS_TEMPORAL_UI_URL", server.ui_url)
-            rows.append(("Temporal", f"{server.address}  (web UI {server.ui_url})"))
-        else:
-            rows.append(("Temporal", os.environ.get("TEMPORAL_ADDRESS", "from profile")))
+        rows.append(("Temporal", await _start_temporal(stack, settings, env, exits)))
         if not settings.uses_real_slack:
             sim = await stack.enter_async_context(running_sim(**_sim_options(settings)))
             rows.append(
@@ -267,22 +223,46 @@ async def _run_stack(settings: Settings, demo: bool) -> None:
         for role in ("worker", "bot"):
             children[role] = await _spawn(role, env)
             exits[role] = asyncio.ensure_future(children[role].wait())
-        health = f"http://127.0.0.1:{settings.bot_port}/healthz"
-        await _wait_healthy(health, exits)
-        served = settings.events_signing_secret() is not None
-        events = bot_events_url(settings) if served else "Socket Mode"
-        rows.append(("Bot", f"{events}  (health {health})"))
-        note = f"  {DEMO_POLICY_NOTE}" if demo else ""
-        rows.append(("Policy", f"{settings.policy_file}{note}"))
+        rows.extend(await _bot_rows(settings, exits, demo))
         print(banner(rows), flush=True)
         if demo:
             print(await start_demo(settings), flush=True)
-        print("Try: ./chatops start order --example large    Stop: Ctrl-C", flush=True)
+        print(f"Try: {how_to_run()} start order --example large    Stop: Ctrl-C", flush=True)
         await asyncio.wait(exits.values(), return_when=asyncio.FIRST_COMPLETED)
         _raise_if_exited(exits)
 
 
-def banner(rows: list[tuple[str, str]]) -> str:
-    """``chatops is up:`` and one line per part, the values aligned after the longest label."""
-    width = max(len(label) for label, _ in rows)
-    return "chatops is up:\n" + "\n".join(f"  {label:<{width}}  {value}" for label, value in rows)
+async def _start_temporal(
+    stack: AsyncExitStack,
+    settings: Settings,
+    env: dict[str, str],
+    exits: dict[str, asyncio.Future[int]],
+) -> str:
+    """Start the embedded server when the settings ask for it (telling the children where it
+    listens); the banner's line about Temporal."""
+    if not uses_embedded_server(settings):
+        return os.environ.get("TEMPORAL_ADDRESS", "from profile")
+    server = await stack.enter_async_context(
+        EmbeddedTemporal(settings.data_dir, settings.temporal_port, settings.temporal_ui_port)
+    )
+    exits["Temporal server"] = asyncio.ensure_future(server.wait())
+    env["TEMPORAL_ADDRESS"] = server.address
+    if server.ui_url:  # children see an explicit address, so tell them the UI too
+        env.setdefault("CHATOPS_TEMPORAL_UI_URL", server.ui_url)
+    return f"{server.address}  (web UI {server.ui_url})"
+
+
+async def _bot_rows(
+    settings: Settings, exits: dict[str, asyncio.Future[int]], demo: bool
+) -> list[tuple[str, str]]:
+    """Wait for the bot to answer its health check; the banner's lines about it and the
+    policy in force."""
+    health = f"http://127.0.0.1:{settings.bot_port}/healthz"
+    await _wait_healthy(health, exits)
+    served = settings.events_signing_secret() is not None
+    events = bot_events_url(settings) if served else "Socket Mode"
+    note = f"  {DEMO_POLICY_NOTE}" if demo else ""
+    return [
+        ("Bot", f"{events}  (health {health})"),
+        ("Policy", f"{settings.policy_file}{note}"),
+    ]

@@ -24,7 +24,7 @@ with workflow.unsafe.imports_passed_through():
         ThreadReplyInput,
         Verdict,
     )
-    from orchestration.policy.deciders import refusal_for
+    from orchestration.policy.deciders import naming_the_request, refusal_for
 
 # Decisions that do not say when they were made are judged at the moment they are applied.
 JUDGE_BY_TIME_PATCH = "judge-decisions-by-their-time"
@@ -61,8 +61,9 @@ class GateState:
         if refusal is not None:
             self._record(decision, AttemptResult.REFUSED, refusal)
             if state is not None and decision.source is DecisionSource.SLACK and state.channel:
+                answer = naming_the_request(refusal, state.title)
                 self._note(
-                    EphemeralInput(channel=state.channel, user=decision.user_id, text=refusal)
+                    EphemeralInput(channel=state.channel, user=decision.user_id, text=answer)
                 )
             return
         assert state is not None  # _refusal refuses when there is no request

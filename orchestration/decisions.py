@@ -22,7 +22,16 @@ SLACK_RPC_TIMEOUT = timedelta(seconds=1.2)
 
 
 class DecisionRefused(Exception):
-    """A decision that cannot be applied; the message is for the person who tried."""
+    """A decision that cannot be applied; the message is for the person who tried.
+
+    Attributes:
+        title: the request's title, when the refusal is about a known request (an answer in
+            Slack names it, since it may land far from the card clicked).
+    """
+
+    def __init__(self, message: str, *, title: str | None = None) -> None:
+        super().__init__(message)
+        self.title = title
 
 
 class TemporalUnreachable(Exception):
@@ -79,7 +88,7 @@ async def check_decision(
     state = await load_approval(client, workflow_id, rpc_timeout)
     refusal = refusal_for(state, decision)
     if refusal is not None:
-        raise DecisionRefused(refusal)
+        raise DecisionRefused(refusal, title=state.title if state is not None else None)
     return state
 
 

@@ -22,6 +22,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "conversations.list": {"channels:read", "groups:read"},
     "conversations.history": {"channels:history", "groups:history"},
     "usergroups.users.list": {"usergroups:read"},
+    "users.info": {"users:read"},
     "views.open": set(),
     "views.publish": set(),
     "chat.getPermalink": set(),
@@ -108,9 +109,10 @@ def load() -> Manifest:
 
 
 def methods_called() -> set[str]:
-    """Every Web API method the bot and the activities call."""
+    """Every Web API method the bot, the activities and the command line call."""
     found: set[str] = set()
-    for path in [*ROOT.glob("activities/*.py"), *ROOT.glob("bot/**/*.py")]:
+    sources = [*ROOT.glob("activities/*.py"), *ROOT.glob("bot/**/*.py"), *ROOT.glob("cli/*.py")]
+    for path in sources:
         text = path.read_text()
         found |= set(re.findall(r"\.call(?:_get)?\(\s*\"([a-z]+\.[a-zA-Z.]+)\"", text))
         for group, method in re.findall(r"client\.([a-z]+)_([a-zA-Z]+)\(", text):

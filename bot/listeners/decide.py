@@ -34,6 +34,7 @@ from orchestration.decisions import (
     send_decision,
 )
 from orchestration.models.approval import ApprovalState, DecisionInput, DecisionSource, Verdict
+from orchestration.policy.deciders import naming_the_request
 from orchestration.slack_text import escape
 
 # A refusal's ephemeral goes out before the ack, but never makes the ack late.
@@ -66,7 +67,7 @@ async def settle(
             await send_decision(temporal, workflow_id, decision, SLACK_RPC_TIMEOUT)
     except DecisionRefused as err:
         DECISIONS.labels(verdict=verdict, result="refused").inc()
-        return Settled(refusal=str(err))
+        return Settled(refusal=naming_the_request(str(err), err.title))
     except TemporalUnreachable as err:
         DECISIONS.labels(verdict=verdict, result="unreachable").inc()
         return Settled(refusal=str(err), unreachable=True)

@@ -84,4 +84,5 @@ def approval_line(facts: ApprovalFacts, now: datetime) -> str:
         )
         progress = quorum_line(facts._state)
         return line + (f"; {progress}" if progress else "")
-    return "Approval: " + decided_line(facts._state).replace("\n", " ")
+    # decided_line puts the reason on a line of its own; on one line it needs a separator.
+    return "Approval: " + "; ".join(decided_line(facts._state).splitlines())

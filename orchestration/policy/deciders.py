@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from orchestration.models.approval import ApprovalState, DecisionInput, DecisionSource, Verdict
 from orchestration.slack_text import escape, mention
-from orchestration.wording import format_time, refusal_reason_already_decided
+from orchestration.wording import format_time, quoted_title, refusal_reason_already_decided
+
+
+def naming_the_request(text: str, title: str | None) -> str:
+    """An answer that may land far from the card it is about, with a line naming the request
+    (several refusals in a row then read apart)."""
+    return f"{text}\nRequest: {quoted_title(title)}" if title else text
 
 
 def refusal_for(state: ApprovalState | None, decision: DecisionInput) -> str | None:

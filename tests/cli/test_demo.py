@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
+from cli.banner import banner, how_to_run
 from cli.demo import demo_line, demo_policy
-from cli.processes import banner
 from orchestration.policy.file import load_policy
 from tests.cli.test_up import banner_rows
 from tests.helpers import REPO_POLICY
@@ -67,3 +69,14 @@ def test_a_deadline_already_longer_than_the_demos_is_kept(tmp_path: Path) -> Non
     demo, _ = load_policy(demo_policy(own, tmp_path))
     need = demo.rules[0].require_approval
     assert need is not None and need.deadline == timedelta(days=2)
+
+
+def test_the_hint_names_the_launcher_only_in_a_checkout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert how_to_run() == "chatops"  # installed with pip: the command on PATH
+    launcher = tmp_path / "chatops"
+    launcher.write_text("#!/bin/sh\n")
+    launcher.chmod(0o755)
+    assert how_to_run() == "./chatops"

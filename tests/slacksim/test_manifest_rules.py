@@ -45,6 +45,7 @@ PROJECT_SCOPES = (
     "channels:history",
     "groups:history",
     "usergroups:read",
+    "users:read",
     "commands",
 )
 UseManifest = Callable[..., Manifest]
@@ -226,13 +227,15 @@ async def test_scopes_are_checked_before_arguments(
     assert opened["view"]["title"]["text"] == "Reject"
 
 
-async def test_the_project_manifest_does_not_grant_users_read() -> None:
+async def test_the_project_manifest_grants_names_but_not_emails() -> None:
     async with running_sim() as sim:
         slack = AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=sim.api_url, retry_handlers=[])
-        answer = await refusal(slack.users_info(user=APPROVER_ID))
+        answer = await slack.users_info(user=APPROVER_ID)
         history = await slack.conversations_history(channel=APPROVALS_CHANNEL_ID)
 
-    assert (answer["needed"], answer["provided"]) == ("users:read", ",".join(PROJECT_SCOPES))
+    profile = answer["user"]["profile"]
+    assert (profile["display_name"], "email" in profile) == ("alex", False)
+    assert answer.headers["x-oauth-scopes"] == ",".join(PROJECT_SCOPES)
     assert history["messages"] == []
 
 

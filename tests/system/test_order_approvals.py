@@ -175,7 +175,9 @@ async def test_outsider_and_requester_clicks_change_nothing_and_are_told_why(
     )
     assert approval is not None and approval.status is ApprovalStatus.PENDING
     assert approval.attempts[0].result is AttemptResult.REFUSED
-    await assert_eventually(lambda: stack.sim.ephemerals(OUTSIDER_ID), lambda e: len(e) == 2)
+    told = await assert_eventually(lambda: stack.sim.ephemerals(OUTSIDER_ID), lambda e: len(e) == 2)
+    # Both answers, the bot's and the workflow's, name the request they are about.
+    assert all(e["text"].endswith(f"\nRequest: {approval.title}") for e in told), told
     assert (await handle.query(OrderWorkflow.status)).step is OrderStep.AWAITING_APPROVAL
     assert has_buttons(await stack.card())
 

@@ -96,6 +96,7 @@ async def test_a_click_that_cannot_win_is_told_why_before_the_ack_and_sends_noth
     answer = awaited_kwargs(client.chat_postEphemeral)
     assert (answer["channel"], answer["user"]) == (APPROVALS_CHANNEL_ID, user)
     assert answer["text"].startswith(told)
+    assert answer["text"].endswith(f"\nRequest: {state.title}")
 
 
 async def test_temporal_unreachable_is_told_and_acked() -> None:

@@ -97,7 +97,8 @@ async def test_edit_of_a_request_without_arguments_is_refused() -> None:
 
     client.views_open.assert_not_awaited()
     assert awaited_kwargs(client.chat_postEphemeral)["text"] == (
-        "This request has no arguments to edit; nothing was changed."
+        "This request has no arguments to edit; nothing was changed.\n"
+        "Request: Order ORD-1 ($2,500.00)"
     )
 
 

@@ -1,0 +1,39 @@
+"""The one-line approval of ``/workflow status``: a decision's reason keeps its separator."""
+
+from __future__ import annotations
+
+import pytest
+
+from commands.workflow.approvals import ApprovalFacts, approval_line
+from orchestration.models.approval import ApprovalStatus, DecisionSource
+from slacksim import APPROVER_ID
+from tests.bot.listeners.fakes import NOW, approval_state
+
+pytestmark = pytest.mark.unit
+
+
+def test_a_rejection_and_its_reason_read_as_two_clauses() -> None:
+    state = approval_state(
+        status=ApprovalStatus.REJECTED,
+        decided_by=APPROVER_ID,
+        decided_at=NOW,
+        decision_source=DecisionSource.SLACK,
+        reason="too big for one shipment",
+    )
+    line = approval_line(ApprovalFacts.of(state), NOW)
+    assert line == (
+        f"Approval: *Rejected* by <@{APPROVER_ID}> at {NOW:%H:%M} UTC; "
+        "*Reason:* too big for one shipment"
+    )
+
+
+def test_a_decision_without_a_reason_has_no_dangling_separator() -> None:
+    state = approval_state(
+        status=ApprovalStatus.APPROVED,
+        approvals=[APPROVER_ID],
+        decided_by=APPROVER_ID,
+        decided_at=NOW,
+        decision_source=DecisionSource.SLACK,
+    )
+    line = approval_line(ApprovalFacts.of(state), NOW)
+    assert line == f"Approval: *Approved* by <@{APPROVER_ID}> at {NOW:%H:%M} UTC"
