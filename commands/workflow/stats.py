@@ -45,7 +45,10 @@ class _Tally:
         if approval.status in (ApprovalStatus.APPROVED, ApprovalStatus.REJECTED):
             self.decided += 1
             if approval.decided_at:
-                self.waits.append((approval.decided_at - approval.requested_at).total_seconds())
+                # A clicker's clock behind the server's may date a decision before its
+                # request; it still took no time at all, not less.
+                wait = (approval.decided_at - approval.requested_at).total_seconds()
+                self.waits.append(max(wait, 0.0))
             for person in approval.approvals or [approval.decided_by or "?"]:
                 self.deciders[person] += 1
 

@@ -204,7 +204,13 @@ async def test_schedule_replies_and_announcements_show_hostile_reasons_as_typed(
     try:
         paused = await slash(stack, OPERATOR_ID, f"pause {name} for 2h {HOSTILE}", "/schedule")
         assert paused.startswith(f"Schedule `{name}` paused for 2h")
-        listed = await slash(stack, OPERATOR_ID, "list", "/schedule")
+        # Schedules are listed from Temporal's visibility store, which shows a pause a moment
+        # after describe() does.
+        listed = await assert_eventually(
+            lambda: slash(stack, OPERATOR_ID, "list", "/schedule"),
+            lambda text: HOSTILE_ESCAPED_PART in text,
+            what="the pause in the schedule list",
+        )
         described = await slash(stack, OPERATOR_ID, f"describe {name}", "/schedule")
         assert HOSTILE_ESCAPED_PART in listed and HOSTILE_ESCAPED_PART in described
         await slash(stack, OPERATOR_ID, f"unpause {name} {HOSTILE}", "/schedule")

@@ -1,10 +1,14 @@
-"""The one-line approval of ``/workflow status``: a decision's reason keeps its separator."""
+"""How ``/workflow status`` and ``stats`` read a decided request: the reason keeps its
+separator; a decision dated before its request waited no time."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 
 from commands.workflow.approvals import ApprovalFacts, approval_line
+from commands.workflow.stats import _Tally
 from orchestration.models.approval import ApprovalStatus, DecisionSource
 from slacksim import APPROVER_ID
 from tests.bot.listeners.fakes import NOW, approval_state
@@ -37,3 +41,16 @@ def test_a_decision_without_a_reason_has_no_dangling_separator() -> None:
     )
     line = approval_line(ApprovalFacts.of(state), NOW)
     assert line == f"Approval: *Approved* by <@{APPROVER_ID}> at {NOW:%H:%M} UTC"
+
+
+def test_a_decision_dated_before_its_request_counts_as_no_wait() -> None:
+    tally = _Tally()
+    early = approval_state(
+        status=ApprovalStatus.APPROVED,
+        approvals=[APPROVER_ID],
+        decided_by=APPROVER_ID,
+        decided_at=NOW - timedelta(hours=1),  # the clicker's clock is behind
+        requested_at=NOW,
+    )
+    tally.add(early)
+    assert tally.waits == [0.0]
