@@ -12,8 +12,14 @@ import json
 from typing import Any, NamedTuple
 
 from orchestration import slack_text as limits
-from orchestration.models.approval import ApprovalState, ApprovalStatus, CardInput, ConfirmText
-from orchestration.slack_text import cut, cut_plain, escape, link, mention
+from orchestration.models.approval import (
+    ApprovalState,
+    ApprovalStatus,
+    CardField,
+    CardInput,
+    ConfirmText,
+)
+from orchestration.slack_text import cut, cut_plain, date, escape, link, mention
 from orchestration.wording import (
     decided_line,
     escalated_line,
@@ -84,18 +90,14 @@ def approval_card(card: CardInput) -> Message:
     however long or strange, makes Slack refuse the card (``invalid_blocks``).
     """
     request, state = card.request, card.state
-    header = cut_plain(f"{_HEADLINES[state.status]}: {request.title}", limits.HEADER_TEXT)
+    # A pending card asks its question; a decided one names what was decided.
+    named = state.asks if state.status is ApprovalStatus.PENDING else request.title
+    header = cut_plain(f"{_HEADLINES[state.status]}: {named}", limits.HEADER_TEXT)
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": header, "emoji": True}},
     ]
     if request.fields:
-        fields = [
-            {
-                "type": "mrkdwn",
-                "text": cut(f"*{escape(f.label)}*\n{escape(f.value)}", limits.FIELD_TEXT),
-            }
-            for f in request.fields[:10]
-        ]
+        fields = [_field(field) for field in request.fields[:10]]
         blocks.append({"type": "section", "fields": fields})
     requested = (
         f"Requested by {mention(request.requester, escape(request.requester_label))} "
@@ -143,6 +145,12 @@ def _decided(state: ApprovalState, requested: str, blocks: list[Block]) -> str:
     return f"{text} {note}" if note else text
 
 
+def _field(field: CardField) -> Block:
+    """A labelled fact; a moment in each reader's time zone when it has one."""
+    value = date(field.at, field.value) if field.at is not None else escape(field.value)
+    return {"type": "mrkdwn", "text": cut(f"*{escape(field.label)}*\n{value}", limits.FIELD_TEXT)}
+
+
 def _section(text: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": cut(text, limits.SECTION_TEXT)}}
 
@@ -168,7 +176,7 @@ def decision_buttons(
     value = decision_value(workflow_id, state.request_id)
     approve = _button(APPROVE_ACTION, "Approve", value, f"Approve {title}", style="primary")
     if confirm is not None:
-        approve["confirm"] = _confirm_dialog(confirm)
+        approve["confirm"] = _confirm_dialog(confirm, state.asks)
     elements = [approve]
     if state.arguments is not None:
         label = f"Edit, then approve {title}"
@@ -191,11 +199,12 @@ def _button(action_id: str, text: str, value: str, label: str, style: str | None
     return button
 
 
-def _confirm_dialog(confirm: ConfirmText) -> Block:
+def _confirm_dialog(confirm: ConfirmText, question: str) -> Block:
     """Approve's confirm dialog. Plain text: a confirm dialog repeats names and amounts, never
-    markup. Slack refuses empty texts: a blank title or text falls back to a plain question."""
+    markup. Slack refuses empty texts: a blank title falls back to a plain question, a blank
+    text to the request's question."""
     title = cut_plain(confirm.title.strip() or "Approve?", limits.CONFIRM_TITLE)
-    body = cut_plain(confirm.text.strip() or "Approve this request?", limits.CONFIRM_TEXT)
+    body = cut_plain(confirm.text.strip() or question.strip() or "Approve?", limits.CONFIRM_TEXT)
     return {
         "title": {"type": "plain_text", "text": title},
         "text": {"type": "plain_text", "text": body},

@@ -57,8 +57,7 @@ def may_decide(state: ApprovalState, user_id: str) -> bool:
 def home_confirm(state: ApprovalState) -> ConfirmText:
     """The Home tab shows less than the card, so Approve there always asks first (plain
     text: the title is shown as typed)."""
-    title = cut_plain(state.title, 200)
-    text = f"Approve {title}? It goes ahead once enough people approve."
+    text = f"{cut_plain(state.asks, 200)} It goes ahead once enough people approve."
     return ConfirmText(title="Approve this request?", text=cut_plain(text, CONFIRM_TEXT))
 
 

@@ -87,6 +87,7 @@ class ApprovalGate(GateCard):
             kind=request.kind,
             subject_id=request.subject_id,
             title=request.title,
+            question=request.question,
             requester=request.requester,
             approvers=list(policy.approvers),
             approvals_required=policy.approvals_required,

@@ -20,7 +20,7 @@ from orchestration.failures import activity_failure_message
 with workflow.unsafe.imports_passed_through():
     from activities.slack import SlackActivities
     from orchestration.models.approval import NoticeInput
-    from orchestration.slack_text import plain_message
+    from orchestration.slack_text import MESSAGE_TEXT, cut, plain_message
 
 NoteT = TypeVar("NoteT")
 
@@ -62,5 +62,14 @@ async def post_notice(
 ) -> str | None:
     """A plain-text notice in ``channel`` (escaped on the way: it may quote outside values);
     None once delivered, else why not (see :func:`send_note`)."""
-    notice = NoticeInput(channel=channel, text=plain_message(text))
+    return await post_mrkdwn_notice(channel, plain_message(text), delivery, what)
+
+
+async def post_mrkdwn_notice(
+    channel: str, text: str, delivery: NoteDelivery, what: str = "notice"
+) -> str | None:
+    """A notice already written as mrkdwn: every outside value in it went through
+    :func:`~orchestration.slack_text.escape`, and mentions were built with
+    :func:`~orchestration.slack_text.mention`. Cut to Slack's message length on the way."""
+    notice = NoticeInput(channel=channel, text=cut(text, MESSAGE_TEXT))
     return await send_note(SlackActivities.post_notice, notice, delivery, what)

@@ -14,6 +14,8 @@ APPROVAL_STATUS = SearchAttributeKey.for_keyword("ApprovalStatus")
 APPROVAL_REQUESTER = SearchAttributeKey.for_keyword("ApprovalRequester")
 APPROVAL_DECIDED_BY = SearchAttributeKey.for_keyword("ApprovalDecidedBy")
 APPROVAL_DEADLINE = SearchAttributeKey.for_datetime("ApprovalDeadline")
+# How a workflow ended (completed, rejected, cancelled ...): see orchestration/outcomes.py.
+OUTCOME = SearchAttributeKey.for_keyword("ChatopsOutcome")
 
 ALL: tuple[SearchAttributeKey, ...] = (
     KIND,
@@ -22,4 +24,5 @@ ALL: tuple[SearchAttributeKey, ...] = (
     APPROVAL_REQUESTER,
     APPROVAL_DECIDED_BY,
     APPROVAL_DEADLINE,
+    OUTCOME,
 )

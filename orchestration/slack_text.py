@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import datetime
 
 SECTION_TEXT = 3000
 FIELD_TEXT = 2000
@@ -73,6 +74,14 @@ def link(url: str, label: str) -> str:
     percent-encoded (``&`` is escaped, so query strings keep working)."""
     target = "".join(_URL_UNSAFE.get(char, char) for char in url)
     return f"<{escape(target)}|{escape(label)}>"
+
+
+def date(moment: datetime, fallback: str) -> str:
+    """``<!date^1392734382^{date_short_pretty} {time}|fallback>``: Slack shows the moment in
+    each reader's own time zone, and ``fallback`` (escaped) where it cannot
+    (https://docs.slack.dev/messaging/formatting-message-text#date-formatting)."""
+    seconds = int(moment.timestamp())
+    return f"<!date^{seconds}^{{date_short_pretty}} {{time}}|{escape(fallback)}>"
 
 
 def length(text: str) -> int:

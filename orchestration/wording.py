@@ -18,6 +18,7 @@ from orchestration.models.approval import (
     ApprovalStatus,
     DecisionSource,
     ExpiryOutcome,
+    Verdict,
 )
 from orchestration.slack_text import cut, escape, mention
 
@@ -191,3 +192,13 @@ def refusal_reason_already_decided(state: ApprovalState, user_id: str | None = N
     if user_id is not None and user_id == state.decided_by:
         return f"You already {state.status.value} this{when}; your decision stands."
     return f"Already {state.status.value} by {mention(state.decided_by)}{when}."
+
+
+def you_decided(state: ApprovalState, verdict: Verdict, edited: bool) -> str:
+    """What a decider's Home tab says after their click (``You approved *<title>*.``)."""
+    done = "approved" if verdict is Verdict.APPROVE else "rejected"
+    edits = " with edits" if edited else ""
+    return (
+        f"You {done} *{quoted_title(state.title)}*{edits}. Its card shows the outcome once "
+        "the workflow has applied your decision."
+    )

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 WEB_DIR = Path(str(resources.files("slacksim") / "web"))
 # The page's assets: the only files served, so no path from a request reaches the disk.
-ASSETS = {"app.js": "text/javascript", "style.css": "text/css"}
+ASSETS = {"app.js": "text/javascript", "dates.js": "text/javascript", "style.css": "text/css"}
 NO_CACHE = {"Cache-Control": "no-cache"}
 # The page loads nothing from other hosts, and the browser holds it to that.
 PAGE_HEADERS = {

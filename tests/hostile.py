@@ -25,6 +25,9 @@ HOSTILE_ESCAPED_PART = "&lt;!channel&gt;"
 
 _TOKEN = re.compile(r"<([^<>]*)>")
 _EVIL_LINK = re.compile(rf"https?://{re.escape(EVIL_HOST)}", re.IGNORECASE)
+# The date tokens cards write themselves (orchestration.slack_text.date): a moment and a
+# fallback, never text from outside.
+_OUR_DATE = re.compile(r"!date\^\d+\^\{date_short_pretty\} \{time\}\|[0-9: -]+UTC")
 
 
 def bad_tokens(mrkdwn: str) -> list[str]:
@@ -32,6 +35,8 @@ def bad_tokens(mrkdwn: str) -> list[str]:
     (``<!...>``), channel links, the forged user's mention, links to the evil host."""
     bad = []
     for token in _TOKEN.findall(mrkdwn):
+        if _OUR_DATE.fullmatch(token):
+            continue
         if token.startswith(("!", "#", f"@{FORGED_USER}")) or _EVIL_LINK.match(token):
             bad.append(f"<{token}>")
     return bad

@@ -35,7 +35,7 @@ from orchestration.decisions import (
 )
 from orchestration.models.approval import ApprovalState, DecisionInput, DecisionSource, Verdict
 from orchestration.policy.deciders import naming_the_request
-from orchestration.slack_text import escape
+from orchestration.wording import you_decided
 
 # A refusal's ephemeral goes out before the ack, but never makes the ack late.
 ANSWER_WITHIN = 1.0
@@ -122,14 +122,11 @@ async def confirm_on_home(
 ) -> None:
     """Redraw the decider's Home tab with what they did, leaving the request out (the
     workflow may not have applied the decision yet)."""
-    done = "approved" if decision.verdict is Verdict.APPROVE else "rejected"
-    edits = " with edits" if decision.arguments is not None else ""
     await publish_home(
         client,
         temporal_client(context),
         decision.user_id,
-        notice=f"You {done} *{escape(state.title)}*{edits}. Its card shows the outcome once "
-        "the workflow has applied your decision.",
+        notice=you_decided(state, decision.verdict, edited=decision.arguments is not None),
         decided=(decision_value(workflow_id, state.request_id),),
     )
 

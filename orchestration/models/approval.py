@@ -61,6 +61,8 @@ class CardField(BaseModel):
 
     label: str
     value: str
+    # A moment the card shows in each reader's time zone; ``value`` is its fallback text.
+    at: datetime | None = None
 
 
 class ConfirmText(BaseModel):
@@ -87,12 +89,25 @@ class ApprovalPolicy(BaseModel):
     search_attributes: bool = True
 
 
+def question_for(title: str, question: str | None) -> str:
+    """The question a request asks: its own, or one made from its noun title (``Approve
+    Order ORD-1 for $5.00?``); a title that is already a question (older requests) is kept."""
+    if question:
+        return question
+    return title if title.rstrip().endswith("?") else f"Approve {title}?"
+
+
 class ApprovalRequest(BaseModel):
-    """What a workflow asks its gate to get decided."""
+    """What a workflow asks its gate to get decided.
+
+    ``title`` is a noun phrase that sentences quote ("You approved <title>."); ``question``
+    is what the card asks (None: made from the title).
+    """
 
     kind: str
     subject_id: str
     title: str
+    question: str | None = None
     fields: list[CardField] = Field(default_factory=list)
     requester: str | None = None
     requester_label: str = "chatops"
@@ -106,6 +121,11 @@ class ApprovalRequest(BaseModel):
     # The policy rule and version (content hash) that asked for this approval.
     policy_rule: str | None = None
     policy_version: str | None = None
+
+    @property
+    def asks(self) -> str:
+        """The question the card and its confirm dialogs ask."""
+        return question_for(self.title, self.question)
 
 
 class DecisionInput(BaseModel):
@@ -159,6 +179,8 @@ class ApprovalState(BaseModel):
     kind: str
     subject_id: str
     title: str
+    # The request's own question; None in older states (made from the title then).
+    question: str | None = None
     status: ApprovalStatus = ApprovalStatus.PENDING
     requester: str | None = None
     approvers: list[str] = Field(default_factory=list)
@@ -186,6 +208,11 @@ class ApprovalState(BaseModel):
     outcome_note: str = ""
     card_error: str | None = None
     attempts: list[DecisionAttempt] = Field(default_factory=list)
+
+    @property
+    def asks(self) -> str:
+        """The question the request asks."""
+        return question_for(self.title, self.question)
 
     @property
     def outcome(self) -> Verdict | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 
@@ -13,6 +14,7 @@ from temporalio.workflow import ActivityCancellationType
 from orchestration.approval import ApprovableWorkflow
 from orchestration.failures import activity_failure_message
 from orchestration.notes import NoteDelivery, post_notice, send_note
+from orchestration.outcomes import Outcome, is_cancellation, record_outcome
 from orchestration.policy.check import check_policy
 
 with workflow.unsafe.imports_passed_through():
@@ -35,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         Verdict,
     )
     from orchestration.policy.match import Effect, PolicyDecision
+    from orchestration.request_names import agent_task_name
     from orchestration.slack_text import plain_message
 
 RUN_TIMEOUT = timedelta(hours=1)
@@ -68,7 +71,14 @@ class AgentTaskWorkflow(ApprovableWorkflow):
     @workflow.run
     async def run(self, input: AgentTaskInput) -> AgentTaskResult:
         """Check, maybe ask, run, report."""
-        task = input.task
+        try:
+            return await self._handle(input.task)
+        except (asyncio.CancelledError, ActivityError) as err:
+            if is_cancellation(err):
+                record_outcome(self._input.approval.search_attributes, Outcome.CANCELLED)
+            raise
+
+    async def _handle(self, task: AgentTask) -> AgentTaskResult:
         decision = await check_policy(task.policy_request())
         self._decision = decision
         if decision.effect is Effect.DENY:
@@ -153,10 +163,12 @@ class AgentTaskWorkflow(ApprovableWorkflow):
         task, base = self._task, self._input.approval
         arguments = json.dumps(task.arguments, sort_keys=True)[:1500] or "{}"
         policy = decision.approval_policy(base)
+        name = agent_task_name(task)
         return ApprovalRequest(
             kind="agent task",
             subject_id=task.task_id,
-            title=f"{task.agent} wants to run {task.tool}.{task.action} on {task.target}",
+            title=name.title,
+            question=name.question,
             fields=[
                 CardField(label="Agent", value=task.agent),
                 CardField(label="Tool / action", value=f"{task.tool}.{task.action}"),
@@ -194,6 +206,7 @@ class AgentTaskWorkflow(ApprovableWorkflow):
 
     def _result(self, outcome: AgentTaskOutcome, message: str) -> AgentTaskResult:
         assert self._decision is not None
+        record_outcome(self._input.approval.search_attributes, Outcome(outcome.value))
         return AgentTaskResult(
             task_id=self._task.task_id,
             outcome=outcome,

@@ -11,6 +11,7 @@ from temporalio.exceptions import ActivityError
 
 from orchestration.approval import ApprovableWorkflow
 from orchestration.failures import activity_failure_message
+from orchestration.outcomes import Outcome, not_done, record_outcome
 from orchestration.policy.check import POLICY_FILE_PATCH, check_policy
 from orchestration.saga import Saga
 from orchestration.workflows.order_amendments import amend_refusal, amended_order
@@ -97,7 +98,9 @@ class OrderWorkflow(ApprovableWorkflow, OrderSteps):
             result = await self._process()
         except asyncio.CancelledError:
             await self._cancelled()
+            record_outcome(self._indexed, Outcome.CANCELLED)
             raise
+        record_outcome(self._indexed, self._outcome(result))
         await self.gate.close()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return result
@@ -271,6 +274,13 @@ class OrderWorkflow(ApprovableWorkflow, OrderSteps):
         self._status.failure_reason = reason
         self._set_step(OrderStep.CANCELLED)
         return self._result(f"Order cancelled: {reason}", None)
+
+    def _outcome(self, result: OrderResult) -> Outcome:
+        """What the order's ending meant: a cancelled order was denied, refused or called off."""
+        done = {OrderStep.COMPLETED: Outcome.COMPLETED, OrderStep.FAILED: Outcome.FAILED}
+        return done.get(result.step) or not_done(
+            self._status.policy, result.approval, Outcome.CANCELLED
+        )
 
     def _result(self, message: str, delivery: DeliveryResult | None) -> OrderResult:
         return OrderResult(

@@ -15,6 +15,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from orchestration.models.order import Order, OrderInput
     from orchestration.policy.match import PolicyDecision
+    from orchestration.request_names import order_request_name
 
 
 def order_approval_request(
@@ -37,10 +38,12 @@ def order_approval_request(
             title=f"Approve {total}?"[:100],
             text=f"Charge {order.customer.name} {total} for order {order.order_id}?"[:300],
         )
+    name = order_request_name(order.order_id, total)
     return ApprovalRequest(
         kind="order",
         subject_id=order.order_id,
-        title=f"Order {order.order_id} for {total}",
+        title=name.title,
+        question=name.question,
         fields=[
             CardField(label="Customer", value=f"{order.customer.name} ({order.customer.email})"),
             CardField(label="Amount", value=total),

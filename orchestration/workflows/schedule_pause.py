@@ -7,12 +7,13 @@ from datetime import timedelta
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
-from orchestration.notes import NoteDelivery, post_notice
+from orchestration.notes import NoteDelivery, post_mrkdwn_notice
 
 with workflow.unsafe.imports_passed_through():
     from activities.schedules import unpause_schedule
     from orchestration.durations import format_duration
     from orchestration.models.schedules import TimedPauseInput, UnpauseInput
+    from orchestration.slack_text import escape, mention
 
 UNPAUSE_TIMEOUT = timedelta(seconds=30)
 UNPAUSE_RETRY = RetryPolicy(
@@ -41,10 +42,10 @@ class TimedPauseWorkflow:
             retry_policy=UNPAUSE_RETRY,
         )
         if unpaused and input.channel:
-            await post_notice(
+            await post_mrkdwn_notice(
                 input.channel,
-                f"Schedule `{input.schedule_id}` unpaused by itself: the {paused_for} pause "
-                f"by {input.paused_by} has ended.",
+                f"Schedule `{escape(input.schedule_id)}` unpaused by itself: the {paused_for} "
+                f"pause by {mention(input.paused_by)} has ended.",
                 NOTICE_DELIVERY,
             )
         return unpaused

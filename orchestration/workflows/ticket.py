@@ -3,6 +3,7 @@ approval gate, also when the child fails."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -12,7 +13,8 @@ from temporalio.exceptions import ChildWorkflowError
 
 from orchestration.approval import ApprovableWorkflow
 from orchestration.failures import activity_failure_message
-from orchestration.notes import NoteDelivery, post_notice
+from orchestration.notes import NoteDelivery, post_mrkdwn_notice
+from orchestration.outcomes import Outcome, not_done, record_outcome
 from orchestration.policy.check import POLICY_FILE_PATCH, check_policy
 from orchestration.workflows.triage import PROGRESS_SIGNAL, TRIAGE_WORKFLOWS, TriageWorkflow
 
@@ -36,6 +38,9 @@ with workflow.unsafe.imports_passed_through():
         TriageResult,
     )
     from orchestration.policy.match import Effect, PolicyRequest
+    from orchestration.request_names import escalation_name
+    from orchestration.slack_text import escape, mention
+    from orchestration.wording import format_datetime
 
 STATUS_MEMO_KEY = "status"
 NOTICE_TIMEOUT = timedelta(seconds=20)
@@ -46,16 +51,6 @@ NOTICE_WINDOW = timedelta(minutes=30)
 NOTICE_DELIVERY = NoteDelivery(NOTICE_TIMEOUT, NOTICE_WINDOW, NOTICE_RETRY)
 # What the child reports that the parent takes over (paused is the parent's own).
 CHILD_FIELDS = ("step", "assignee", "attempts", "history", "knowledge_base_article", "resolution")
-
-
-def age(delta: timedelta) -> str:
-    """``3h 05m``, ``12m``, ``40s``."""
-    seconds = int(delta.total_seconds())
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    return f"{minutes}m" if minutes else f"{secs}s"
 
 
 @workflow.defn
@@ -108,15 +103,30 @@ class TicketWorkflow(ApprovableWorkflow):
         if self._indexed:
             workflow.upsert_search_attributes([sa.KIND.value_set("ticket")])
         self._publish()
-        await workflow.wait_condition(lambda: not self._paused)
-        reason = await self._triage()
-        if reason is None:
-            result = self._result("Resolved by support")
-        else:
-            result = await self._escalate(reason)
+        try:
+            result = await self._handle()
+        except asyncio.CancelledError:
+            record_outcome(self._indexed, Outcome.CANCELLED)
+            raise
+        record_outcome(self._indexed, self._outcome(result))
         await self.gate.close()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return result
+
+    async def _handle(self) -> TicketResult:
+        """Triage; escalate when triage asks for it."""
+        await workflow.wait_condition(lambda: not self._paused)
+        reason = await self._triage()
+        if reason is None:
+            return self._result("Resolved by support")
+        return await self._escalate(reason)
+
+    def _outcome(self, result: TicketResult) -> Outcome:
+        """What the ticket's ending meant: resolved, escalated, or why it stays with support."""
+        done = {TicketStep.RESOLVED: Outcome.RESOLVED, TicketStep.ESCALATED: Outcome.ESCALATED}
+        return done.get(result.step) or not_done(
+            self._status.policy, self.gate.state, Outcome.WITH_SUPPORT
+        )
 
     async def _triage(self) -> str | None:
         """Run the priority's child; None when resolved, else why to escalate."""
@@ -157,11 +167,11 @@ class TicketWorkflow(ApprovableWorkflow):
             if decision.effect is Effect.DENY:
                 return self._stay_with_support(f"escalation denied by policy: {decision.reason}")
             if decision.effect is Effect.ALLOW:
-                return await self._escalated(reason, f"policy rule {decision.rule}")
+                return await self._escalated(reason, escape(f"policy rule {decision.rule}"))
             approval = decision.approval_policy(approval)
         state = await self.gate.request(self._escalation_request(reason, approval))
         if state.outcome is Verdict.APPROVE:
-            return await self._escalated(reason, state.decided_by or "the policy on expiry")
+            return await self._escalated(reason, mention(state.decided_by, "the policy on expiry"))
         why = (
             "escalation expired"
             if state.status is ApprovalStatus.EXPIRED
@@ -187,13 +197,14 @@ class TicketWorkflow(ApprovableWorkflow):
         return self._result(f"Stays with support ({why})")
 
     async def _notify_engineering(self, reason: str, approver: str) -> None:
+        """Tell engineering; ``approver`` is mrkdwn (a mention, or escaped text)."""
         ticket, policy = self._input.ticket, self._input.policy
-        text = (
-            f"Escalated from support: {ticket.ticket_id} ({ticket.priority.value}: "
-            f"{ticket.subject}) for {ticket.customer.name}. Why: {reason}. "
-            f"Approved by {approver}."
+        about = escape(
+            f"{ticket.ticket_id} ({ticket.priority.value}: {ticket.subject}) for "
+            f"{ticket.customer.name}. Why: {reason}."
         )
-        failure = await post_notice(policy.engineering_channel, text, NOTICE_DELIVERY)
+        text = f"Escalated from support: {about} Approved by {approver}."
+        failure = await post_mrkdwn_notice(policy.engineering_channel, text, NOTICE_DELIVERY)
         if failure is not None:
             self._status.outcome_reason = f"engineering not notified: {failure}"
 
@@ -201,16 +212,17 @@ class TicketWorkflow(ApprovableWorkflow):
         ticket = self._input.ticket
         opened = ticket.opened_at or workflow.info().start_time
         customer = f"{ticket.customer.name} ({ticket.customer.email})"
+        name = escalation_name(ticket)
         return ApprovalRequest(
             kind="ticket",
             subject_id=ticket.ticket_id,
-            title=f"Escalate {ticket.ticket_id} ({ticket.priority.value}: {ticket.subject}) "
-            "to engineering?",
+            title=name.title,
+            question=name.question,
             fields=[
                 CardField(label="Subject", value=ticket.subject),
                 CardField(label="Priority", value=ticket.priority.value),
                 CardField(label="Customer", value=customer),
-                CardField(label="Age", value=age(workflow.now() - opened)),
+                CardField(label="Opened", value=format_datetime(opened), at=opened),
                 CardField(label="Assigned to", value=self._status.assignee or "nobody"),
                 CardField(label="Why escalated", value=reason),
             ],

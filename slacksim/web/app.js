@@ -127,6 +127,9 @@
       return el("span", { class: "mention channel-mention" },
         "#" + (label || channel?.name || target.slice(1)));
     }
+    if (target.startsWith("!date^")) {
+      return el("span", { class: "date" }, unescapeSlack(slackDate(target, label)));
+    }
     if (target.startsWith("!")) {
       const word = target.slice(1).split("^")[0];
       const text = label || (["here", "channel", "everyone"].includes(word) ? "@" + word : word);

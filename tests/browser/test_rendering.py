@@ -197,3 +197,23 @@ async def test_a_permalink_in_a_message_opens_its_channel_here(
     await expect(channel.message(card["ts"])).to_have_attribute("data-linked", "true")
     await expect(page).to_have_url(re.compile(f"/archives/{APPROVALS_CHANNEL_ID}/p"))
     assert channel.errors == []
+
+
+async def test_date_tokens_are_drawn_in_the_readers_time_zone_or_as_their_fallback(
+    sim: SlackSim, slack: AsyncWebClient, page: Page
+) -> None:
+    # 2014-02-18 14:39:42 UTC (the page runs in UTC); Slack's own example moment.
+    text = (
+        "<!date^1392734382^{date_short_pretty} {time}|Feb 18, 2014 14:39 UTC> / "
+        "<!date^1392734382^{date_num} {time_secs}|numeric> / "
+        "<!date^1392734382^{unknown_word}|Fallback &amp; co> / "
+        "<!date^soon^{date}|no moment>"
+    )
+    posted = await slack.chat_postMessage(channel=APPROVALS_CHANNEL_ID, text=text)
+    channel = ChannelPage(page, sim)
+    await channel.open()
+    dates = channel.message(posted["ts"]).locator(".date")
+    await expect(dates).to_have_text(
+        ["Feb 18, 2014 2:39 PM", "2014-02-18 2:39:42 PM", "Fallback & co", "no moment"]
+    )
+    assert channel.errors == []

@@ -65,7 +65,7 @@ async def test_risky_example_needs_two_approvals_and_posts_a_card(
         f"policy version {version}): a card is on its way to #approvals.\n" in run.err
     )
     card = await stack.card()
-    assert "ops-bot wants to run kubectl.scale on prod-web" in card["text"]
+    assert "ops-bot's run of kubectl.scale on prod-web" in card["text"]
     assert '{"replicas": 6}' in str(card["blocks"])
     await stack.client.get_workflow_handle(run.out.strip()).terminate(reason="test finished")
 

@@ -193,7 +193,7 @@ async def test_start_ticket_examples_and_files(
     assert workflow_id.startswith("ticket-T-")
     ticket_id = workflow_id.removeprefix("ticket-")
     card = await stack.card()
-    assert f"Escalate {ticket_id} (high: Checkout down) to engineering?" in card["text"]
+    assert f"Escalation of {ticket_id} (high: Checkout down) to engineering" in card["text"]
 
     low = await chatops("start", "ticket", "--example", "low", env=cli_env)
     handle = stack.client.get_workflow_handle(low.out.strip(), result_type=TicketResult)

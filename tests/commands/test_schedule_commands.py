@@ -103,7 +103,10 @@ async def test_timed_pause_ends_by_itself_and_says_so(stack: Stack, schedule_id:
         lambda texts: any("unpaused by itself" in t for t in texts),
         what="the notice that it unpaused",
     )
-    assert f"Schedule `{schedule_id}` unpaused by itself: the 2s pause by {OPERATOR_ID}" in said[-1]
+    assert (
+        f"Schedule `{schedule_id}` unpaused by itself: the 2s pause by <@{OPERATOR_ID}> has ended."
+        == said[-1]
+    )
 
 
 async def test_unpause_cancels_the_timer_and_refuses_when_not_paused(

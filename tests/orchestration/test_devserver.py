@@ -50,6 +50,7 @@ def test_server_args_with_ui_and_every_attribute_type(tmp_path: Path) -> None:
         "ApprovalRequester=Keyword",
         "ApprovalDecidedBy=Keyword",
         "ApprovalDeadline=Datetime",
+        "ChatopsOutcome=Keyword",
     ]
 
 

@@ -48,6 +48,10 @@ def test_there_are_histories_to_replay() -> None:
         "an_amended_order_is_validated_again",
         "decisions_are_judged_by_when_they_were_made",
         "a_deleted_card_is_posted_again_with_the_outcome",
+        "a_rejected_order_ends_completed_with_the_outcome_rejected",
+        "a_cancelled_order_has_the_outcome_cancelled",
+        "completed_and_denied_agent_tasks_say_so",
+        "a_ticket_whose_escalation_is_rejected_has_the_outcome_rejected",
     } <= names
 
 

@@ -64,7 +64,9 @@ async def test_production_change_needs_two_approvals_and_runs_after_them(stack: 
         stack, tool="kubectl", action="restart", target="prod-eu", arguments={"replicas": 3}
     )
     card = await stack.card()
-    assert "ops-bot wants to run kubectl.restart on prod-eu" in card["text"]
+    assert card["text"].startswith("ops-bot's run of kubectl.restart on prod-eu needs approval. ")
+    header = card["blocks"][0]["text"]["text"]
+    assert header == "Approval needed: Let ops-bot run kubectl.restart on prod-eu?"
     blocks = str(card["blocks"])
     assert '{"replicas": 3}' in blocks and "agent-changes-production (version " in blocks
     for user in (APPROVER_ID, APPROVER2_ID):

@@ -290,7 +290,7 @@ async def test_escalation_lets_a_second_group_decide_after_the_delay(
         thread = await assert_eventually(
             lambda: stack.sim.thread(APPROVALS_CHANNEL_ID, card["ts"]), bool, what="the note"
         )
-        assert thread[0]["text"].startswith("Escalated: ops-bot wants to run helm.deploy")
+        assert thread[0]["text"].startswith("Escalated: ops-bot's run of helm.deploy")
         assert "<@U0APPROVE2>: you may decide it now" in thread[0]["text"]
         redrawn = await assert_eventually(
             lambda: stack.sim.message(APPROVALS_CHANNEL_ID, card["ts"]),

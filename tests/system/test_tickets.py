@@ -3,6 +3,7 @@ pause / resume across parent and child, and status at each step."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -33,7 +34,7 @@ async def escalation_card(desk: DeskStack, ticket_id: str) -> dict[str, Any]:
         return [
             m
             for m in desk.sim.messages(APPROVALS_CHANNEL_ID)
-            if f"Escalate {ticket_id}" in m["text"]
+            if f"Escalation of {ticket_id} " in m["text"]
         ]
 
     found = await assert_eventually(cards, bool, what="escalation card")
@@ -105,9 +106,11 @@ async def test_nobody_accepts_then_escalation_is_approved_and_engineering_told(
     ]
     ticket_id = status.ticket_id
     card = await escalation_card(desk, ticket_id)
-    assert f"Escalate {ticket_id} (medium: Export stuck at 99%) to engineering?" in card["text"]
+    about = f"{ticket_id} (medium: Export stuck at 99%)"
+    assert card["text"].startswith(f"Escalation of {about} to engineering needs approval. ")
+    assert card["blocks"][0]["text"]["text"] == f"Approval needed: Escalate {about} to engineering?"
     fields = field_texts(card)
-    assert "*Age*\n" in fields
+    assert re.search(r"\*Opened\*\n<!date\^\d+\^\{date_short_pretty\} \{time\}\|[^>]+ UTC>", fields)
     for expected in ("Priority*\nmedium", "Customer*\nBo Customer", "Assigned to*\nnobody"):
         assert expected in fields
     assert "Why escalated*\nno agent took it after 3 attempts" in fields
@@ -118,11 +121,13 @@ async def test_nobody_accepts_then_escalation_is_approved_and_engineering_told(
     assert result.escalation is not None and result.escalation.decided_by == APPROVER_ID
     notices = desk.sim.messages(ENGINEERING_CHANNEL_ID)
     assert len(notices) == 1 and f"Escalated from support: {ticket_id}" in notices[0]["text"]
+    assert notices[0]["text"].endswith(f" Approved by <@{APPROVER_ID}>.")
     final = await assert_eventually(
         lambda: desk.sim.message(APPROVALS_CHANNEL_ID, card["ts"]),
         lambda m: "Escalated to engineering" in m["text"],
     )
-    assert "Approved" in final["text"]
+    assert final["text"].startswith(f"Approved by <@{APPROVER_ID}>: Escalation of {about} to ")
+    assert final["blocks"][0]["text"]["text"] == f"Approved: Escalation of {about} to engineering"
 
 
 async def test_high_with_no_agent_free_escalates_and_rejection_keeps_it_with_support(
