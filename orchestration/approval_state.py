@@ -59,12 +59,7 @@ class GateState:
         decision = self._judged(decision)
         refusal = refusal_for(state, decision)
         if refusal is not None:
-            self._record(decision, AttemptResult.REFUSED, refusal)
-            if state is not None and decision.source is DecisionSource.SLACK and state.channel:
-                answer = naming_the_request(refusal, state.title)
-                self._note(
-                    EphemeralInput(channel=state.channel, user=decision.user_id, text=answer)
-                )
+            self._refuse(decision, refusal)
             return
         assert state is not None  # _refusal refuses when there is no request
         if (
@@ -90,6 +85,14 @@ class GateState:
         self._decided(decision)
         self._record(decision, AttemptResult.APPLIED, None)
         self._publish()
+
+    def _refuse(self, decision: DecisionInput, refusal: str) -> None:
+        """Record a refused attempt; a click in Slack is answered where it was made."""
+        self._record(decision, AttemptResult.REFUSED, refusal)
+        state = self.state
+        if state is not None and decision.source is DecisionSource.SLACK and state.channel:
+            answer = naming_the_request(refusal, state.title)
+            self._note(EphemeralInput(channel=state.channel, user=decision.user_id, text=answer))
 
     @staticmethod
     def _judged(decision: DecisionInput) -> DecisionInput:

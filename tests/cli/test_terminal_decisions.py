@@ -27,7 +27,7 @@ async def test_one_terminal_user_cannot_fill_a_two_person_quorum(
     assert alice.code == 0, alice.err
     assert (
         alice.out.strip()
-        == f"{handle.id}: approval recorded as cli:alice for {APPROVER_ID}; 1 more needed."
+        == f"{handle.id}: approval recorded as cli:alice for @{APPROVER_ID}; 1 more needed."
     )
     bob = await chatops("approve", handle.id, "--as", APPROVER2_ID, env=cli_env | _login("bob"))
     assert bob.code == 1
