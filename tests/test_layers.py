@@ -1,6 +1,6 @@
-"""Imports point one way (DESIGN.md, section 3): ``cli`` and ``bot`` on top, ``commands`` and
-``activities`` below them, ``orchestration`` at the base; ``slacksim`` (the local stand-in)
-beside them, used only by ``cli`` and the tests.
+"""Imports point one way (docs/development.md, "Layers"): ``cli`` and ``bot`` on top,
+``commands`` and ``activities`` below them, ``orchestration`` at the base; ``slacksim`` (the
+local stand-in) beside them, used only by ``cli`` and the tests.
 
 Every ``.py`` file of the packages is parsed with :mod:`ast` (nothing is imported), so an
 import anywhere (at the top, inside a function, under ``TYPE_CHECKING``) counts. Tests and
@@ -10,7 +10,6 @@ benchmarks drive the whole stack and stand outside the layers.
 from __future__ import annotations
 
 import ast
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,8 +31,9 @@ MAY_IMPORT = {
 
 # The base's one look upward: workflow code names the activities it calls, and the worker
 # registers them. Keys are modules, or packages covering their submodules. True: the import
-# must sit under ``workflow.unsafe.imports_passed_through()``, as STYLE.md prescribes for
-# workflow modules (the sandbox then leaves the activity modules alone).
+# must sit under ``workflow.unsafe.imports_passed_through()``, as Temporal's Python SDK advises
+# for workflow modules (the sandbox then leaves the activity modules alone):
+# https://docs.temporal.io/develop/python/python-sdk-sandbox#passthrough-modules
 ACTIVITIES_IN_ORCHESTRATION = {
     "orchestration.worker": False,  # the worker's entry point: registers every activity
     "orchestration.workflows": True,  # one module per workflow
@@ -43,10 +43,6 @@ ACTIVITIES_IN_ORCHESTRATION = {
     "orchestration.policy.check": True,  # the workflow side of the policy file
 }
 PASS_THROUGH = "imports_passed_through"
-
-# Known violations being fixed elsewhere: (file, imported package). Each entry is temporary;
-# delete it as soon as the import is gone (this test then warns that it is stale).
-PENDING_FIXES: set[tuple[str, str]] = set()
 
 
 @dataclass(frozen=True)
@@ -144,7 +140,9 @@ def check(source: str, path: str) -> list[Violation]:
         target = imp.module.split(".")[0]
         if target in allowed:
             continue
-        rule = f"{package} may import only {', '.join(sorted(allowed))} (DESIGN.md, section 3)"
+        rule = (
+            f"{package} may import only {', '.join(sorted(allowed))} (docs/development.md, Layers)"
+        )
         if package == "orchestration":
             rule += "; activities only where ACTIVITIES_IN_ORCHESTRATION allows"
         if package == "orchestration" and target == "activities":
@@ -174,12 +172,8 @@ def package_files() -> list[str]:
 def test_imports_point_one_way() -> None:
     files = package_files()
     violations = [v for path in files for v in check((ROOT / path).read_text(), path)]
-    pending = [v for v in violations if (v.path, v.package) in PENDING_FIXES]
-    broken = [str(v) for v in violations if v not in pending]
+    broken = [str(v) for v in violations]
     assert broken == [], "imports against the layering:\n" + "\n".join(broken)
-    stale = PENDING_FIXES - {(v.path, v.package) for v in pending}
-    if stale:
-        warnings.warn(f"PENDING_FIXES entries no longer needed: {sorted(stale)}", stacklevel=1)
     # Every package was read: a check that found no files would pass for nothing.
     assert {path.split("/")[0] for path in files} == set(FIRST_PARTY)
     assert len(files) > 50
@@ -191,7 +185,7 @@ def test_the_check_names_file_line_and_rule() -> None:
     assert (found.path, found.line, found.imported) == ("commands/example.py", 4, "bot.app")
     assert str(found) == (
         "commands/example.py:4: imports bot.app: commands may import only commands, "
-        "orchestration (DESIGN.md, section 3)"
+        "orchestration (docs/development.md, Layers)"
     )
     assert [str(v.line) for v in check("def f():\n    import slacksim.seed\n", "bot/x.py")] == ["2"]
     assert [v.imported for v in check("from tests import helpers\n", "slacksim/x.py")] == ["tests"]
