@@ -139,6 +139,64 @@ async def latency_proxy(target: str, latency: float) -> tuple[asyncio.Server, st
     return proxy, f"127.0.0.1:{proxy.sockets[0].getsockname()[1]}"
 
 
+class Bot:
+    """The ``chatops bot`` child process the clicks go to."""
+
+    def __init__(self, env: dict[str, str], port: int) -> None:
+        self.env, self.port = env, port
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def restart(self, stop: signal.Signals | None, *, again: bool = True) -> None:
+        """Stop the running bot with ``stop`` (None: none runs yet), then start it anew
+        (``again``) and wait for its health check."""
+        if stop is not None and self.process is not None:
+            self.process.send_signal(stop)
+            await self.process.wait()
+        if again:
+            self.process = await start_bot(self.env, self.port)
+
+
+async def click_through(
+    client: Client, sim: SlackSim, bot: Bot, queue: str, orders: int, chosen: set[int]
+) -> list[str]:
+    """Start ``orders`` orders one at a time and approve each on its card; kill the bot right
+    after the acks of the ``chosen`` ones. The ids whose click got an HTTP 200."""
+    policy = OrderPolicy(use_policy_file=False, approval=ApprovalPolicy(approvers=[APPROVER_ID]))
+    acked: list[str] = []
+    for index in range(orders):
+        order = example_order("large", requested_by=REQUESTER_ID)
+        await client.start_workflow(
+            OrderWorkflow.run,
+            OrderInput(order=order, policy=policy),
+            id=order.workflow_id,
+            task_queue=queue,
+        )
+        await until(card_posted(sim, order.workflow_id))
+        await at_the_gate(client, order.workflow_id)
+        card = card_of(sim, order.workflow_id) or {}
+        delivery = await sim.click(APPROVER_ID, APPROVALS_CHANNEL_ID, card["ts"], APPROVE_ACTION)
+        if delivery.status == 200:
+            acked.append(order.workflow_id)
+        if index in chosen:  # killed the moment Slack has its 200
+            await bot.restart(signal.SIGKILL)
+    return acked
+
+
+async def judge(client: Client, acked: list[str]) -> tuple[list[str], list[str]]:
+    """The acked decisions that were lost, and those applied more than once."""
+    lost, doubled = [], []
+    for workflow_id in acked:
+        handle = client.get_workflow_handle(workflow_id)
+        with contextlib.suppress(TimeoutError):  # judged by its state below
+            await asyncio.wait_for(handle.result(), 30)
+        state = await handle.query(ApprovableWorkflow.approval)
+        if state is None or state.status is not ApprovalStatus.APPROVED:
+            lost.append(workflow_id)
+        elif await applied(client, workflow_id) != 1:
+            doubled.append(workflow_id)
+    return lost, doubled
+
+
 async def run(orders: int, kills: int, seed: int, latency: float) -> None:
     chosen = set(random.Random(seed).sample(range(orders), kills))
     queue, port = f"bench-{os.getpid()}", free_port()
@@ -149,47 +207,14 @@ async def run(orders: int, kills: int, seed: int, latency: float) -> None:
         if latency > 0:
             proxy, target = await latency_proxy(target, latency)
         with tempfile.TemporaryDirectory() as data:
-            env = bot_env(target, queue, port, sim, data)
             slack = new_slack_client(DEFAULT_BOT_TOKEN, sim.api_url)
-            policy = OrderPolicy(
-                use_policy_file=False, approval=ApprovalPolicy(approvers=[APPROVER_ID])
-            )
-            acked: list[str] = []
             services = OrderServices(outbox=Path(data) / "outbox")
             async with build_worker(server.client, queue, slack, services):
-                bot = await start_bot(env, port)
-                for index in range(orders):
-                    order = example_order("large", requested_by=REQUESTER_ID)
-                    await server.client.start_workflow(
-                        OrderWorkflow.run,
-                        OrderInput(order=order, policy=policy),
-                        id=order.workflow_id,
-                        task_queue=queue,
-                    )
-                    await until(card_posted(sim, order.workflow_id))
-                    await at_the_gate(server.client, order.workflow_id)
-                    card = card_of(sim, order.workflow_id) or {}
-                    delivery = await sim.click(
-                        APPROVER_ID, APPROVALS_CHANNEL_ID, card["ts"], APPROVE_ACTION
-                    )
-                    if delivery.status == 200:
-                        acked.append(order.workflow_id)
-                    if index in chosen:  # killed the moment Slack has its 200
-                        bot.send_signal(signal.SIGKILL)
-                        await bot.wait()
-                        bot = await start_bot(env, port)
-                bot.send_signal(signal.SIGTERM)
-                await bot.wait()
-                lost, doubled = [], []
-                for workflow_id in acked:
-                    handle = server.client.get_workflow_handle(workflow_id)
-                    with contextlib.suppress(TimeoutError):  # judged by its state below
-                        await asyncio.wait_for(handle.result(), 30)
-                    state = await handle.query(ApprovableWorkflow.approval)
-                    if state is None or state.status is not ApprovalStatus.APPROVED:
-                        lost.append(workflow_id)
-                    elif await applied(server.client, workflow_id) != 1:
-                        doubled.append(workflow_id)
+                bot = Bot(bot_env(target, queue, port, sim, data), port)
+                await bot.restart(None)
+                acked = await click_through(server.client, sim, bot, queue, orders, chosen)
+                await bot.restart(signal.SIGTERM, again=False)
+                lost, doubled = await judge(server.client, acked)
         if proxy is not None:
             proxy.close()
     print(
