@@ -42,8 +42,14 @@ if TYPE_CHECKING:
     from slacksim.server import SlackSim
 
 WEB_DIR = Path(str(resources.files("slacksim") / "web"))
-# The page's assets: the only files served, so no path from a request reaches the disk.
-ASSETS = {"app.js": "text/javascript", "dates.js": "text/javascript", "style.css": "text/css"}
+# The page's assets, in the order index.html loads them: the only files served, so no path
+# from a request reaches the disk.
+SCRIPTS = ("page", "dates", "text", "blocks", "messages", "home", "modals", "app")
+STYLES = ("layout", "messages", "views")
+ASSETS = {
+    **{f"{name}.js": "text/javascript" for name in SCRIPTS},
+    **{f"{name}.css": "text/css" for name in STYLES},
+}
 NO_CACHE = {"Cache-Control": "no-cache"}
 # The page loads nothing from other hosts, and the browser holds it to that.
 PAGE_HEADERS = {
@@ -165,7 +171,7 @@ class UiHandlers:
         return web.FileResponse(WEB_DIR / "index.html", headers=PAGE_HEADERS)
 
     async def asset(self, request: web.Request) -> web.StreamResponse:
-        """``GET /ui/{name}``: the page's script and style sheet."""
+        """``GET /ui/{name}``: the page's scripts and style sheets."""
         name = request.match_info["name"]
         if name not in ASSETS:
             raise web.HTTPNotFound()

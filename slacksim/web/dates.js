@@ -1,5 +1,5 @@
-// Slack's date tokens for the stand-in's page (loaded before app.js, which calls slackDate):
-// the text still carries Slack's escapes, which app.js undoes as for any other text.
+// Slack's date tokens for the stand-in's page (loaded before text.js, which calls slackDate):
+// the text still carries Slack's escapes, which text.js undoes as for any other text.
 "use strict";
 
 // <!date^UNIX^format|fallback> in the reader's time zone, as Slack shows it; the fallback

@@ -25,6 +25,7 @@ import aiohttp
 import pytest
 
 from slacksim import APPROVALS_CHANNEL_ID, APPROVER_ID
+from slacksim.ui import ASSETS
 from tests.cli.test_cli import ROOT
 from tests.helpers import isolated_env
 
@@ -90,6 +91,8 @@ def test_the_install_is_imported_from_the_new_environment(installed: Installed) 
     shipped = installed.site_packages
     for data in ("orchestration/policy.yml", "slacksim/manifest.yml", "slacksim/web/index.html"):
         assert (shipped / data).is_file(), data
+    for name in ASSETS:
+        assert (shipped / "slacksim" / "web" / name).is_file(), name
     assert (shipped / "bot" / "samples" / "status.html").is_file()
 
 
@@ -133,6 +136,9 @@ async def _check_stack(ports: dict[str, int]) -> None:
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{sim}/") as page:
             assert page.status == 200 and "<html" in (await page.text()).lower()
+        for name in ASSETS:
+            async with http.get(f"{sim}/ui/{name}") as asset:
+                assert asset.status == 200, name
         async with http.get(f"{bot}/healthz") as health:
             assert health.status == 200
         async with http.get(f"{bot}/samples/status.html") as sample:

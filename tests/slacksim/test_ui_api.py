@@ -427,26 +427,6 @@ async def test_actions_must_be_sent_as_json(sim: SlackSim, http: aiohttp.ClientS
     assert "Content-Type: application/json" in answer["error"]
 
 
-async def test_the_page_and_its_assets_are_served(
-    sim: SlackSim, http: aiohttp.ClientSession
-) -> None:
-    async with http.get(sim.base_url) as page:
-        html = await page.text()
-        assert (page.status, page.content_type) == (200, "text/html")
-        assert "default-src 'self'" in page.headers["Content-Security-Policy"]
-    async with http.get(f"{sim.base_url}ui/app.js") as script:
-        assert (script.status, script.content_type) == (200, "text/javascript")
-    async with http.get(f"{sim.base_url}ui/style.css") as style:
-        assert (style.status, style.content_type) == (200, "text/css")
-    async with http.get(f"{sim.base_url}ui/index.html") as other:
-        assert other.status == 404
-
-    assert 'id="user-switcher"' in html
-    assert "/ui/app.js" in html
-    # Nothing on the page comes from another host.
-    assert "http://" not in html and "https://" not in html
-
-
 async def test_the_page_updates_through_the_events_it_is_sent(
     sim: SlackSim, slack: AsyncWebClient, http: aiohttp.ClientSession
 ) -> None:
