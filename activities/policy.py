@@ -8,15 +8,23 @@ from pathlib import Path
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from orchestration.models.approval import ApprovalPolicy
 from orchestration.policy.file import PolicyError, load_policy
 from orchestration.policy.match import PolicyDecision, PolicyRequest, decide
 
 
 class PolicyEngine:
-    """Evaluates requests against the policy file at ``path``."""
+    """Evaluates requests against the policy file at ``path``; ``defaults`` says where
+    requests from other workflows ask (channel, links, search attributes)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, defaults: ApprovalPolicy | None = None) -> None:
         self.path = path
+        self.defaults = defaults or ApprovalPolicy()
+
+    @activity.defn
+    async def approval_defaults(self) -> ApprovalPolicy:
+        """Where a ``RequestApproval`` asks: this worker's settings, recorded in history."""
+        return self.defaults
 
     @activity.defn
     async def evaluate_policy(self, request: PolicyRequest) -> PolicyDecision:

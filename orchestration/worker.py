@@ -25,8 +25,10 @@ from orchestration import search_attributes as sa
 from orchestration.devserver import EmbeddedServerError, ensure_search_attributes
 from orchestration.schedules import ensure_scrape_schedule
 from orchestration.settings import Settings, default_policy_file
+from orchestration.starts import approval_policy, ui_url
 from orchestration.workflows.agent_task import AgentTaskWorkflow
 from orchestration.workflows.order import OrderWorkflow
+from orchestration.workflows.request_approval import RequestApprovalWorkflow
 from orchestration.workflows.schedule_pause import TimedPauseWorkflow
 from orchestration.workflows.scrape import ScrapeWorkflow
 from orchestration.workflows.ticket import TicketWorkflow
@@ -42,6 +44,7 @@ WORKFLOWS: Sequence[type] = (
     OrderWorkflow,
     TicketWorkflow,
     AgentTaskWorkflow,
+    RequestApprovalWorkflow,
     ScrapeWorkflow,
     TimedPauseWorkflow,
     LowPriorityTriageWorkflow,
@@ -71,6 +74,7 @@ def build_worker(
 ) -> Worker:
     """A worker for every chatops workflow, with the given Slack client and domain services."""
     slack_activities = SlackActivities(slack)
+    policy = policy or PolicyEngine(default_policy_file())
     return Worker(
         client,
         task_queue=task_queue,
@@ -84,7 +88,8 @@ def build_worker(
             slack_activities.resolve_approvers,
             *services.activities(),
             *(desk or SupportDesk()).activities(),
-            (policy or PolicyEngine(default_policy_file())).evaluate_policy,
+            policy.evaluate_policy,
+            policy.approval_defaults,
             *(agents or AgentRunner()).activities(),
             *Scraper().activities(),
             unpause_schedule,
@@ -120,9 +125,8 @@ async def run_worker(settings: Settings, client: Client, stop: asyncio.Event) ->
         await check_search_attributes(client, client.namespace)
     slack = new_slack_client(settings.bot_token(), settings.effective_slack_api_url)
     services = OrderServices(outbox=settings.data_dir / "outbox")
-    worker = build_worker(
-        client, settings.task_queue, slack, services, policy=PolicyEngine(settings.policy_file)
-    )
+    policy = PolicyEngine(settings.policy_file, approval_policy(settings, ui_url(settings)))
+    worker = build_worker(client, settings.task_queue, slack, services, policy=policy)
     if await ensure_scrape_schedule(
         client, settings.scrape_input(), settings.task_queue, settings.scrape_every
     ):

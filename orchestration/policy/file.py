@@ -71,7 +71,10 @@ Folded = Annotated[str, BeforeValidator(_normalised), AfterValidator(_not_blank)
 RuleName = Annotated[Folded, character_set(NAME, NAME_RULE)]
 TargetGlob = Annotated[Folded, character_set(TARGET_GLOB, TARGET_GLOB_RULE)]
 Priority = Annotated[Literal["low", "medium", "high"], BeforeValidator(_normalised)]
-Kind = Literal["order", "ticket", "agent_task"]
+# Any lower-case name: order, ticket and agent_task are ours; RequestApproval brings others.
+Kind = Annotated[Folded, character_set(NAME, NAME_RULE)]
+AttributeName = Annotated[Folded, character_set(NAME, NAME_RULE)]
+AttributeGlob = Annotated[Folded, Field(max_length=200, description="glob, e.g. pay*")]
 
 
 def _as_written(info: ValidationInfo) -> bool:
@@ -167,7 +170,7 @@ class When(Strict):
     """Conditions on a request; all given ones must hold. Text is normalised as it is read,
     the same way requests are when they are matched."""
 
-    kind: Annotated[Kind, BeforeValidator(_normalised)]
+    kind: Kind
     amount_over: Decimal | None = None
     amount_at_most: Decimal | None = None
     priority: list[Priority] | None = None
@@ -175,6 +178,8 @@ class When(Strict):
     action: list[RuleName] | None = None
     target: TargetGlob | None = Field(default=None, description="glob, e.g. prod-*")
     input_starts_with: Folded | None = None
+    # Every one named must be present on the request and match its glob.
+    attributes: dict[AttributeName, AttributeGlob] | None = Field(default=None, max_length=20)
 
 
 class Rule(Strict):

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from orchestration.models.approval import ApprovalPolicy, ExpiryOutcome
 from orchestration.names import normalise
-from orchestration.policy.file import ApprovalRequirement, Kind, Policy, When
+from orchestration.policy.file import ApprovalRequirement, Policy, When
 
 
 class Effect(StrEnum):
@@ -29,13 +29,14 @@ class Effect(StrEnum):
 class PolicyRequest(BaseModel):
     """The attributes of a request that rules look at (as given; matching normalises them)."""
 
-    kind: Kind
+    kind: str
     amount: Decimal | None = None
     priority: str | None = None
     tool: str | None = None
     action: str | None = None
     target: str | None = None
     input: str | None = None
+    attributes: dict[str, str] | None = None
 
 
 class PolicyDecision(BaseModel):
@@ -77,7 +78,7 @@ def _norm(text: str | None) -> str | None:
 
 def matches(when: When, request: PolicyRequest) -> bool:
     """Whether every condition in ``when`` holds for ``request`` (text compared normalised)."""
-    checks: list[bool] = [when.kind == request.kind]
+    checks: list[bool] = [when.kind == normalise(request.kind)]
     if when.amount_over is not None:
         checks.append(request.amount is not None and request.amount > when.amount_over)
     if when.amount_at_most is not None:
@@ -93,7 +94,17 @@ def matches(when: When, request: PolicyRequest) -> bool:
         checks.append(target is not None and fnmatch.fnmatchcase(target, when.target))
     if when.input_starts_with is not None:
         checks.append(normalise(request.input or "").startswith(when.input_starts_with))
+    if when.attributes is not None:
+        checks.append(_attributes_match(when.attributes, request.attributes or {}))
     return all(checks)
+
+
+def _attributes_match(globs: dict[str, str], attributes: dict[str, str]) -> bool:
+    """Every attribute a rule names is on the request and matches its glob (normalised)."""
+    given = {normalise(key): normalise(value) for key, value in attributes.items()}
+    return all(
+        key in given and fnmatch.fnmatchcase(given[key], glob) for key, glob in globs.items()
+    )
 
 
 def decide(policy: Policy, version: str, request: PolicyRequest) -> PolicyDecision:

@@ -31,8 +31,8 @@ def test_the_version_changes_with_the_content() -> None:
             "rules.0: Value error, give exactly one of allow, deny, require_approval",
         ),
         (
-            "rules:\n  - {name: x, when: {kind: invoice}, allow: true}",
-            "rules.0.when.kind: Input should be 'order', 'ticket' or 'agent_task'",
+            "rules:\n  - {name: x, when: {kind: 'pay out'}, allow: true}",
+            "rules.0.when.kind: use a letter, then up to 39",
         ),
         (
             "rules:\n  - {name: x, when: {kind: order, amount_over: lots}, allow: true}",
