@@ -46,6 +46,13 @@ DEFAULTS_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)
 )
 INVALID_REQUEST = "InvalidRequest"
+# What each result means in the ChatopsOutcome search attribute.
+ENDINGS = {
+    RequestOutcome.APPROVED: Outcome.COMPLETED,
+    RequestOutcome.REJECTED: Outcome.REJECTED,
+    RequestOutcome.EXPIRED: Outcome.EXPIRED,
+    RequestOutcome.DENIED: Outcome.DENIED,
+}
 
 
 def validated(raw: Any) -> RequestApprovalInput:
@@ -96,7 +103,7 @@ class RequestApprovalWorkflow(ApprovableWorkflow):
             if is_cancellation(err):
                 record_outcome(self._indexed, Outcome.CANCELLED)
             raise
-        record_outcome(self._indexed, Outcome(result.outcome.value))
+        record_outcome(self._indexed, ENDINGS[result.outcome])
         await self.gate.close()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return result
