@@ -52,6 +52,12 @@ def test_there_are_histories_to_replay() -> None:
         "a_cancelled_order_has_the_outcome_cancelled",
         "completed_and_denied_agent_tasks_say_so",
         "a_ticket_whose_escalation_is_rejected_has_the_outcome_rejected",
+        "a_deploy_to_production_is_approved_on_its_card",
+        "a_rejection_comes_back_with_its_reason",
+        "an_allow_rule_approves_without_a_card",
+        "a_deny_rule_denies_with_its_reason_and_no_card",
+        "nobody_deciding_expires_the_request",
+        "cancelling_the_asking_workflow_cancels_the_request_on_its_card",
     } <= names
 
 
