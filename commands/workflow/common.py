@@ -22,6 +22,7 @@ KINDS = {
     "MediumPriorityTriageWorkflow": "ticket_triage",
     "HighPriorityTriageWorkflow": "ticket_triage",
     "ScrapeWorkflow": "scrape",
+    "RequestApproval": "request_approval",
 }
 # The kinds ``list`` filters on, and the workflows that ask for approval.
 KIND_TYPES = {
@@ -29,7 +30,7 @@ KIND_TYPES = {
     "ticket": "TicketWorkflow",
     "agent_task": "AgentTaskWorkflow",
 }
-APPROVABLE = ("OrderWorkflow", "TicketWorkflow", "AgentTaskWorkflow")
+APPROVABLE = ("OrderWorkflow", "TicketWorkflow", "AgentTaskWorkflow", "RequestApproval")
 # The states ``list`` filters on, and their names in visibility queries.
 STATE_NAMES = {
     "running": "Running",

@@ -18,6 +18,7 @@ from bot.modals import REASON_BLOCK, REASON_INPUT
 from orchestration import search_attributes as sa
 from orchestration.approval import MEMO_KEY
 from slacksim import APPROVALS_CHANNEL_ID, APPROVER2_ID, APPROVER_ID, REQUESTER_ID
+from tests.commands.test_workflow_commands import slash
 from tests.helpers import assert_eventually, unique
 from tests.stack import Stack
 
@@ -156,6 +157,14 @@ async def test_cancelling_the_asking_workflow_cancels_the_request_on_its_card(
         return (await (await child.describe()).memo_value(MEMO_KEY, {})).get("message_ts")
 
     await assert_eventually(card_posted, bool, what="the card in the memo")
+    pending = await assert_eventually(
+        lambda: slash(stack, REQUESTER_ID, "pending"),
+        lambda t: f"(`{child.id}`): waiting " in t,
+        what="the request in /workflow pending",
+    )
+    assert "Deploy api 2.3 to prod" in pending
+    status = await slash(stack, REQUESTER_ID, f"status {child.id}")
+    assert "request approval" in status
     await parent.cancel()
     with pytest.raises(WorkflowFailureError) as raised:
         await child.result()
