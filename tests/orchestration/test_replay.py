@@ -58,6 +58,7 @@ def test_there_are_histories_to_replay() -> None:
         "a_deny_rule_denies_with_its_reason_and_no_card",
         "nobody_deciding_expires_the_request",
         "cancelling_the_asking_workflow_cancels_the_request_on_its_card",
+        "a_bad_request_fails_at_once_saying_what_is_wrong",
     } <= names
 
 

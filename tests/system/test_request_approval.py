@@ -10,7 +10,7 @@ import pytest
 import pytest_asyncio
 from temporalio import workflow
 from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
-from temporalio.exceptions import CancelledError
+from temporalio.exceptions import ApplicationError, CancelledError, ChildWorkflowError
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities.cards import APPROVE_ACTION, REJECT_ACTION
@@ -173,3 +173,18 @@ async def test_cancelling_the_asking_workflow_cancels_the_request_on_its_card(
         stack.card, lambda m: "*Cancelled* at" in texts(m), what="card says cancelled"
     )
     assert "actions" not in [block["type"] for block in final["blocks"]]
+
+
+async def test_a_bad_request_fails_at_once_saying_what_is_wrong(
+    stack: Stack, team: tuple[Client, str]
+) -> None:
+    parent, _ = await ask(stack, team, "prod", kind="Deploy", colour="red")
+    with pytest.raises(WorkflowFailureError) as raised:
+        await parent.result()
+    failure = raised.value.cause
+    assert isinstance(failure, ChildWorkflowError)
+    assert isinstance(failure.cause, ApplicationError)
+    assert (failure.cause.type, failure.cause.non_retryable) == ("InvalidRequest", True)
+    assert failure.cause.message.startswith("invalid RequestApproval input: kind: String should")
+    assert "colour: Extra inputs are not permitted" in failure.cause.message
+    assert stack.sim.messages(APPROVALS_CHANNEL_ID) == []
