@@ -59,6 +59,7 @@ def test_there_are_histories_to_replay() -> None:
         "nobody_deciding_expires_the_request",
         "cancelling_the_asking_workflow_cancels_the_request_on_its_card",
         "a_bad_request_fails_at_once_saying_what_is_wrong",
+        "approve_with_edits_returns_the_edited_arguments",
     } <= names
 
 

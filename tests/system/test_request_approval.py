@@ -14,13 +14,14 @@ from temporalio.exceptions import ApplicationError, CancelledError, ChildWorkflo
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities.cards import APPROVE_ACTION, REJECT_ACTION
-from bot.modals import REASON_BLOCK, REASON_INPUT
+from bot.modals import ARGUMENTS_BLOCK, ARGUMENTS_INPUT, REASON_BLOCK, REASON_INPUT
 from orchestration import search_attributes as sa
 from orchestration.approval import MEMO_KEY
 from slacksim import APPROVALS_CHANNEL_ID, APPROVER2_ID, APPROVER_ID, REQUESTER_ID
 from tests.commands.test_workflow_commands import slash
 from tests.helpers import assert_eventually, unique
 from tests.stack import Stack
+from tests.system.test_edits_and_superseding import initial_arguments, open_edit_modal
 
 
 @workflow.defn(name="DeployWithApproval")
@@ -99,6 +100,21 @@ async def test_a_deploy_to_production_is_approved_on_its_card(
         "deploys-to-production",
     )
     assert len(result["policy_version"]) == 12 and result["decided_at"].startswith("20")
+
+
+async def test_approve_with_edits_returns_the_edited_arguments(
+    stack: Stack, team: tuple[Client, str]
+) -> None:
+    parent, _ = await ask(stack, team, "prod", arguments={"version": "2.3", "canary": True})
+    card = await stack.card()
+    view = await open_edit_modal(stack, APPROVER_ID, card["ts"])
+    assert initial_arguments(view) == {"version": "2.3", "canary": True}
+    edited = {ARGUMENTS_BLOCK: {ARGUMENTS_INPUT: '{"version": "2.3", "canary": false}'}}
+    submitted = await stack.sim.submit_view(APPROVER_ID, view["id"], edited)
+    assert submitted.status == 200 and not submitted.errors
+    result = await parent.result()
+    assert (result["outcome"], result["approved_by"]) == ("approved", [APPROVER_ID])
+    assert result["arguments"] == {"version": "2.3", "canary": False}
 
 
 async def test_a_rejection_comes_back_with_its_reason(
