@@ -141,7 +141,7 @@ async def test_broken_policy_file_is_a_clear_error_and_starts_nothing(
 ) -> None:
     invalid = tmp_path / "policy.yml"
     invalid.write_text(
-        "version: 1\nrules:\n  - name: r\n    when: {kind: robot}\n    allow: true\n"
+        "version: 1\nrules:\n  - name: r\n    when: {kind: Robot!}\n    allow: true\n"
     )
     missing = tmp_path / "nope.yml"
     runs = {

@@ -45,6 +45,8 @@ def test_demo_requests_get_deadlines_of_an_hour_and_nothing_else_changes(tmp_pat
     assert deadlines == {
         "agent-changes-production": timedelta(hours=1),
         "agent-destructive-actions": timedelta(hours=1),
+        "deploys-to-production": timedelta(hours=1),
+        "deploys-to-sandboxes": timedelta(hours=1),
         "orders-over-10000": timedelta(hours=1),
         "orders-over-1000": timedelta(hours=1),
         "ticket-escalations": timedelta(hours=1),
