@@ -76,6 +76,8 @@ class RequestApprovalInput(BaseModel):
         default_factory=dict,
         max_length=MAX_ATTRIBUTES,
         description="Values policy rules match on (globs), e.g. env, service",
+        # Names outside the pattern are refused by the model; say so to schema validators too.
+        json_schema_extra={"additionalProperties": False},
     )
     requested_by: UserId | None = Field(
         default=None, description="Slack user id of the requester; can never approve"
