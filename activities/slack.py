@@ -71,6 +71,19 @@ def retry_after_seconds(value: object) -> int:
         return 1
 
 
+def is_transient(status: int, code: str) -> bool:
+    """Whether a Slack failure may pass if tried again: rate limits, server errors and the
+    error codes Slack documents as temporary."""
+    return status == 429 or status >= 500 or code in TRANSIENT_ERRORS
+
+
+def named_channel(channel: str) -> tuple[str, bool]:
+    """A channel as given (``C0123``, ``approvals`` or ``#approvals``): its id or name without
+    the ``#``, and whether that already is an id."""
+    name = channel.lstrip("#")
+    return name, name[:1] in ("C", "G", "D") and name.isupper() and name.isalnum()
+
+
 def to_application_error(method: str, err: SlackApiError) -> SlackCallError:
     """Map a Slack API error onto Temporal's retry semantics."""
     response = err.response
@@ -86,7 +99,7 @@ def to_application_error(method: str, err: SlackApiError) -> SlackCallError:
             type="SlackRateLimited",
             next_retry_delay=timedelta(seconds=delay),
         )
-    if status >= 500 or code in TRANSIENT_ERRORS:
+    if is_transient(status, code):
         return SlackCallError(f"Slack {method} failed: {code}", code, type="SlackError")
     return SlackCallError(
         f"Slack refused {method}: {code}", code, type="SlackPermanentError", non_retryable=True
@@ -125,8 +138,8 @@ class SlackActivities:
 
     async def channel_id(self, channel: str) -> str:
         """Channel ids pass through; names (``approvals`` or ``#approvals``) are looked up once."""
-        name = channel.lstrip("#")
-        if name[:1] in ("C", "G", "D") and name.isupper() and name.isalnum():
+        name, is_id = named_channel(channel)
+        if is_id:
             return name
         if name in self._channel_ids:
             return self._channel_ids[name]

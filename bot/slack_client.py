@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from activities.cards import Message, approval_card, card_metadata
-from activities.slack import TRANSIENT_ERRORS
+from activities.slack import is_transient, named_channel
 from orchestration.models.approval import CardInput
 
 CHANNELS_PAGE = 200
@@ -37,7 +37,7 @@ def call_failed(method: str, err: SlackApiError) -> SlackCallFailed:
     """Slack's answer to a failed call, as a :class:`SlackCallFailed`."""
     status = err.response.status_code
     code = str(err.response.get("error") or f"http_{status}")
-    if status == 429 or status >= 500 or code in TRANSIENT_ERRORS:
+    if is_transient(status, code):
         return SlackCallFailed(f"Slack {method} failed: {code}", code, transient=True)
     return SlackCallFailed(f"Slack refused {method}: {code}", code, transient=False)
 
@@ -80,8 +80,8 @@ class BotSlackClient:
 
     async def channel_id(self, channel: str) -> str:
         """Channel ids pass through; names (``approvals`` or ``#approvals``) are looked up once."""
-        name = channel.lstrip("#")
-        if name[:1] in ("C", "G", "D") and name.isupper() and name.isalnum():
+        name, is_id = named_channel(channel)
+        if is_id:
             return name
         if name not in self._channel_ids:
             listing = self.pages(
