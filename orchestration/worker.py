@@ -23,6 +23,7 @@ from activities.slack import SlackActivities, new_slack_client
 from activities.support import SupportDesk
 from orchestration import search_attributes as sa
 from orchestration.devserver import EmbeddedServerError, ensure_search_attributes
+from orchestration.nexus_handler import ChatopsNexusHandler
 from orchestration.schedules import ensure_scrape_schedule
 from orchestration.settings import Settings, default_policy_file
 from orchestration.starts import approval_policy, ui_url
@@ -72,7 +73,8 @@ def build_worker(
     policy: PolicyEngine | None = None,
     agents: AgentRunner | None = None,
 ) -> Worker:
-    """A worker for every chatops workflow, with the given Slack client and domain services."""
+    """A worker for every chatops workflow, with the given Slack client and domain services;
+    it also serves the ``chatops`` Nexus service (docs/request-approval.md)."""
     slack_activities = SlackActivities(slack)
     policy = policy or PolicyEngine(default_policy_file())
     return Worker(
@@ -95,6 +97,7 @@ def build_worker(
             unpause_schedule,
             *extra_activities,
         ],
+        nexus_service_handlers=[ChatopsNexusHandler()],
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
         workflow_runner=sandbox_runner(),
     )
