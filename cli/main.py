@@ -37,6 +37,9 @@ examples:
 
 Settings come from the environment; docs/configuration.md lists them all."""
 
+# chatops mcp --http's defaults: this machine only, the port after the bot's and the stand-in's.
+MCP_HOST = "127.0.0.1"
+MCP_PORT = 3002
 
 Subcommands = argparse._SubParsersAction  # what add_subparsers returns
 
@@ -57,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_chat_commands(commands)
     _add_amend(commands)
     _add_decisions(commands)
+    _add_mcp(commands)
     return parser
 
 
@@ -143,6 +147,34 @@ def _add_decisions(commands: Subcommands) -> None:
         decide.set_defaults(role="decide", verdict=verdict)
 
 
+def _port(text: str) -> int:
+    """A TCP port number, 1 to 65535."""
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port number (1 to 65535): {text[:20]!r}")
+    return int(text)
+
+
+def _add_mcp(commands: Subcommands) -> None:
+    mcp = commands.add_parser(
+        "mcp",
+        help="serve the Model Context Protocol: AI agents ask a human (stdio, or --http)",
+    )
+    mcp.add_argument(
+        "--http", action="store_true", help="serve streamable HTTP on /mcp instead of stdio"
+    )
+    mcp.add_argument(
+        "--host", default=MCP_HOST, help=f"with --http: the address (default {MCP_HOST})"
+    )
+    mcp.add_argument(
+        "--port",
+        type=_port,
+        default=MCP_PORT,
+        metavar="N",
+        help=f"with --http: the port (default {MCP_PORT})",
+    )
+    mcp.set_defaults(role="mcp")
+
+
 async def run(args: argparse.Namespace, settings: Settings) -> None:
     """Dispatch one parsed command."""
     from cli import agent_tasks, amend, chat_commands, decisions, orders, processes, tickets
@@ -183,6 +215,10 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
         await decisions.cmd_decide(
             client, settings, args.workflow_id, args.verdict, args.reason, args.as_user
         )
+    elif role == "mcp":
+        from cli import mcp_server  # the MCP SDK takes a second to import: only when asked
+
+        await mcp_server.cmd_mcp(settings, http=args.http, host=args.host, port=args.port)
 
 
 def main(argv: list[str] | None = None) -> int:
