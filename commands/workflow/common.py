@@ -29,6 +29,7 @@ KIND_TYPES = {
     "order": "OrderWorkflow",
     "ticket": "TicketWorkflow",
     "agent_task": "AgentTaskWorkflow",
+    "request_approval": "RequestApproval",
 }
 APPROVABLE = ("OrderWorkflow", "TicketWorkflow", "AgentTaskWorkflow", "RequestApproval")
 # The states ``list`` filters on, and their names in visibility queries.

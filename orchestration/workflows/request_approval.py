@@ -3,7 +3,8 @@
 Started as a child by type name with one JSON object (:class:`RequestApprovalInput`); returns
 :class:`RequestApprovalResult`. The input is validated here, not by the data converter: a bad
 request fails the workflow with a non-retryable error saying what is wrong, instead of failing
-workflow tasks forever.
+workflow tasks forever. The check is :func:`orchestration.ask.validated`, which
+:func:`orchestration.ask.request_approval` runs in the asking workflow too.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from pydantic import ValidationError
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError
 
 from orchestration.approval import ApprovableWorkflow
+from orchestration.ask import INVALID_REQUEST as INVALID_REQUEST  # still importable here
+from orchestration.ask import validated
 from orchestration.outcomes import Outcome, is_cancellation, record_outcome
 from orchestration.policy.check import check_policy
 
@@ -45,7 +47,6 @@ DEFAULTS_TIMEOUT = timedelta(seconds=10)
 DEFAULTS_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)
 )
-INVALID_REQUEST = "InvalidRequest"
 # What each result means in the ChatopsOutcome search attribute.
 ENDINGS = {
     RequestOutcome.APPROVED: Outcome.COMPLETED,
@@ -53,22 +54,6 @@ ENDINGS = {
     RequestOutcome.EXPIRED: Outcome.EXPIRED,
     RequestOutcome.DENIED: Outcome.DENIED,
 }
-
-
-def validated(raw: Any) -> RequestApprovalInput:
-    """The request, or a non-retryable error naming each problem (field, what is wrong)."""
-    try:
-        return RequestApprovalInput.model_validate(raw)
-    except ValidationError as err:
-        problems = [
-            f"{'.'.join(str(p) for p in problem['loc']) or '(input)'}: {problem['msg']}"
-            for problem in err.errors()
-        ]
-        raise ApplicationError(
-            "invalid RequestApproval input: " + "; ".join(problems),
-            type=INVALID_REQUEST,
-            non_retryable=True,
-        ) from None
 
 
 @workflow.defn(name="RequestApproval")

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.unit
 WORKFLOW_HELP = """\
 Usage: /workflow <command>
   status <id>                      kind, state, step, pending approval, who decided, a link
-  list [running|completed|failed|cancelled|terminated|timed_out] [order|ticket|agent_task]
+  list [running|completed|failed|cancelled|terminated|timed_out] [order|ticket|agent_task|request_approval]
   pending                          approvals waiting, oldest first
   history <id>                     decisions and key events from the workflow's history
   cancel <id> [reason ...]         cancel a workflow (operators)
@@ -30,7 +30,7 @@ Usage: /workflow <command>
   resume <id> [reason ...]         let a paused ticket move again (operators)
   stats [period]                   approvals in the last period (default 7d, at most 366d):
                                    count, median time to decision, expiries, per approver
-  help                             this text"""
+  help                             this text"""  # noqa: E501 (the list line, as Slack shows it)
 
 SCHEDULE_HELP = """\
 Usage: /schedule <command>

@@ -11,9 +11,9 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
 from temporalio.exceptions import ApplicationError
 
+from orchestration.ask import validated
 from orchestration.models.request import RequestApprovalInput, RequestApprovalResult
 from orchestration.models.request_schema import schema_text, schemas
-from orchestration.workflows.request_approval import validated
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 GOOD: dict[str, Any] = {

@@ -4,6 +4,7 @@ data converter (plain JSON, as any SDK sends it), the child started by type name
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
 from temporalio.exceptions import ApplicationError, CancelledError, ChildWorkflowError
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
+from activities.agents import AgentRunner
 from activities.cards import APPROVE_ACTION, REJECT_ACTION
 from bot.modals import ARGUMENTS_BLOCK, ARGUMENTS_INPUT, REASON_BLOCK, REASON_INPUT
 from orchestration import search_attributes as sa
@@ -22,6 +24,15 @@ from tests.commands.test_workflow_commands import slash
 from tests.helpers import assert_eventually, unique
 from tests.stack import Stack
 from tests.system.test_edits_and_superseding import initial_arguments, open_edit_modal
+from tests.system.test_policy_file import policy_worker, write_policy
+
+# Deploys to sandboxes expire after the shortest deadline a policy file may give.
+SHORT_DEADLINE = """\
+rules:
+  - name: deploys-to-sandboxes
+    when: {kind: deploy, attributes: {env: "sandbox*"}}
+    require_approval: {approvers: [U0APPROVE1], deadline: 10s, reminder: 0s}
+"""
 
 
 @workflow.defn(name="DeployWithApproval")
@@ -56,9 +67,14 @@ async def team(stack: Stack) -> AsyncIterator[tuple[Client, str]]:
 
 
 async def ask(
-    stack: Stack, team: tuple[Client, str], env: str, **request: Any
+    stack: Stack,
+    team: tuple[Client, str],
+    env: str,
+    chatops_queue: str | None = None,
+    **request: Any,
 ) -> tuple[WorkflowHandle[Any, Any], WorkflowHandle[Any, Any]]:
-    """Start the parent with a plain dict; returns its handle and the child's."""
+    """Start the parent with a plain dict (asking the stack's worker unless ``chatops_queue``
+    names another); returns its handle and the child's."""
     client, queue = team
     child_id = unique("deploy-approval")
     body = {
@@ -71,7 +87,7 @@ async def ask(
     }
     parent = await client.start_workflow(
         "DeployWithApproval",
-        {"request": body, "child_id": child_id, "task_queue": stack.task_queue},
+        {"request": body, "child_id": child_id, "task_queue": chatops_queue or stack.task_queue},
         id=unique("deploy"),
         task_queue=queue,
     )
@@ -155,10 +171,14 @@ async def test_a_deny_rule_denies_with_its_reason_and_no_card(
     assert (attributes.get(sa.KIND), attributes.get(sa.OUTCOME)) == ("request_approval", "denied")
 
 
-async def test_nobody_deciding_expires_the_request(stack: Stack, team: tuple[Client, str]) -> None:
-    parent, _ = await ask(stack, team, "sandbox-7")
-    await stack.card()
-    result = await parent.result()
+async def test_nobody_deciding_expires_the_request(
+    stack: Stack, team: tuple[Client, str], tmp_path: Path
+) -> None:
+    path, _ = write_policy(tmp_path, SHORT_DEADLINE)
+    async with policy_worker(stack, path, AgentRunner()) as chatops_queue:
+        parent, _ = await ask(stack, team, "sandbox-7", chatops_queue)
+        await stack.card()
+        result = await parent.result()
     assert (result["outcome"], result["policy_rule"]) == ("expired", "deploys-to-sandboxes")
     assert (result["approved_by"], result["rejected_by"]) == ([], None)
 
