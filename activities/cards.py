@@ -63,8 +63,12 @@ _HEADLINES = {
 
 
 def card_metadata(card: CardInput) -> dict[str, Any]:
-    """Message metadata that marks a card as ours, with the key of its request."""
-    return {"event_type": CARD_EVENT_TYPE, "event_payload": {"card_key": card.card_key}}
+    """Message metadata that marks a card as ours, with the key of its request (and, on a copy
+    of the card, which copy it is)."""
+    payload = {"card_key": card.card_key}
+    if card.copy_key is not None:
+        payload["copy"] = card.copy_key
+    return {"event_type": CARD_EVENT_TYPE, "event_payload": payload}
 
 
 def decision_value(workflow_id: str, request_id: str) -> str:

@@ -164,7 +164,7 @@ class SlackActivities:
                     non_retryable=True,
                 )
 
-    async def _find_card(self, channel: str, card_key: str) -> str | None:
+    async def _find_card(self, channel: str, card: CardInput) -> str | None:
         history = await self.call_get(
             "conversations.history",
             channel=channel,
@@ -173,18 +173,19 @@ class SlackActivities:
         )
         for message in history.get("messages", []):
             metadata = message.get("metadata") or {}
+            if metadata.get("event_type") != CARD_EVENT_TYPE:
+                continue
             payload = metadata.get("event_payload") or {}
-            if (
-                metadata.get("event_type") == CARD_EVENT_TYPE
-                and payload.get("card_key") == card_key
-            ):
+            # The card itself has no copy key, so a copy in the same channel is never taken
+            # for it, nor it for a copy.
+            if (payload.get("card_key"), payload.get("copy")) == (card.card_key, card.copy_key):
                 return str(message["ts"])
         return None
 
-    async def _earlier_card(self, channel: str, card_key: str) -> str | None:
+    async def _earlier_card(self, channel: str, card: CardInput) -> str | None:
         """The card an earlier attempt left, if the channel's history can be read."""
         try:
-            return await self._find_card(channel, card_key)
+            return await self._find_card(channel, card)
         except SlackCallError as err:
             if err.code != "not_in_channel":
                 raise
@@ -199,8 +200,13 @@ class SlackActivities:
     async def post_approval_card(self, card: CardInput) -> PostCardResult:
         """Post a card once: a retry first looks for the card an earlier attempt may have left."""
         channel = await self.channel_id(card.request.policy.channel)
+        return await self.post_card_in(channel, card)
+
+    async def post_card_in(self, channel: str, card: CardInput) -> PostCardResult:
+        """Post ``card`` (or a copy of it) in the channel with id ``channel``, once: a retried
+        activity first looks for the message an earlier attempt may have left."""
         if activity.info().attempt > 1:
-            existing = await self._earlier_card(channel, card.card_key)
+            existing = await self._earlier_card(channel, card)
             if existing is not None:
                 activity.logger.info("card %s was already posted as %s", card.card_key, existing)
                 return PostCardResult(channel=channel, ts=existing)
@@ -221,7 +227,7 @@ class SlackActivities:
                 "card %s is gone from %s (%s); posting it again", card.card_key, channel, err.code
             )
             if activity.info().attempt > 1:
-                existing = await self._earlier_card(channel, card.card_key)
+                existing = await self._earlier_card(channel, card)
                 if existing is not None and existing != card.state.message_ts:
                     return PostCardResult(channel=channel, ts=existing)
             return await self._post_card(channel, card)

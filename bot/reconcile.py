@@ -192,7 +192,26 @@ class CardReconciler:
         )
         await self._slack.redraw_card(channel, found.ts, card)
         log.info("card %s of %s brought up to date: %s", found.ts, found.workflow_id, state.status)
+        await self._redraw_copies(card)
         return True
+
+    async def _redraw_copies(self, card: CardInput) -> None:
+        """The card's copies (direct messages, escalation channels) as the card now is; a copy
+        that cannot be updated is logged and left."""
+        for copy in card.state.copies:
+            if not copy.channel or not copy.ts:
+                continue
+            placed = card.state.model_copy(update={"channel": copy.channel, "message_ts": copy.ts})
+            drawn = card.model_copy(update={"state": placed, "copy_key": copy.key})
+            try:
+                await self._slack.redraw_card(copy.channel, copy.ts, drawn)
+            except SlackCallFailed as err:
+                log.warning(
+                    "could not bring copy %s of card %s up to date: %s",
+                    copy.key,
+                    card.card_key,
+                    err,
+                )
 
     async def _last_card(
         self,

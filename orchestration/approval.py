@@ -23,7 +23,8 @@ from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ActivityError
 
-from orchestration.approval_card import SLACK_CALL_TIMEOUT, SLACK_RETRY, GateCard
+from orchestration.approval_card import SLACK_CALL_TIMEOUT, SLACK_RETRY
+from orchestration.approval_copies import GateCopies
 from orchestration.failures import activity_failure_message
 
 with workflow.unsafe.imports_passed_through():
@@ -37,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
         DecisionInput,
         ResolveApproversInput,
     )
+    from orchestration.models.routing import EscalationStep
     from orchestration.wording import escalation_text as build_escalation_text
     from orchestration.wording import reminder_text as build_reminder_text
 
@@ -44,7 +46,7 @@ MEMO_KEY = "approval"
 PUBLISH_RESOLVED_PATCH = "publish-resolved-approvers"
 
 
-class ApprovalGate(GateCard):
+class ApprovalGate(GateCopies):
     """One workflow's approval requests (one at a time): ask, wait, remind, escalate."""
 
     async def request(self, request: ApprovalRequest) -> ApprovalState:
@@ -65,6 +67,9 @@ class ApprovalGate(GateCard):
         try:
             await self._post_card(policy.timeout)
             self._publish()
+            if policy.notify_dm:
+                await self._send_direct_copies(state.approvers)
+                self._publish()
             await self._wait_for_decision()
         except asyncio.CancelledError:
             if not state.status.is_terminal:
@@ -118,13 +123,13 @@ class ApprovalGate(GateCard):
         assert state is not None and self._request is not None
         policy = self._request.policy
 
-        # Reminder and escalation, in time order; then the deadline.
+        # Reminder and escalation steps, in time order; then the deadline.
         steps: list[tuple[datetime, Callable[[], Awaitable[None]]]] = []
         if timedelta(0) < policy.reminder_before < policy.timeout:
             steps.append((state.deadline - policy.reminder_before, self._remind))
-        after = policy.escalate_after
-        if after is not None and policy.escalate_to and timedelta(0) < after < policy.timeout:
-            steps.append((state.requested_at + after, self._escalate))
+        for number, step in enumerate(policy.ladder, start=1):
+            if step.approvers and timedelta(0) < step.after < policy.timeout:
+                steps.append((state.requested_at + step.after, self._escalation(number, step)))
         steps.sort(key=lambda step: step[0])
         for at, act in steps:
             if await self._wait_redrawing(at):
@@ -142,15 +147,22 @@ class ApprovalGate(GateCard):
         state.reminded_at = workflow.now()
         self._thread_note(build_reminder_text(state))
 
-    async def _escalate(self) -> None:
-        """Let the policy's second group decide too, and tell them in the card's thread."""
+    def _escalation(self, number: int, step: EscalationStep) -> Callable[[], Awaitable[None]]:
+        async def escalate() -> None:
+            await self._escalate(number, step)
+
+        return escalate
+
+    async def _escalate(self, number: int, step: EscalationStep) -> None:
+        """Let one step's people decide too, and tell them: in the card's thread, and with a
+        copy of the card in the step's channel and their direct messages when the policy
+        says so."""
         state, request = self.state, self._request
         assert state is not None and request is not None
-        group = request.policy.escalate_to
-        added = group
-        if any(a.startswith("S") for a in group):
+        added = step.approvers
+        if any(a.startswith("S") for a in added):
             try:
-                added = await self._resolve(group, state.deadline - workflow.now())
+                added = await self._resolve(added, state.deadline - workflow.now())
             except ActivityError as err:
                 message = activity_failure_message(err)
                 workflow.logger.warning("escalation group not resolved: %s", message)
@@ -158,11 +170,18 @@ class ApprovalGate(GateCard):
         if state.status.is_terminal:
             return
         state.escalated_at = workflow.now()
-        state.escalated_to = list(added)
+        state.escalated_to += [a for a in added if a not in state.escalated_to]
         state.approvers += [a for a in added if a not in state.approvers]
         self._publish()
-        self._thread_note(build_escalation_text(state))
+        note = build_escalation_text(state, list(added))
+        self._thread_note(note)
         await self.redraw()
+        if step.channel:
+            await self._send_channel_copy(number, step.channel, note)
+        if request.policy.notify_dm:
+            await self._send_direct_copies(list(added))
+        if step.channel or request.policy.notify_dm:
+            self._publish()
 
     async def _wait_redrawing(self, until: datetime) -> bool:
         """Wait for a decision until ``until``, redrawing the card as approvals come in

@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
+from temporalio.workflow import ActivityHandle
 
 from orchestration.approval_state import GateState
 from orchestration.failures import activity_failure_message
@@ -20,7 +22,13 @@ from orchestration.notes import NoteDelivery, send_note
 
 with workflow.unsafe.imports_passed_through():
     from activities.slack import SlackActivities
-    from orchestration.models.approval import CardInput, EphemeralInput, ThreadReplyInput
+    from orchestration.models.approval import (
+        CardInput,
+        EphemeralInput,
+        PostCardResult,
+        ThreadReplyInput,
+    )
+    from orchestration.models.routing import CardCopy
 
 SLACK_CALL_TIMEOUT = timedelta(seconds=20)
 SLACK_RETRY = RetryPolicy(
@@ -75,25 +83,52 @@ class GateCard(GateState):
         await self.redraw()
 
     async def redraw(self) -> None:
-        """Bring the card up to date; a card that cannot be updated is recorded, not fatal."""
+        """Bring the card and its copies up to date; a card that cannot be updated is
+        recorded, not fatal. The card's update is asked first, the copies' next, all at once."""
         state = self.state
         if state is None or not state.channel or not state.message_ts:
             return
+        card = workflow.start_activity_method(
+            SlackActivities.update_approval_card,
+            self._card(),
+            start_to_close_timeout=SLACK_CALL_TIMEOUT,
+            schedule_to_close_timeout=CARD_UPDATE_WINDOW,
+            retry_policy=SLACK_RETRY,
+        )
+        copies = [(copy, self._update_copy(copy)) for copy in list(state.copies) if copy.placed]
         try:
-            reposted = await workflow.execute_activity_method(
-                SlackActivities.update_approval_card,
-                self._card(),
-                start_to_close_timeout=SLACK_CALL_TIMEOUT,
-                schedule_to_close_timeout=CARD_UPDATE_WINDOW,
-                retry_policy=SLACK_RETRY,
-            )
+            reposted = await card
             if reposted is not None:  # the old card was gone: this is the card now
                 state.channel, state.message_ts = reposted.channel, reposted.ts
             state.card_error = None
         except ActivityError as err:
             state.card_error = activity_failure_message(err)
             workflow.logger.warning("card update failed: %s", state.card_error)
+        for copy, update in copies:
+            await self._updated_copy(copy, update)
         self._publish()
+
+    def _update_copy(self, copy: CardCopy) -> ActivityHandle[PostCardResult | None]:
+        return workflow.start_activity_method(
+            SlackActivities.update_approval_card,
+            self._card(copy),
+            start_to_close_timeout=SLACK_CALL_TIMEOUT,
+            schedule_to_close_timeout=CARD_UPDATE_WINDOW,
+            retry_policy=SLACK_RETRY,
+        )
+
+    @staticmethod
+    async def _updated_copy(copy: CardCopy, update: ActivityHandle[PostCardResult | None]) -> None:
+        """Record how a copy's update went: moved (posted again), up to date, or why not."""
+        try:
+            reposted = await update
+        except ActivityError as err:
+            copy.error = activity_failure_message(err)
+            workflow.logger.warning("card copy %s not updated: %s", copy.key, copy.error)
+            return
+        if reposted is not None:
+            copy.channel, copy.ts = reposted.channel, reposted.ts
+        copy.error = None
 
     async def close(self) -> None:
         """Wait for outstanding notes (ephemeral refusals, reminders) before the run ends."""
@@ -101,7 +136,9 @@ class GateCard(GateState):
             pending, self._notes = self._notes, []
             await asyncio.gather(*pending, return_exceptions=True)
 
-    def _card(self) -> CardInput:
+    def _card(self, copy: CardCopy | None = None) -> CardInput:
+        """The card as it stands (without the attempts and the list of copies, which it
+        does not show); for ``copy``, placed where that copy is and marked as it."""
         assert self._request is not None and self.state is not None
         info = workflow.info()
         ui = self._request.policy.temporal_ui_url
@@ -110,12 +147,16 @@ class GateCard(GateState):
             if ui
             else None
         )
+        shown: dict[str, Any] = {"attempts": [], "copies": []}
+        if copy is not None:
+            shown.update(channel=copy.channel, message_ts=copy.ts)
         return CardInput(
             request=self._request,
-            state=self.state.model_copy(update={"attempts": []}),
+            state=self.state.model_copy(update=shown),
             workflow_id=info.workflow_id,
             card_key=f"{info.workflow_id}/{info.run_id}/{self.state.request_id}",
             workflow_link=link,
+            copy_key=None if copy is None else copy.key,
         )
 
     def _thread_note(self, text: str) -> None:

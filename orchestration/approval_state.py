@@ -92,7 +92,11 @@ class GateState:
         state = self.state
         if state is not None and decision.source is DecisionSource.SLACK and state.channel:
             answer = naming_the_request(refusal, state.title)
-            self._note(EphemeralInput(channel=state.channel, user=decision.user_id, text=answer))
+            # Where the click was made when that is the card or one of its copies (a direct
+            # message, an escalation channel); else the card's channel.
+            places = {state.channel, *(copy.channel for copy in state.copies if copy.placed)}
+            channel = decision.channel if decision.channel in places else state.channel
+            self._note(EphemeralInput(channel=channel, user=decision.user_id, text=answer))
 
     @staticmethod
     def _judged(decision: DecisionInput) -> DecisionInput:

@@ -158,9 +158,11 @@ def escalated_line(state: ApprovalState) -> str:
     return f"Escalated at {when}: {who} may decide too."
 
 
-def escalation_text(state: ApprovalState) -> str:
-    """The thread message that brings the escalation group in."""
-    who = ", ".join(mention(a) for a in state.escalated_to) or "The escalation group"
+def escalation_text(state: ApprovalState, added: list[str] | None = None) -> str:
+    """The thread message that brings an escalation step's people in (``added``; all who were
+    escalated to when not given)."""
+    named = state.escalated_to if added is None else added
+    who = ", ".join(mention(a) for a in named) or "The escalation group"
     return _still_waiting("Escalated", state, f"{who}: you may decide it now;")
 
 

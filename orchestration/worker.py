@@ -15,6 +15,7 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.agents import AgentRunner
+from activities.card_copies import CardCopies
 from activities.orders import OrderServices
 from activities.policy import PolicyEngine
 from activities.schedules import unpause_schedule
@@ -88,6 +89,7 @@ def build_worker(
             slack_activities.post_ephemeral,
             slack_activities.post_notice,
             slack_activities.resolve_approvers,
+            CardCopies(slack_activities).post_card_copy,
             *services.activities(),
             *(desk or SupportDesk()).activities(),
             policy.evaluate_policy,

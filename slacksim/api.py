@@ -228,7 +228,7 @@ def conversations_list(ws: Workspace, params: Params) -> Result:
     channels = [
         channel.to_api()
         for channel in ws.channels.values()
-        if channel.is_private in private
+        if ("im" in types if channel.is_im else channel.is_private in private)
         and not (skip_archived and channel.is_archived)
         and not (channel.is_private and BOT_USER_ID not in channel.members)
     ]
@@ -247,6 +247,9 @@ def conversations_info(ws: Workspace, params: Params) -> Result:
 def conversations_history(ws: Workspace, params: Params) -> Result:
     """List top-level messages newest first; metadata only with ``include_all_metadata``."""
     channel = _channel(ws, params, ids_only=True)
+    if channel.is_im and not ws.manifest.grants("im:history"):
+        needed = {"needed": "im:history", "provided": ws.manifest.scope_header}
+        return {"ok": False, "error": "missing_scope", **needed}
     if BOT_USER_ID not in channel.members:
         raise SlackError("not_in_channel")
     try:

@@ -39,7 +39,11 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "chat.getPermalink": (),
     "conversations.list": ("channels:read", "groups:read"),
     "conversations.info": ("channels:read", "groups:read"),
-    "conversations.history": ("channels:history", "groups:history"),
+    # Each kind of conversation has its own scope; the handler checks the IM one.
+    "conversations.history": ("channels:history", "groups:history", "im:history"),
+    # A 1:1 direct message needs im:write (checked by the handler); the others open or
+    # resume other kinds of conversation.
+    "conversations.open": ("im:write", "mpim:write", "channels:manage", "groups:write"),
     "users.info": ("users:read",),
     "usergroups.users.list": ("usergroups:read",),
     "views.open": (),

@@ -2,9 +2,10 @@
 
 Saved: every channel's messages (ts, threads, edits, metadata), each user's Home tab,
 response_urls still in their lifetime, and the ts counter, so that new ts values stay above
-the old ones. Not saved: what a real Slack client loses too (ephemeral messages, open modals,
-trigger ids of a few seconds), and what the seed defines and no API call changes (users,
-channels, user groups). Writes are atomic (a temporary file, then a rename), so a crash
+the old ones; direct-message conversations are opened again for the messages saved in them.
+Not saved: what a real Slack client loses too (ephemeral messages, open modals, trigger ids
+of a few seconds), and what the seed defines and no API call changes (users, channels, user
+groups). Writes are atomic (a temporary file, then a rename), so a crash
 leaves the previous state whole.
 """
 
@@ -21,6 +22,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from slacksim.direct import reopen_im
 from slacksim.grants import HOOK_TTL_S, Hook
 from slacksim.message import Message
 from slacksim.state import Workspace
@@ -111,7 +113,8 @@ def restore(workspace: Workspace, saved: SavedWorkspace) -> None:
     """Put saved state into a freshly seeded workspace."""
     skipped = 0
     for item in saved.messages:
-        if item.channel not in workspace.channels:
+        # A direct message's conversation is opened by the app, not seeded: open it again.
+        if item.channel not in workspace.channels and not reopen_im(workspace, item.channel):
             skipped += 1
             continue
         message = Message(**item.model_dump())

@@ -46,6 +46,8 @@ BOT_SCOPES = (
     "groups:history",
     "users:read",
     "usergroups:read",
+    "im:write",
+    "im:history",
 )
 # users.info shows when a profile last changed; any fixed past epoch will do.
 UPDATED = 1_700_000_000
@@ -150,9 +152,18 @@ class Channel:
     created: int = 1_700_000_000
     topic: str = ""
     purpose: str = ""
+    # The person of a direct-message conversation with the app (a ``D`` id); None otherwise.
+    im_user: str | None = None
+
+    @property
+    def is_im(self) -> bool:
+        """True for a direct-message conversation between the app and one person."""
+        return self.im_user is not None
 
     def to_api(self, *, include_num_members: bool = True) -> dict[str, Any]:
         """Return the ``channel`` object of ``conversations.info`` and ``.list``."""
+        if self.im_user is not None:
+            return self._im_to_api()
         data: dict[str, Any] = {
             "id": self.id,
             "name": self.name,
@@ -184,6 +195,22 @@ class Channel:
         if include_num_members:
             data["num_members"] = len(self.members)
         return data
+
+    def _im_to_api(self) -> dict[str, Any]:
+        """An IM as Slack shows it: no name, topic or members, but the person it is with."""
+        return {
+            "id": self.id,
+            "created": self.created,
+            "is_im": True,
+            "is_archived": False,
+            "is_org_shared": False,
+            "context_team_id": TEAM_ID,
+            "updated": self.created * 1000,
+            "user": self.im_user,
+            "is_user_deleted": False,
+            "is_open": True,
+            "priority": 0,
+        }
 
 
 @dataclass

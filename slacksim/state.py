@@ -85,10 +85,19 @@ class Workspace:
         if ref in self.channels:
             return self.channels[ref]
         name = ref.removeprefix("#")
-        by_name = [c for c in self.channels.values() if c.name == name and not ids_only]
+        # Direct messages have no name of their own: only their id finds them.
+        by_name = [
+            c for c in self.channels.values() if c.name == name and not ids_only and not c.is_im
+        ]
         if by_name:
             return by_name[0]
         raise SlackError("channel_not_found")
+
+    def add_channel(self, channel: Channel) -> Channel:
+        """Add a conversation (a channel created in Slack, a direct message opened)."""
+        self.channels[channel.id] = channel
+        self.messages.setdefault(channel.id, {})
+        return channel
 
     def user(self, user_id: str) -> User:
         """Find a user by id."""

@@ -132,6 +132,8 @@ def page_state(sim: SlackSim, user_ref: str | None, channel_ref: str | None) -> 
         channel = ws.channel(channel_ref or APPROVALS_CHANNEL_ID)
     except SlackError as exc:
         raise LookupError(f"no user {user_id} or channel {channel_ref} ({exc.error})") from None
+    if channel.is_im and user_id not in channel.members:
+        raise LookupError(f"{user_id} cannot see the direct messages {channel.id}")
     messages = [
         {**message, "replies": sim.thread(channel.id, message["ts"])}
         for message in sim.messages(channel.id)
@@ -149,7 +151,12 @@ def page_state(sim: SlackSim, user_ref: str | None, channel_ref: str | None) -> 
             }
             for u in users
         ],
-        "channels": [{"id": c.id, "name": c.name} for c in ws.channels.values()],
+        # Channels, and this person's direct messages with the app (named after it).
+        "channels": [
+            {"id": c.id, "name": BOT_NAME if c.is_im else c.name}
+            for c in ws.channels.values()
+            if not c.is_im or user_id in c.members
+        ],
         "channel": channel.id,
         "user": user_id,
         "messages": messages,

@@ -59,6 +59,8 @@ class UserActions:
             LookupError: Unknown user, channel or message, or no such button.
         """
         user, chan = self._user(user_id), self._channel(channel)
+        if chan.is_im and user.id not in chan.members:
+            raise LookupError(f"{user_id} cannot see the direct messages {chan.id}")
         message = self._message(chan.id, ts)
         if as_shown is not None:
             message = dataclasses.replace(message, blocks=as_shown)

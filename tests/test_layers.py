@@ -39,6 +39,7 @@ ACTIVITIES_IN_ORCHESTRATION = {
     "orchestration.workflows": True,  # one module per workflow
     "orchestration.approval": True,  # the approval gate the workflows inherit
     "orchestration.approval_card": True,  # the gate's card and notes
+    "orchestration.approval_copies": True,  # the card's copies in DMs and other channels
     "orchestration.notes": True,  # notes from workflows to Slack
     "orchestration.policy.check": True,  # the workflow side of the policy file
 }

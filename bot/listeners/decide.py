@@ -176,6 +176,8 @@ async def submit_modal_decision(
     nothing typed is lost."""
     metadata = json.loads(view.get("private_metadata") or "{}")
     user_id = body["user"]["id"]
+    raw_channel = metadata.get("channel")  # null: opened from the Home tab
+    channel = str(raw_channel)[:64] if raw_channel else None
     decision = DecisionInput(
         verdict=asked.verdict,
         user_id=user_id,
@@ -186,10 +188,9 @@ async def submit_modal_decision(
         arguments=asked.arguments,
         # A submission carries no action_ts: it was made when it reached the bot.
         decided_at=datetime.now(UTC),
+        channel=channel,
     )
     workflow_id = str(metadata.get("workflow_id", ""))
-    raw_channel = metadata.get("channel")  # null: opened from the Home tab
-    channel = str(raw_channel) if raw_channel else None
     settled = await settle(context, workflow_id, decision)
     if settled.unreachable and settled.refusal:
         await ack(response_action="errors", errors={asked.error_block: settled.refusal})

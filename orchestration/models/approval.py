@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from orchestration.models.routing import CardCopy, EscalationStep
+
 
 class Verdict(StrEnum):
     """What a decider chose."""
@@ -83,10 +85,24 @@ class ApprovalPolicy(BaseModel):
     # A second group that may decide too once nobody has after ``escalate_after``.
     escalate_after: timedelta | None = None
     escalate_to: list[str] = Field(default_factory=list)
+    # A ladder of escalation steps (the policy file's list form); used instead of the two
+    # fields above when given.
+    escalations: list[EscalationStep] = Field(default_factory=list)
+    # Each approver also gets the card in a direct message.
+    notify_dm: bool = False
     on_expiry: ExpiryOutcome = ExpiryOutcome.CANCEL
     temporal_ui_url: str | None = None
     # Off for clusters where custom search attributes cannot be registered; memo still works.
     search_attributes: bool = True
+
+    @property
+    def ladder(self) -> list[EscalationStep]:
+        """The escalation steps in time order: the ladder, or the single escalation."""
+        if self.escalations:
+            return list(self.escalations)
+        if self.escalate_after is not None and self.escalate_to:
+            return [EscalationStep(after=self.escalate_after, approvers=list(self.escalate_to))]
+        return []
 
 
 def question_for(title: str, question: str | None) -> str:
@@ -139,6 +155,9 @@ class DecisionInput(BaseModel):
     request_id: str | None = None
     # "Approve with edits": the arguments the approver wants run instead.
     arguments: dict[str, Any] | None = None
+    # Where the click was made (a channel, or a direct message with a copy of the card): a
+    # refusal is answered there. None: from the Home tab, the command line, or older bots.
+    channel: str | None = Field(default=None, max_length=64)
     # When the person decided (Slack's ``action_ts``, the terminal's clock): the gate judges a
     # decision by this time, not by when a worker applies it. None: judged when applied.
     decided_at: datetime | None = None
@@ -207,6 +226,8 @@ class ApprovalState(BaseModel):
     reason: str = ""
     outcome_note: str = ""
     card_error: str | None = None
+    # Copies of the card in direct messages and escalation channels, redrawn with it.
+    copies: list[CardCopy] = Field(default_factory=list)
     attempts: list[DecisionAttempt] = Field(default_factory=list)
 
     @property
@@ -235,6 +256,8 @@ class CardInput(BaseModel):
     workflow_id: str
     card_key: str
     workflow_link: str | None = None
+    # Which copy of the card this is (:attr:`CardCopy.key`); None: the card itself.
+    copy_key: str | None = None
 
 
 class PostCardResult(BaseModel):
@@ -242,6 +265,15 @@ class PostCardResult(BaseModel):
 
     channel: str
     ts: str
+
+
+class CardCopyInput(BaseModel):
+    """Where to post a copy of a card: one person's direct messages with the app (``user``),
+    or a channel (a name or an id)."""
+
+    card: CardInput
+    user: str | None = None
+    channel: str | None = None
 
 
 class ThreadReplyInput(BaseModel):

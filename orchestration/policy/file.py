@@ -7,34 +7,22 @@ hash of the file's content, so the audit trail says which policy decided. Pure: 
 :func:`load_policy`, which activities call.
 
 Text in rules is normalised as it is read (:func:`orchestration.names.normalise`), the same way
-requests are when they are matched. Durations a file gives are bounded when the file is read
-(:data:`DEADLINE` and friends); decisions read back from a workflow's history are not checked
-again, so requests decided under older limits still replay.
+requests are when they are matched. What ``require_approval`` asks is
+:mod:`orchestration.policy.requirement`; durations and channels are bounded when the file is
+read (:mod:`orchestration.policy.fields`), not when a recorded decision is read back.
 """
 
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
-from orchestration.durations import Bounds, duration_from_text
 from orchestration.names import (
     NAME,
     NAME_RULE,
@@ -43,18 +31,19 @@ from orchestration.names import (
     character_set,
     normalise,
 )
+from orchestration.policy.fields import AS_WRITTEN, NonEmpty, Strict
+from orchestration.policy.requirement import HIDDEN_IN_PATHS, ApprovalRequirement, Escalation
 
-NonEmpty = Annotated[str, Field(min_length=1)]
-
-# The limits of the durations a policy file gives (documented in the README).
-DEADLINE = Bounds(timedelta(seconds=10), timedelta(days=30))
-REMINDER = Bounds(timedelta(0), timedelta(days=30))  # 0s: no reminder; shorter than the deadline
-ESCALATE_AFTER = Bounds(timedelta(seconds=1), timedelta(days=30))  # shorter than the deadline
-
-# Validation context under which the limits apply: set when a file is read, absent when a
-# recorded decision is read back from history.
-_FILE = "policy_file"
-AS_WRITTEN = {_FILE: True}
+__all__ = [
+    "ApprovalRequirement",
+    "Escalation",
+    "Policy",
+    "PolicyError",
+    "Rule",
+    "When",
+    "load_policy",
+    "parse_policy",
+]
 
 
 def _normalised(value: object) -> object:
@@ -75,95 +64,6 @@ Priority = Annotated[Literal["low", "medium", "high"], BeforeValidator(_normalis
 Kind = Annotated[Folded, character_set(NAME, NAME_RULE)]
 AttributeName = Annotated[Folded, character_set(NAME, NAME_RULE)]
 AttributeGlob = Annotated[Folded, Field(max_length=200, description="glob, e.g. pay*")]
-
-
-def _as_written(info: ValidationInfo) -> bool:
-    return isinstance(info.context, dict) and bool(info.context.get(_FILE))
-
-
-def _within(value: timedelta, bounds: Bounds, info: ValidationInfo) -> timedelta:
-    problem = bounds.problem(value) if _as_written(info) else None
-    if problem is not None:
-        raise PydanticCustomError("duration_out_of_bounds", problem)
-    return value
-
-
-def parse_duration(value: object) -> object:
-    """``90s``, ``5m``, ``2h``, ``1d``, ``1h30m`` as well as seconds or ISO 8601 (``PT5M``)."""
-    if isinstance(value, str):
-        parsed = duration_from_text(value)
-        return value if parsed is None else parsed
-    return value
-
-
-Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
-
-
-class Strict(BaseModel):
-    """Unknown keys are mistakes in a policy file, not extensions."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-class Escalation(Strict):
-    """A second group asked when the first has not decided after a while."""
-
-    after: Duration
-    approvers: list[NonEmpty] = Field(min_length=1)
-
-    @field_validator("after")
-    @classmethod
-    def _after_within_limits(cls, value: timedelta, info: ValidationInfo) -> timedelta:
-        return _within(value, ESCALATE_AFTER, info)
-
-
-class ApprovalRequirement(Strict):
-    """What ``require_approval`` asks for."""
-
-    approvers: list[NonEmpty] = Field(min_length=1)
-    approvals: int = Field(default=1, ge=1, le=10)
-    deadline: Duration = timedelta(minutes=5)
-    reminder: Duration = timedelta(minutes=1)
-    escalate: Escalation | None = None
-    on_expiry: Literal["approve", "reject", "cancel"] = "cancel"
-
-    @field_validator("deadline")
-    @classmethod
-    def _deadline_within_limits(cls, value: timedelta, info: ValidationInfo) -> timedelta:
-        return _within(value, DEADLINE, info)
-
-    @field_validator("reminder")
-    @classmethod
-    def _reminder_within_limits(cls, value: timedelta, info: ValidationInfo) -> timedelta:
-        value = _within(value, REMINDER, info)
-        deadline = info.data.get("deadline")
-        # A default reminder longer than a short deadline just means none; a written one is a
-        # mistake worth naming.
-        if _as_written(info) and deadline is not None and timedelta(0) < deadline <= value:
-            raise PydanticCustomError(
-                "reminder_after_deadline",
-                "must be shorter than the deadline, or 0s for no reminder",
-            )
-        return value
-
-    @model_validator(mode="after")
-    def _escalation_before_deadline(self) -> ApprovalRequirement:
-        if self.escalate is not None and self.escalate.after >= self.deadline:
-            raise ValueError(
-                f"escalate.after ({self.escalate.after}) must be shorter than the deadline "
-                f"({self.deadline}), or nobody would ever be escalated to"
-            )
-        return self
-
-    @model_validator(mode="after")
-    def _enough_approvers(self) -> ApprovalRequirement:
-        groups = any(a.startswith("S") for a in self.approvers)
-        if not groups and self.approvals > len(set(self.approvers)):
-            raise ValueError(
-                f"asks for {self.approvals} approvals but names only "
-                f"{len(set(self.approvers))} approver(s)"
-            )
-        return self
 
 
 class When(Strict):
@@ -224,13 +124,15 @@ def parse_policy(text: str, source: str) -> tuple[Policy, str]:
     try:
         policy = Policy.model_validate(raw, context=AS_WRITTEN)
     except ValidationError as err:
-        problems = [
-            f"{'.'.join(str(p) for p in problem['loc']) or '(top level)'}: {problem['msg']}"
-            for problem in err.errors()
-        ]
+        problems = [f"{_path(problem['loc'])}: {problem['msg']}" for problem in err.errors()]
         raise PolicyError(f"{source}: invalid policy:\n  " + "\n  ".join(problems)) from None
     version = hashlib.sha256(text.encode()).hexdigest()[:12]
     return policy, version
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    """``rules.0.require_approval.escalate.1.after``: a field's place in the file."""
+    return ".".join(str(part) for part in loc if part not in HIDDEN_IN_PATHS) or "(top level)"
 
 
 def load_policy(path: Path) -> tuple[Policy, str]:

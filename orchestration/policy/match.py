@@ -10,12 +10,14 @@ from __future__ import annotations
 import fnmatch
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel
 
 from orchestration.models.approval import ApprovalPolicy, ExpiryOutcome
+from orchestration.models.routing import EscalationStep
 from orchestration.names import normalise
-from orchestration.policy.file import ApprovalRequirement, Policy, When
+from orchestration.policy.file import ApprovalRequirement, Escalation, Policy, When
 
 
 class Effect(StrEnum):
@@ -49,23 +51,36 @@ class PolicyDecision(BaseModel):
     approval: ApprovalRequirement | None = None
 
     def approval_policy(self, base: ApprovalPolicy) -> ApprovalPolicy:
-        """``base`` (channel, links, search attributes) with who, how many and how long
-        taken from this decision's ``require_approval``."""
+        """``base`` (channel, links, search attributes) with who, how many, how long, where
+        and whom to tell directly taken from this decision's ``require_approval``."""
         need = self.approval
         if need is None:
             raise ValueError(f"rule {self.rule} does not require approval")
-        escalate = need.escalate
         return base.model_copy(
             update={
                 "approvers": list(need.approvers),
                 "approvals_required": need.approvals,
                 "timeout": need.deadline,
                 "reminder_before": need.reminder,
-                "escalate_after": escalate.after if escalate else None,
-                "escalate_to": list(escalate.approvers) if escalate else [],
+                **_escalation_fields(need),
                 "on_expiry": ExpiryOutcome(need.on_expiry),
+                "channel": need.channel or base.channel,
+                "notify_dm": need.notify == "dm",
             }
         )
+
+
+def _escalation_fields(need: ApprovalRequirement) -> dict[str, Any]:
+    """One step with no channel keeps the fields it always had (``escalate_after``,
+    ``escalate_to``); a ladder, or a step with a channel, becomes ``escalations``."""
+    escalate = need.escalate
+    if isinstance(escalate, Escalation) and escalate.channel is None:
+        return {"escalate_after": escalate.after, "escalate_to": list(escalate.approvers)}
+    steps = [
+        EscalationStep(after=step.after, approvers=list(step.approvers), channel=step.channel)
+        for step in need.ladder
+    ]
+    return {"escalate_after": None, "escalate_to": [], "escalations": steps}
 
 
 class PolicyError(Exception):

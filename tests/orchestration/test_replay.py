@@ -60,6 +60,9 @@ def test_there_are_histories_to_replay() -> None:
         "cancelling_the_asking_workflow_cancels_the_request_on_its_card",
         "a_bad_request_fails_at_once_saying_what_is_wrong",
         "approve_with_edits_returns_the_edited_arguments",
+        "a_ladder_escalates_twice_and_the_second_steps_approver_decides",
+        "a_rules_channel_takes_its_cards",
+        "each_approver_gets_a_working_copy_in_their_direct_messages",
     } <= names
 
 

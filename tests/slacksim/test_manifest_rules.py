@@ -46,6 +46,8 @@ PROJECT_SCOPES = (
     "groups:history",
     "usergroups:read",
     "users:read",
+    "im:write",
+    "im:history",
     "commands",
 )
 UseManifest = Callable[..., Manifest]
@@ -106,7 +108,7 @@ def test_the_project_manifest_is_read() -> None:
         True,
         False,
     )
-    assert (manifest.home_tab_enabled, manifest.messages_tab_enabled) == (True, False)
+    assert (manifest.home_tab_enabled, manifest.messages_tab_enabled) == (True, True)
     assert manifest.interactivity_enabled is True
     assert manifest.socket_mode_enabled is False
 

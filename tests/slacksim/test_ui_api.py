@@ -507,3 +507,25 @@ async def test_permalinks_open_the_page(
         assert (page.status, page.content_type) == (200, "text/html")
 
     assert 'id="user-switcher"' in html
+
+
+async def test_a_persons_direct_messages_show_to_them_alone(
+    sim: SlackSim, slack: AsyncWebClient, http: aiohttp.ClientSession
+) -> None:
+    dm = (await slack.conversations_open(users=APPROVER_ID))["channel"]["id"]
+    await slack.chat_postMessage(channel=dm, text="Approve wf-1?", blocks=card_blocks())
+
+    status, mine = await page_state(http, sim, user=APPROVER_ID, channel=dm)
+    _, other = await page_state(http, sim, user=APPROVER2_ID)
+    refused, _ = await page_state(http, sim, user=APPROVER2_ID, channel=dm)
+
+    assert status == 200
+    assert [c["name"] for c in mine["channels"]] == [
+        "approvals",
+        "general",
+        "engineering",
+        "chatops",
+    ]
+    assert [m["text"] for m in mine["messages"]] == ["Approve wf-1?"]
+    assert dm not in [c["id"] for c in other["channels"]]
+    assert refused == 404

@@ -39,6 +39,7 @@ def click_decision(body: dict[str, Any], verdict: Verdict) -> tuple[str, Decisio
         click_key=f"{user_id}:{action_ts}",
         request_id=request_id,
         decided_at=slack_time(action_ts),
+        channel=(card_channel(body) or "")[:64] or None,
     )
     return workflow_id, decision
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.policy.file import PolicyError, load_policy, parse_policy
+from orchestration.policy.file import Escalation, PolicyError, load_policy, parse_policy
 from orchestration.policy.match import PolicyDecision
 
 pytestmark = pytest.mark.unit
@@ -158,7 +158,7 @@ def test_recorded_decisions_are_read_back_without_the_file_limits() -> None:
         },
     }
     approval = PolicyDecision.model_validate(recorded).approval
-    assert approval is not None and approval.escalate is not None
+    assert approval is not None and isinstance(approval.escalate, Escalation)
     assert (approval.deadline, approval.escalate.after) == (
         timedelta(seconds=2),
         timedelta(seconds=1),

@@ -10,7 +10,7 @@ import pytest
 
 from orchestration.models.approval import ApprovalPolicy, ExpiryOutcome
 from orchestration.names import normalise
-from orchestration.policy.file import load_policy, parse_policy
+from orchestration.policy.file import Escalation, load_policy, parse_policy
 from orchestration.policy.match import Effect, PolicyDecision, PolicyRequest, decide
 
 pytestmark = pytest.mark.unit
@@ -63,7 +63,7 @@ def test_one_file_decides_every_kind(
 def test_requirements_carry_quorum_deadline_escalation_and_expiry() -> None:
     decision = repo_decision(kind="agent_task", action="restart", target="prod-us")
     approval = decision.approval
-    assert approval is not None and approval.escalate is not None
+    assert approval is not None and isinstance(approval.escalate, Escalation)
     assert approval.approvals == 2
     assert approval.deadline == timedelta(minutes=30)
     assert approval.reminder == timedelta(minutes=5)

@@ -65,6 +65,7 @@ async def test_an_approvers_click_is_signalled_then_acked() -> None:
         click_key=f"{APPROVER_ID}:1700000000.000200",
         request_id="1",
         decided_at=datetime.fromtimestamp(1700000000.0002, UTC),
+        channel=APPROVALS_CHANNEL_ID,
     )
     client.chat_postEphemeral.assert_not_awaited()
 
