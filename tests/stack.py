@@ -45,6 +45,9 @@ from slacksim import (
 )
 from tests.helpers import assert_eventually, free_port, new_worker, order_input, unique
 
+# The checkout's root, left out of recorded histories' stack traces.
+CHECKOUT = Path(__file__).resolve().parent.parent
+
 
 @dataclass
 class Stack:
@@ -206,7 +209,9 @@ async def record_histories(
         # Child ids derive from the parent's id, so replay needs the real one: it is kept
         # in the file name, after the first dot.
         suffix = f".{handle.id}" if len(handles) > 1 else ""
-        save_text(directory / f"{name}{suffix}.json", history.to_json() + "\n")
+        # Stack traces name files by absolute path: keep them relative to the checkout.
+        text = history.to_json().replace(f"{CHECKOUT}/", "")
+        save_text(directory / f"{name}{suffix}.json", text + "\n")
 
 
 def save_text(path: Path, text: str) -> None:
