@@ -64,6 +64,7 @@ def test_there_are_histories_to_replay() -> None:
         "each_approver_gets_a_working_copy_in_their_direct_messages",
         "a_failing_tool_fails_the_task_and_says_so",
         "ticket_cancelling_a_ticket_in_triage_cancels_its_triage_too",
+        "ticket_cancelled_in_triage_before_it_ended_cancelled",
         "ticket_high_priority_ticket_an_agent_takes_is_resolved",
         "ticket_low_ticket_nobody_answers_escalates_and_rejection_keeps_it",
         "timed_pause_ends_by_itself_and_says_so",

@@ -24,8 +24,9 @@ HOW_TO_RECORD = (
 NOTES = [
     "Found and fixed: a ticket cancelled during triage was escalated (its triage child's "
     "cancellation read as a triage failure), so approvers got a card about a cancelled "
-    "ticket; it now ends cancelled with nothing escalated (behind workflow.patched, so "
-    "tickets that went the old way still replay).",
+    "ticket; it now ends cancelled with nothing escalated, behind workflow.patched: a "
+    "history recorded the old way (ticket_cancelled_in_triage_before_it_ended_cancelled) "
+    "replays with the fix.",
     "Known limit: a ticket cancelled while an agent works on it ends cancelled, but its triage "
     "child ends failed (agent work failed) after releasing the agent, not cancelled; the work "
     "activity only learns of the cancel at its next heartbeat.",
