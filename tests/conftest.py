@@ -18,17 +18,17 @@ from temporalio.testing import WorkflowEnvironment
 from orchestration import search_attributes as sa
 from tests.desk import DeskStack, running_desk
 from tests.helpers import CALLER_NAMESPACE
-from tests.stack import (
-    Stack,
+from tests.recording import (  # noqa: F401 (registers the hook)
+    HISTORIES,
+    history_name,
+    pytest_collection_modifyitems,
     record_histories,
-    running_stack,
-    terminate_queue,
-    terminate_unfinished,
+    records,
 )
+from tests.stack import Stack, running_stack, terminate_queue, terminate_unfinished
 from tests.unit_guard import pytest_runtest_setup, unit_guard  # noqa: F401 (registers them)
 
 BIN_DIR = Path(sys.executable).parent
-HISTORIES = Path(__file__).parent / "histories"
 
 
 def venv_binary(name: str) -> str:
@@ -77,14 +77,13 @@ async def stack(
 ) -> AsyncIterator[Stack]:
     """A Slack stand-in, a bot on a real port and a worker on a fresh task queue.
 
-    With CHATOPS_RECORD_HISTORIES=1, the histories of the orders a system test finished are
-    saved under tests/histories/ for the replay tests.
+    With CHATOPS_RECORD_HISTORIES=1, the histories of the workflows a system test (or one
+    marked ``histories``) finished are saved under tests/histories/ (tests/recording.py).
     """
     async with running_stack(env, tmp_path) as running:
         yield running
-        if os.environ.get("CHATOPS_RECORD_HISTORIES") and "system" in request.node.nodeid:
-            name = request.node.name.removeprefix("test_")
-            await record_histories(running.started, name, HISTORIES)
+        if records(request):
+            await record_histories(running.started, history_name(request), HISTORIES, tmp_path)
         # Requests left waiting would show up in later tests' digests and Home tabs.
         await terminate_unfinished(running.started)
         await terminate_queue(running.client, running.task_queue)
@@ -124,9 +123,9 @@ async def desk(
     """Tickets on the time-skipping server: stand-in, bot, worker with a local help desk."""
     async with running_desk(ts_env, tmp_path) as running:
         yield running
-        if os.environ.get("CHATOPS_RECORD_HISTORIES"):
-            name = "ticket_" + request.node.name.removeprefix("test_")
-            await record_histories(running.all_handles(), name, HISTORIES)
+        if records(request):
+            name = history_name(request, "ticket_")
+            await record_histories(running.all_handles(), name, HISTORIES, tmp_path)
         # The time-skipping clock is shared: a ticket left waiting without its worker would
         # hold it still for every later test.
         await terminate_unfinished(running.started)

@@ -45,9 +45,6 @@ from slacksim import (
 )
 from tests.helpers import assert_eventually, free_port, new_worker, order_input, unique
 
-# The checkout's root, left out of recorded histories' stack traces.
-CHECKOUT = Path(__file__).resolve().parent.parent
-
 
 @dataclass
 class Stack:
@@ -192,31 +189,6 @@ async def running_stack(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterat
                 )
         finally:
             await runner.cleanup()
-
-
-async def record_histories(
-    handles: Sequence[WorkflowHandle[Any, Any]], name: str, directory: Path
-) -> None:
-    """Save the histories of finished workflows, for the replay tests."""
-    for handle in handles:
-        try:
-            description = await handle.describe()
-        except RPCError:
-            continue  # e.g. a triage child of another priority: never started
-        if description.close_time is None:
-            continue
-        history = await handle.fetch_history()
-        # Child ids derive from the parent's id, so replay needs the real one: it is kept
-        # in the file name, after the first dot.
-        suffix = f".{handle.id}" if len(handles) > 1 else ""
-        # Stack traces name files by absolute path: keep them relative to the checkout.
-        text = history.to_json().replace(f"{CHECKOUT}/", "")
-        save_text(directory / f"{name}{suffix}.json", text + "\n")
-
-
-def save_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
 
 
 async def terminate_unfinished(handles: Sequence[WorkflowHandle[Any, Any]]) -> None:

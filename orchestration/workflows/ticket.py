@@ -1,5 +1,5 @@
 """TicketWorkflow: triage in a child per priority; escalation to engineering through the
-approval gate, also when the child fails."""
+approval gate, also when the child fails (not when the ticket itself was cancelled)."""
 
 from __future__ import annotations
 
@@ -49,6 +49,8 @@ NOTICE_RETRY = RetryPolicy(
 )
 NOTICE_WINDOW = timedelta(minutes=30)
 NOTICE_DELIVERY = NoteDelivery(NOTICE_TIMEOUT, NOTICE_WINDOW, NOTICE_RETRY)
+# A ticket cancelled during triage ends cancelled; before this patch it was escalated.
+CANCELLED_IN_TRIAGE_PATCH = "ticket-cancelled-in-triage"
 # What the child reports that the parent takes over (paused is the parent's own).
 CHILD_FIELDS = ("step", "assignee", "attempts", "history", "knowledge_base_article", "resolution")
 
@@ -142,6 +144,11 @@ class TicketWorkflow(ApprovableWorkflow):
             )
             outcome: TriageResult = await self._child
         except ChildWorkflowError as err:
+            if workflow.cancellation_reason() is not None and workflow.patched(
+                CANCELLED_IN_TRIAGE_PATCH
+            ):
+                # The ticket's own cancellation reached its child: nothing to escalate.
+                raise asyncio.CancelledError("the ticket was cancelled") from err
             # A failed child is an escalation, never a failed ticket.
             return f"triage failed: {activity_failure_message(err)}"
         finally:

@@ -9,12 +9,15 @@ import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import pytest
 import pytest_asyncio
-from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 
 from commands.replies import CommandContext, Invoker, Reply
 from commands.schedule import SCHEDULE
+from commands.schedule.common import timed_pause_id
 from commands.schedule.delete import DELETE_ACTION, confirmed
 from orchestration.models.scrape import ScrapeInput
 from orchestration.schedules import (
@@ -32,6 +35,11 @@ from tests.stack import Stack
 async def runs_of(client: Client, schedule_id: str) -> list[WorkflowExecutionStatus | None]:
     query = f"TemporalScheduledById = '{schedule_id}'"
     return [w.status async for w in client.list_workflows(query)]
+
+
+async def run_handles(client: Client, schedule_id: str) -> list[WorkflowHandle[Any, Any]]:
+    query = f"TemporalScheduledById = '{schedule_id}'"
+    return [client.get_workflow_handle(w.id) async for w in client.list_workflows(query)]
 
 
 async def delete_now(stack: Stack, name: str) -> Reply:
@@ -74,6 +82,7 @@ async def test_list_describe_update_and_refusals(stack: Stack, schedule_id: str)
     assert f"<@{OPERATOR_ID}> changed schedule `{schedule_id}` to run cron" in general(stack)[-1]
 
 
+@pytest.mark.histories
 async def test_timed_pause_ends_by_itself_and_says_so(stack: Stack, schedule_id: str) -> None:
     answer = await slash(
         stack, OPERATOR_ID, f"pause {schedule_id} for 2s vendor maintenance", "/schedule"
@@ -107,15 +116,20 @@ async def test_timed_pause_ends_by_itself_and_says_so(stack: Stack, schedule_id:
         f"Schedule `{schedule_id}` unpaused by itself: the 2s pause by <@{OPERATOR_ID}> has ended."
         == said[-1]
     )
+    timer = stack.client.get_workflow_handle(timed_pause_id(schedule_id))
+    stack.started.append(timer)
+    assert await timer.result() is True
 
 
+@pytest.mark.histories
 async def test_unpause_cancels_the_timer_and_refuses_when_not_paused(
     stack: Stack, schedule_id: str
 ) -> None:
     await slash(stack, OPERATOR_ID, f"pause {schedule_id} for 1h", "/schedule")
     answer = await slash(stack, OPERATOR_ID, f"unpause {schedule_id} done early", "/schedule")
     assert answer == f"Schedule `{schedule_id}` unpaused."
-    timer = stack.client.get_workflow_handle(f"schedule-unpause-{schedule_id}")
+    timer = stack.client.get_workflow_handle(timed_pause_id(schedule_id))
+    stack.started.append(timer)
     assert (await timer.describe()).status == WorkflowExecutionStatus.TERMINATED
     again = await slash(stack, OPERATOR_ID, f"unpause {schedule_id}", "/schedule")
     assert again == f"Schedule `{schedule_id}` is not paused; nothing was changed."
@@ -161,6 +175,7 @@ async def test_trigger_while_a_run_is_active_still_runs(
     )
 
 
+@pytest.mark.histories
 async def test_scrape_runs_tolerate_a_failing_source_and_write_json(
     stack: Stack, schedule_id: str, tmp_path: Path
 ) -> None:
@@ -170,6 +185,7 @@ async def test_scrape_runs_tolerate_a_failing_source_and_write_json(
         lambda r: r == [WorkflowExecutionStatus.COMPLETED],
         what="the scrape run completed",
     )
+    stack.started.extend(await run_handles(stack.client, schedule_id))
     files = list((tmp_path / "scrape").glob("scrape-*.json"))
     assert len(files) == 1
     report = json.loads(files[0].read_text())

@@ -1,22 +1,21 @@
 """Determinism guard: recorded histories must replay against today's workflow code.
 
-Histories are recorded from the system tests (CHATOPS_RECORD_HISTORIES=1, see the README);
-a change that would break running workflows fails here, and needs ``workflow.patched``.
+Histories are recorded from the system tests (``scripts/record-histories``, see
+docs/development.md); a change that would break running workflows fails here, and needs
+``workflow.patched``.
 """
 
 from __future__ import annotations
 
-import json
+import sys
 from pathlib import Path
 
 import pytest
-from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.worker import Replayer
 
-from orchestration.worker import WORKFLOWS, sandbox_runner
+from tests.recording import CHECKOUT, decoded_text
+from tests.replaying import recorded, replay
 
-HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
+HISTORIES = recorded()
 
 
 def test_there_are_histories_to_replay() -> None:
@@ -63,22 +62,29 @@ def test_there_are_histories_to_replay() -> None:
         "a_ladder_escalates_twice_and_the_second_steps_approver_decides",
         "a_rules_channel_takes_its_cards",
         "each_approver_gets_a_working_copy_in_their_direct_messages",
+        "a_failing_tool_fails_the_task_and_says_so",
+        "ticket_cancelling_a_ticket_in_triage_cancels_its_triage_too",
+        "ticket_cancelled_in_triage_before_it_ended_cancelled",
+        "ticket_high_priority_ticket_an_agent_takes_is_resolved",
+        "ticket_low_ticket_nobody_answers_escalates_and_rejection_keeps_it",
+        "timed_pause_ends_by_itself_and_says_so",
+        "unpause_cancels_the_timer_and_refuses_when_not_paused",
+        "a_timed_pause_leaves_a_pause_changed_meanwhile",
+        "scrape_runs_tolerate_a_failing_source_and_write_json",
     } <= names
 
 
-def load_history(path: Path) -> WorkflowHistory:
-    """``<scenario>[.<workflow id>].json``: the id matters where child ids derive from it."""
-    workflow_id = path.stem.partition(".")[2] or path.stem
-    return WorkflowHistory.from_json(workflow_id, json.loads(path.read_text()))
+def test_histories_name_no_path_of_the_machine_that_recorded_them() -> None:
+    """They are committed: no checkout, temporary directory, home or Python install, neither
+    in plain text nor inside payloads."""
+    machine = [str(CHECKOUT), "pytest-of-", f"{Path.home()}/", f"{sys.base_prefix}/"]
+    named = {
+        path.name: [m for m in machine if m in decoded_text(path.read_text())] for path in HISTORIES
+    }
+    assert {name: found for name, found in named.items() if found} == {}
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_history_replays(path: Path) -> None:
-    history = load_history(path)
-    replayer = Replayer(
-        workflows=list(WORKFLOWS),
-        data_converter=pydantic_data_converter,
-        workflow_runner=sandbox_runner(),
-    )
-    result = await replayer.replay_workflow(history)
-    assert result.replay_failure is None
+    result = await replay(path)
+    assert result.replay_failure is None, result.replay_failure

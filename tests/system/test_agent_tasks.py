@@ -111,3 +111,13 @@ async def test_cancelling_a_running_task_stops_the_agent_and_says_so(stack: Stac
     assert stack.agents.ran == []
     texts = [m["text"] for m in stack.sim.messages(APPROVALS_CHANNEL_ID)]
     assert texts == [f"Agent task {task_id}: Agent task cancelled while it ran; the agent stopped."]
+
+
+async def test_a_failing_tool_fails_the_task_and_says_so(stack: Stack) -> None:
+    handle = await start(stack, tool="broken", action="read", target="docs")
+    result = await handle.result()
+    assert result.outcome is AgentTaskOutcome.FAILED
+    assert result.message == "Agent task failed: tool broken failed"
+    assert stack.agents.ran == []
+    texts = [m["text"] for m in stack.sim.messages(APPROVALS_CHANNEL_ID)]
+    assert texts == [f"Agent task {result.task_id}: Agent task failed: tool broken failed"]

@@ -77,6 +77,9 @@ rules:
   - name: orders-never-reached
     when: {kind: agent_task, action: [approve-on-expiry]}
     require_approval: {approvers: [U0APPROVE1], deadline: 10s, reminder: 0s, on_expiry: approve}
+  - name: agents-reboots-just-expire
+    when: {kind: agent_task, action: [reboot]}
+    require_approval: {approvers: [U0APPROVE1], deadline: 10s, reminder: 0s}
   - name: agents-otherwise
     when: {kind: agent_task}
     allow: true
@@ -314,6 +317,7 @@ async def test_the_outcome_on_expiry_comes_from_the_policy(stack: Stack, tmp_pat
             stack, queue, tool="svc", action="approve-on-expiry", target="api"
         )
         dropped = await start_task(stack, queue, tool="sql", action="drop", target="users")
+        expired = await start_task(stack, queue, tool="svc", action="reboot", target="api")
 
         result = await rejected.result()
         assert result.outcome is AgentTaskOutcome.REJECTED
@@ -342,4 +346,12 @@ async def test_the_outcome_on_expiry_comes_from_the_policy(stack: Stack, tmp_pat
 
         result = await dropped.result()
         assert (result.outcome, result.decision.effect) == (AgentTaskOutcome.DENIED, Effect.DENY)
+
+        result = await expired.result()  # the default on expiry: neither run nor rejected
+        assert (result.outcome, result.message) == (
+            AgentTaskOutcome.EXPIRED,
+            "Not approved in time",
+        )
+        assert result.approval is not None and result.approval.status is ApprovalStatus.EXPIRED
     assert [r.task.action for r in agents.ran] == ["approve-on-expiry"]
+    assert [f.task.action for f in agents.feedback] == ["restart"]

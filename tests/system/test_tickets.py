@@ -177,7 +177,11 @@ async def test_child_failure_becomes_an_escalation_and_releases_the_claim(desk: 
     assert desk.desk.agents[0].claimed_by is None
     child = await desk.child(handle, "medium").describe()
     assert child.status is not None and child.status.name == "FAILED"
-    await escalation_card(desk, status.ticket_id)
+    card = await escalation_card(desk, status.ticket_id)
+    await desk.sim.click(APPROVER_ID, APPROVALS_CHANNEL_ID, card["ts"], APPROVE_ACTION)
+    result = await handle.result()
+    assert result.step is TicketStep.ESCALATED
+    assert result.message == f"Escalated to engineering: {status.escalation_reason}"
 
 
 async def test_pause_holds_parent_and_child_until_resume(desk: DeskStack) -> None:
