@@ -2,7 +2,9 @@
 
 These are local stand-ins with real state (a payment ledger, stock levels, an outbox of
 emails on disk) so that compensation can be observed: a refund reverses a charge, a release
-puts stock back. Every call is idempotent on the order id, so Temporal's retries are safe.
+puts stock back. Every call is idempotent on the order id, so Temporal's retries are safe;
+with a ledger file (:mod:`activities.ledger`, as the worker keeps in its data dir) payments
+stay idempotent across a worker that crashed and was started again.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.ledger import Ledger
 from orchestration.models.order import (
     CancelDeliveryInput,
     DeliveryInput,
@@ -48,11 +51,15 @@ def _ref(prefix: str, *parts: str) -> str:
 class OrderServices:
     """The order domain's side effects, as activities sharing one process-local state."""
 
-    def __init__(self, outbox: Path, stock: dict[str, int] | None = None) -> None:
+    def __init__(
+        self, outbox: Path, stock: dict[str, int] | None = None, ledger: Path | None = None
+    ) -> None:
         self.outbox = outbox
         self.stock: dict[str, int] = dict(stock or {})
-        self.charges: dict[str, PaymentResult] = {}
-        self.refunds: dict[str, RefundResult] = {}
+        # Payments: in memory, or read from and written to the ledger file.
+        self.ledger = Ledger(ledger)
+        self.charges: dict[str, PaymentResult] = self.ledger.charges
+        self.refunds: dict[str, RefundResult] = self.ledger.refunds
         self.reservations: dict[str, dict[str, int]] = {}
         self.shipments: dict[str, DeliveryResult] = {}
         self.cancelled_shipments: dict[str, DeliveryResult] = {}
@@ -76,7 +83,7 @@ class OrderServices:
         if payment.order_id in self.charges:
             return self.charges[payment.order_id]
         result = PaymentResult(transaction_id=_ref("TXN", payment.order_id), amount=payment.amount)
-        self.charges[payment.order_id] = result
+        self.ledger.charge(payment.order_id, result)
         activity.logger.info(
             "charged %s %s for %s", payment.amount, payment.currency, payment.order_id
         )
@@ -91,9 +98,8 @@ class OrderServices:
             return RefundResult(refund_id=None)
         if transaction in self.refunds:
             return self.refunds[transaction]
-        self.charges.pop(refund.order_id, None)
         result = RefundResult(refund_id=_ref("RFD", transaction))
-        self.refunds[transaction] = result
+        self.ledger.refund(refund.order_id, transaction, result)
         amount = refund.amount if refund.amount is not None else (charge and charge.amount)
         activity.logger.info("refunded %s for %s", amount, refund.order_id)
         return result

@@ -17,15 +17,11 @@ import asyncio
 import contextlib
 import os
 import random
-import signal
-import socket
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-import aiohttp
 from temporalio.client import Client
 
 from activities.cards import APPROVE_ACTION
@@ -41,8 +37,8 @@ from orchestration.worker import build_worker
 from orchestration.workflows.order import OrderWorkflow
 from slacksim import APPROVALS_CHANNEL_ID, APPROVER_ID, DEFAULT_BOT_TOKEN, REQUESTER_ID, SlackSim
 from slacksim.server import running_sim
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import free_port
+from tests.processes import Part, answers
 
 
 def bot_env(target: str, queue: str, port: int, sim: SlackSim, data: str) -> dict[str, str]:
@@ -61,30 +57,15 @@ def bot_env(target: str, queue: str, port: int, sim: SlackSim, data: str) -> dic
     return env
 
 
-async def start_bot(env: dict[str, str], port: int) -> asyncio.subprocess.Process:
-    """``chatops bot`` as a child process, once it answers its health check."""
-    bot = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "cli.main", "bot", cwd=ROOT, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
+async def start_bot(bot: Part, port: int) -> None:
+    """Start ``chatops bot`` as a child process; return once it answers its health check."""
+    await bot.start()
     deadline = time.monotonic() + 60
-    async with aiohttp.ClientSession() as session:
-        while time.monotonic() < deadline:
-            try:
-                async with session.get(f"http://127.0.0.1:{port}/healthz") as answer:
-                    if answer.status == 200:
-                        return bot
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.05)
-    raise TimeoutError("the bot did not start")
-
-
-def free_port() -> int:
-    """A port free on 127.0.0.1 a moment ago."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    while time.monotonic() < deadline:
+        if await answers(f"http://127.0.0.1:{port}/healthz"):
+            return
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"the bot did not start:\n{bot.log_tail()}")
 
 
 def card_posted(sim: SlackSim, workflow_id: str) -> Callable[[], bool]:
@@ -139,25 +120,8 @@ async def latency_proxy(target: str, latency: float) -> tuple[asyncio.Server, st
     return proxy, f"127.0.0.1:{proxy.sockets[0].getsockname()[1]}"
 
 
-class Bot:
-    """The ``chatops bot`` child process the clicks go to."""
-
-    def __init__(self, env: dict[str, str], port: int) -> None:
-        self.env, self.port = env, port
-        self.process: asyncio.subprocess.Process | None = None
-
-    async def restart(self, stop: signal.Signals | None, *, again: bool = True) -> None:
-        """Stop the running bot with ``stop`` (None: none runs yet), then start it anew
-        (``again``) and wait for its health check."""
-        if stop is not None and self.process is not None:
-            self.process.send_signal(stop)
-            await self.process.wait()
-        if again:
-            self.process = await start_bot(self.env, self.port)
-
-
 async def click_through(
-    client: Client, sim: SlackSim, bot: Bot, queue: str, orders: int, chosen: set[int]
+    client: Client, sim: SlackSim, bot: Part, port: int, queue: str, orders: int, chosen: set[int]
 ) -> list[str]:
     """Start ``orders`` orders one at a time and approve each on its card; kill the bot right
     after the acks of the ``chosen`` ones. The ids whose click got an HTTP 200."""
@@ -178,7 +142,8 @@ async def click_through(
         if delivery.status == 200:
             acked.append(order.workflow_id)
         if index in chosen:  # killed the moment Slack has its 200
-            await bot.restart(signal.SIGKILL)
+            await bot.kill()
+            await start_bot(bot, port)
     return acked
 
 
@@ -210,10 +175,14 @@ async def run(orders: int, kills: int, seed: int, latency: float) -> None:
             slack = new_slack_client(DEFAULT_BOT_TOKEN, sim.api_url)
             services = OrderServices(outbox=Path(data) / "outbox")
             async with build_worker(server.client, queue, slack, services):
-                bot = Bot(bot_env(target, queue, port, sim, data), port)
-                await bot.restart(None)
-                acked = await click_through(server.client, sim, bot, queue, orders, chosen)
-                await bot.restart(signal.SIGTERM, again=False)
+                bot = Part("bot", bot_env(target, queue, port, sim, data), Path(data) / "logs")
+                await start_bot(bot, port)
+                try:
+                    acked = await click_through(
+                        server.client, sim, bot, port, queue, orders, chosen
+                    )
+                finally:
+                    await bot.stop()
                 lost, doubled = await judge(server.client, acked)
         if proxy is not None:
             proxy.close()

@@ -10,6 +10,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client
+from temporalio.service import RetryConfig
 
 from bot.app import EVENTS_PATH, build_app, build_web_app
 from bot.hooks import AGENT_TASKS_PATH, AgentTaskHook
@@ -20,6 +21,14 @@ from orchestration.slack_trust import bot_problem
 from orchestration.starts import ui_url
 
 log = logging.getLogger(__name__)
+
+# The bot's Temporal calls answer people, and Slack waits 3 s for a click's ack: a decision's
+# check and signal (1.2 s each) must give up within that, retries included. The client's
+# default retries an unreachable server for 10 s, so a click while Temporal restarts would
+# get no ack at all instead of "Could not reach Temporal".
+TEMPORAL_RETRY = RetryConfig(
+    initial_interval_millis=100, max_interval_millis=300, max_elapsed_time_millis=600, max_retries=3
+)
 
 
 def bot_web_client(settings: Settings) -> AsyncWebClient:

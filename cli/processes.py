@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 
 from bot.app import EVENTS_PATH
-from bot.main import run_bot
+from bot.main import TEMPORAL_RETRY, run_bot
 from cli import lifeline
 from cli.banner import banner, how_to_run
 from cli.demo import DEMO_POLICY_NOTE, start_demo, with_demo_policy
@@ -26,7 +26,7 @@ from cli.startup_checks import (
     check_worker_settings,
     standin_secrets,
 )
-from orchestration.client import connect, uses_embedded_server
+from orchestration.client import connect_when_up, uses_embedded_server
 from orchestration.datadir import private_data_dir, private_files
 from orchestration.devserver import check_port_free
 from orchestration.embedded_temporal import EmbeddedTemporal
@@ -61,21 +61,23 @@ async def cmd_server(settings: Settings) -> None:
 
 
 async def cmd_worker(settings: Settings) -> None:
-    """Run the worker until Ctrl-C."""
+    """Run the worker until Ctrl-C; while Temporal cannot be reached, wait for it."""
     check_policy_file(settings)
     check_worker_settings(settings)
     _private_data(settings)
     stop = stop_on_signals()
-    client = await connect(settings)
-    await run_worker(settings, client, stop)
+    client = await connect_when_up(settings, stop)
+    if client is not None:
+        await run_worker(settings, client, stop)
 
 
 async def cmd_bot(settings: Settings) -> None:
-    """Run the bot until Ctrl-C."""
+    """Run the bot until Ctrl-C; while Temporal cannot be reached, wait for it."""
     check_bot_settings(settings)
     stop = stop_on_signals()
-    client = await connect(settings)
-    await run_bot(settings, client, stop)
+    client = await connect_when_up(settings, stop, retry_config=TEMPORAL_RETRY)
+    if client is not None:
+        await run_bot(settings, client, stop)
 
 
 def _private_data(settings: Settings) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
 from typing import Any
 
 from temporalio.client import Client
@@ -9,6 +12,14 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.envconfig import ClientConfig
 
 from orchestration.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# How often a process that waits for Temporal tries again (doubling up to the most), and how
+# often it says it still waits.
+RETRY_FIRST = 0.2
+RETRY_MOST = 2.0
+WAITING_NOTE_EVERY = 30.0
 
 
 class TemporalUnavailable(Exception):
@@ -43,3 +54,27 @@ async def connect(settings: Settings, **overrides: Any) -> Client:
             f"(namespace {config.get('namespace', 'default')}): {detail}. Is it running "
             "(./chatops up, or chatops server)? Elsewhere: set TEMPORAL_ADDRESS."
         ) from None
+
+
+async def connect_when_up(
+    settings: Settings, stop: asyncio.Event, **overrides: Any
+) -> Client | None:
+    """Connect, waiting while Temporal cannot be reached; None if ``stop`` is set first.
+
+    For the long-running worker and bot: a server that is restarting (after a crash, or
+    started after them) is waited for instead of ending the process. Why it cannot be reached
+    is logged at once, and again every ``WAITING_NOTE_EVERY`` seconds.
+    """
+    delay, noted = RETRY_FIRST, float("-inf")
+    while not stop.is_set():
+        try:
+            return await connect(settings, **overrides)
+        except TemporalUnavailable as err:
+            if time.monotonic() - noted >= WAITING_NOTE_EVERY:
+                log.warning("%s Waiting for it; Ctrl-C stops.", err)
+                noted = time.monotonic()
+        try:
+            await asyncio.wait_for(stop.wait(), delay)
+        except TimeoutError:
+            delay = min(delay * 2, RETRY_MOST)
+    return None

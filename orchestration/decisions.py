@@ -19,6 +19,18 @@ from orchestration.policy.deciders import refusal_for
 RPC_TIMEOUT = timedelta(seconds=5)
 # In Slack, the check and the signal both happen before the ack, which Slack wants within 3 s.
 SLACK_RPC_TIMEOUT = timedelta(seconds=1.2)
+# A signal that fails with these was refused before anything was recorded. Any other failure
+# may come after the server took it (a connection lost mid-call, a server killed before it
+# answered; the client retries, so the last error says nothing of the first try).
+REFUSED_OUTRIGHT = frozenset(
+    {
+        RPCStatusCode.INVALID_ARGUMENT,
+        RPCStatusCode.PERMISSION_DENIED,
+        RPCStatusCode.UNAUTHENTICATED,
+        RPCStatusCode.FAILED_PRECONDITION,
+        RPCStatusCode.UNIMPLEMENTED,
+    }
+)
 
 
 class DecisionRefused(Exception):
@@ -104,7 +116,7 @@ async def send_decision(
     Raises:
         DecisionRefused: the workflow has ended.
         TemporalUnreachable: the signal was not confirmed (the message says whether it may
-            still have arrived).
+            still have arrived: it may, unless Temporal refused it outright).
     """
     handle = client.get_workflow_handle(workflow_id)
     try:
@@ -114,12 +126,14 @@ async def send_decision(
             raise DecisionRefused(
                 f"{workflow_id} has already ended; nothing was changed."
             ) from None
-        if err.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
+        if err.status in REFUSED_OUTRIGHT:
             raise TemporalUnreachable(
-                "Temporal did not confirm your decision in time; it may or may not have been "
-                "recorded. Look at the request again in a minute before deciding again."
+                f"Could not reach Temporal ({err.status.name}); your decision was NOT recorded. "
+                "Try again shortly."
             ) from None
+        in_time = " in time" if err.status is RPCStatusCode.DEADLINE_EXCEEDED else ""
         raise TemporalUnreachable(
-            f"Could not reach Temporal ({err.status.name}); your decision was NOT recorded. "
-            "Try again shortly."
+            f"Temporal did not confirm your decision{in_time} ({err.status.name}); it may or "
+            "may not have been recorded. Look at the request again in a minute before "
+            "deciding again."
         ) from None

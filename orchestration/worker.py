@@ -16,6 +16,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.agents import AgentRunner
 from activities.card_copies import CardCopies
+from activities.ledger import LEDGER_FILENAME
 from activities.orders import OrderServices
 from activities.policy import PolicyEngine
 from activities.schedules import unpause_schedule
@@ -129,7 +130,9 @@ async def run_worker(settings: Settings, client: Client, stop: asyncio.Event) ->
     if settings.search_attributes:
         await check_search_attributes(client, client.namespace)
     slack = new_slack_client(settings.bot_token(), settings.effective_slack_api_url)
-    services = OrderServices(outbox=settings.data_dir / "outbox")
+    services = OrderServices(
+        outbox=settings.data_dir / "outbox", ledger=settings.data_dir / LEDGER_FILENAME
+    )
     policy = PolicyEngine(settings.policy_file, approval_policy(settings, ui_url(settings)))
     worker = build_worker(client, settings.task_queue, slack, services, policy=policy)
     if await ensure_scrape_schedule(

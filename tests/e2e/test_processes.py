@@ -4,12 +4,8 @@ acts as the people, through the stand-in's HTTP action API, and starts orders wi
 
 from __future__ import annotations
 
-import asyncio
-import signal
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -19,8 +15,9 @@ import pytest_asyncio
 from activities.cards import APPROVE_ACTION, REJECT_ACTION
 from bot.modals import REASON_BLOCK, REASON_INPUT
 from slacksim import APPROVALS_CHANNEL_ID, APPROVER2_ID, APPROVER_ID, OUTSIDER_ID
-from tests.cli.test_cli import ROOT, chatops
+from tests.cli.test_cli import chatops
 from tests.helpers import assert_eventually, isolated_env
+from tests.processes import Part, answers
 
 START_TIMEOUT = 60.0
 
@@ -31,7 +28,7 @@ class Deployment:
 
     env: dict[str, str]
     sim_url: str
-    processes: dict[str, asyncio.subprocess.Process]
+    parts: dict[str, Part]
 
     async def get(self, path: str, **params: str) -> Any:
         async with (
@@ -73,32 +70,6 @@ class Deployment:
         return run.out.strip()
 
 
-async def spawn(role: str, env: dict[str, str], logs: Path) -> asyncio.subprocess.Process:
-    log = (logs / f"{role}.log").open("wb")
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "cli.main",
-        role,
-        cwd=ROOT,
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=log,
-        stderr=log,
-    )
-
-
-async def answers(url: str) -> bool:
-    try:
-        async with (
-            aiohttp.ClientSession() as session,
-            session.get(url, timeout=aiohttp.ClientTimeout(total=1)) as response,
-        ):
-            return response.status == 200
-    except (aiohttp.ClientError, TimeoutError):
-        return False
-
-
 @pytest_asyncio.fixture(scope="module")
 async def deployment(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Deployment]:
     logs = tmp_path_factory.mktemp("e2e")
@@ -106,26 +77,25 @@ async def deployment(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[
     env["CHATOPS_DATA_DIR"] = str(logs / "data")
     sim_url = f"http://127.0.0.1:{ports['CHATOPS_SLACK_SIM_PORT']}/"
     bot_health = f"http://127.0.0.1:{ports['CHATOPS_BOT_PORT']}/healthz"
-    processes: dict[str, asyncio.subprocess.Process] = {}
+    parts = {role: Part(role, env, logs) for role in ("server", "slack-sim", "worker", "bot")}
     try:
-        processes["server"] = await spawn("server", env, logs)
-        processes["slack-sim"] = await spawn("slack-sim", env, logs)
+        await parts["server"].start()
+        await parts["slack-sim"].start()
         ui = f"http://127.0.0.1:{ports['CHATOPS_TEMPORAL_UI_PORT']}/"
         await assert_eventually(lambda: answers(ui), bool, within=START_TIMEOUT, what="server")
         await assert_eventually(
             lambda: answers(f"{sim_url}_sim/state"), bool, within=START_TIMEOUT, what="stand-in"
         )
-        processes["worker"] = await spawn("worker", env, logs)
-        processes["bot"] = await spawn("bot", env, logs)
+        await parts["worker"].start()
+        await parts["bot"].start()
         await assert_eventually(lambda: answers(bot_health), bool, within=START_TIMEOUT, what="bot")
-        yield Deployment(env, sim_url, processes)
+        yield Deployment(env, sim_url, parts)
     finally:
-        for role in ("bot", "worker", "slack-sim", "server"):
-            if role in processes and processes[role].returncode is None:
-                processes[role].send_signal(signal.SIGTERM)
-                await asyncio.wait_for(processes[role].wait(), 30)
-    for role, process in processes.items():
-        assert process.returncode == 0, (role, (logs / f"{role}.log").read_text()[-3000:])
+        codes = {
+            role: await parts[role].stop() for role in ("bot", "worker", "slack-sim", "server")
+        }
+    for role, code in codes.items():
+        assert code == 0, (role, parts[role].log_tail())
 
 
 async def test_large_order_card_approve_and_update(deployment: Deployment) -> None:

@@ -123,7 +123,27 @@ async def test_an_unconfirmed_signal_says_it_may_have_arrived() -> None:
 
     assert temporal.events == ["describe", "signal", "chat_postEphemeral", "ack"]
     text = awaited_kwargs(client.chat_postEphemeral)["text"]
-    assert text.startswith("Temporal did not confirm your decision in time")
+    assert text.startswith("Temporal did not confirm your decision in time (DEADLINE_EXCEEDED)")
+
+
+@pytest.mark.parametrize(
+    ("status", "told"),
+    [
+        # A connection lost, or a server killed, after it took the signal: it may be in.
+        (RPCStatusCode.UNAVAILABLE, "Temporal did not confirm your decision (UNAVAILABLE); it may"),
+        (RPCStatusCode.UNKNOWN, "Temporal did not confirm your decision (UNKNOWN); it may"),
+        # Refused before anything was recorded.
+        (RPCStatusCode.PERMISSION_DENIED, "Could not reach Temporal (PERMISSION_DENIED); your "),
+    ],
+)
+async def test_a_failed_signal_says_whether_it_may_be_in(status: RPCStatusCode, told: str) -> None:
+    temporal = FakeTemporal()
+    handle = temporal.waiting(approval_state())
+    handle.errors["signal"] = rpc_error(status)
+
+    _, client = await click_approve(temporal, APPROVER_ID)
+
+    assert awaited_kwargs(client.chat_postEphemeral)["text"].startswith(told)
 
 
 @pytest.mark.parametrize("value", ["", "no-such-workflow", "no-such-workflow|7"])
