@@ -7,7 +7,6 @@ never succeed (bad token, unknown channel, invalid blocks) are non-retryable.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -16,7 +15,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.cards import CARD_EVENT_TYPE, approval_card, card_metadata
+from activities.card_lookup import readable_cards, remove_strays
+from activities.cards import approval_card, card_metadata
+from activities.slack_errors import SlackCallError, to_application_error
 from orchestration.models.approval import (
     CardInput,
     EphemeralInput,
@@ -27,22 +28,6 @@ from orchestration.models.approval import (
     ThreadReplyInput,
 )
 
-HISTORY_LOOKBACK = 200
-
-# Errors that may pass if the same call is tried again; every other Slack error is permanent
-# (a bad token, an unknown channel, a message that is gone...), so it fails at once instead of
-# holding a workflow on retries that can never succeed. HTTP 429 and 5xx are retried too.
-# https://api.slack.com/web#evaluating_responses
-TRANSIENT_ERRORS = frozenset(
-    {
-        "ratelimited",
-        "internal_error",
-        "fatal_error",
-        "service_unavailable",
-        "request_timeout",
-        "team_added_to_org",
-    }
-)
 # chat.update's answers when the card's message no longer exists (deleted, or a stand-in
 # that lost it): the card is posted again instead.
 CARD_GONE_ERRORS = frozenset({"message_not_found", "cant_update_message"})
@@ -50,31 +35,9 @@ CARD_GONE_ERRORS = frozenset({"message_not_found", "cant_update_message"})
 THREAD_GONE_ERRORS = frozenset({"thread_not_found", "message_not_found"})
 
 
-class SlackCallError(ApplicationError):
-    """A Slack call that failed, with Slack's error code."""
-
-    def __init__(self, message: str, code: str, **kwargs: Any) -> None:
-        super().__init__(message, code, **kwargs)
-        self.code = code
-
-
 def new_slack_client(token: str, base_url: str, timeout: int = 15) -> AsyncWebClient:
     """A Web API client with no retry handlers: retries belong to Temporal."""
     return AsyncWebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=[])
-
-
-def retry_after_seconds(value: object) -> int:
-    """Slack's ``Retry-After`` in whole seconds, bounded; 1 when it is not a number."""
-    try:
-        return min(max(int(str(value).strip()), 1), 3600)
-    except ValueError:
-        return 1
-
-
-def is_transient(status: int, code: str) -> bool:
-    """Whether a Slack failure may pass if tried again: rate limits, server errors and the
-    error codes Slack documents as temporary."""
-    return status == 429 or status >= 500 or code in TRANSIENT_ERRORS
 
 
 def named_channel(channel: str) -> tuple[str, bool]:
@@ -82,28 +45,6 @@ def named_channel(channel: str) -> tuple[str, bool]:
     the ``#``, and whether that already is an id."""
     name = channel.lstrip("#")
     return name, name[:1] in ("C", "G", "D") and name.isupper() and name.isalnum()
-
-
-def to_application_error(method: str, err: SlackApiError) -> SlackCallError:
-    """Map a Slack API error onto Temporal's retry semantics."""
-    response = err.response
-    status = response.status_code
-    code = str(response.get("error") or f"http_{status}")
-    if status == 429 or code == "ratelimited":
-        headers = {k.lower(): v for k, v in (response.headers or {}).items()}
-        raw = headers.get("retry-after", "1")
-        delay = retry_after_seconds(raw[0] if isinstance(raw, list) else raw)
-        return SlackCallError(
-            f"Slack rate-limited {method}; retrying after {delay}s",
-            code,
-            type="SlackRateLimited",
-            next_retry_delay=timedelta(seconds=delay),
-        )
-    if is_transient(status, code):
-        return SlackCallError(f"Slack {method} failed: {code}", code, type="SlackError")
-    return SlackCallError(
-        f"Slack refused {method}: {code}", code, type="SlackPermanentError", non_retryable=True
-    )
 
 
 class SlackActivities:
@@ -164,38 +105,6 @@ class SlackActivities:
                     non_retryable=True,
                 )
 
-    async def _find_card(self, channel: str, card: CardInput) -> str | None:
-        history = await self.call_get(
-            "conversations.history",
-            channel=channel,
-            limit=HISTORY_LOOKBACK,
-            include_all_metadata="true",
-        )
-        for message in history.get("messages", []):
-            metadata = message.get("metadata") or {}
-            if metadata.get("event_type") != CARD_EVENT_TYPE:
-                continue
-            payload = metadata.get("event_payload") or {}
-            # The card itself has no copy key, so a copy in the same channel is never taken
-            # for it, nor it for a copy.
-            if (payload.get("card_key"), payload.get("copy")) == (card.card_key, card.copy_key):
-                return str(message["ts"])
-        return None
-
-    async def _earlier_card(self, channel: str, card: CardInput) -> str | None:
-        """The card an earlier attempt left, if the channel's history can be read."""
-        try:
-            return await self._find_card(channel, card)
-        except SlackCallError as err:
-            if err.code != "not_in_channel":
-                raise
-            # Posting works uninvited (chat:write.public); reading history does not.
-            activity.logger.warning(
-                "cannot read %s to look for an earlier card; invite the bot to avoid duplicates",
-                channel,
-            )
-            return None
-
     @activity.defn
     async def post_approval_card(self, card: CardInput) -> PostCardResult:
         """Post a card once: a retry first looks for the card an earlier attempt may have left."""
@@ -204,19 +113,23 @@ class SlackActivities:
 
     async def post_card_in(self, channel: str, card: CardInput) -> PostCardResult:
         """Post ``card`` (or a copy of it) in the channel with id ``channel``, once: a retried
-        activity first looks for the message an earlier attempt may have left."""
-        if activity.info().attempt > 1:
-            existing = await self._earlier_card(channel, card)
+        activity first looks for the message an earlier attempt may have left, and says it
+        was retried (an attempt that timed out may still land; redraws then remove it)."""
+        retried = activity.info().attempt > 1
+        if retried:
+            existing = next(iter(await readable_cards(self, channel, card)), None)
             if existing is not None:
                 activity.logger.info("card %s was already posted as %s", card.card_key, existing)
-                return PostCardResult(channel=channel, ts=existing)
-        return await self._post_card(channel, card)
+                return PostCardResult(channel=channel, ts=existing, retried=True)
+        posted = await self._post_card(channel, card)
+        return posted.model_copy(update={"retried": retried})
 
     @activity.defn
     async def update_approval_card(self, card: CardInput) -> PostCardResult | None:
-        """Redraw a card in place from the request's current state. A card whose message is
-        gone (deleted in Slack, lost by a stand-in) is posted again: the new message's place is
-        returned, to be recorded; None when the card was updated in place."""
+        """Redraw a card in place from the request's current state (and, when its post was
+        retried, delete any second message of it). A card whose message is gone (deleted in
+        Slack, lost by a stand-in) is posted again: the new message's place is returned, to
+        be recorded; None when the card was updated in place."""
         try:
             await self.redraw_card(card)
         except SlackCallError as err:
@@ -226,12 +139,20 @@ class SlackActivities:
             activity.logger.warning(
                 "card %s is gone from %s (%s); posting it again", card.card_key, channel, err.code
             )
-            if activity.info().attempt > 1:
-                existing = await self._earlier_card(channel, card)
-                if existing is not None and existing != card.state.message_ts:
-                    return PostCardResult(channel=channel, ts=existing)
-            return await self._post_card(channel, card)
+            return await self._post_again(channel, card)
+        if card.remove_strays:
+            await remove_strays(self, card)
         return None
+
+    async def _post_again(self, channel: str, card: CardInput) -> PostCardResult:
+        """Post a card whose message is gone; a retry first looks for the one it posted."""
+        retried = activity.info().attempt > 1
+        if retried:
+            for existing in await readable_cards(self, channel, card):
+                if existing != card.state.message_ts:
+                    return PostCardResult(channel=channel, ts=existing, retried=True)
+        posted = await self._post_card(channel, card)
+        return posted.model_copy(update={"retried": retried})
 
     async def redraw_card(self, card: CardInput) -> None:
         """``chat.update`` of the card's message with the card drawn from ``card``."""

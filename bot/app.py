@@ -20,6 +20,7 @@ from temporalio.client import Client
 
 from bot.context import attach_temporal, tell
 from bot.hooks import AGENT_TASKS_PATH, AgentTaskHook
+from bot.identity import BotIdentity, SlackIdentityUnavailable, without_token
 from bot.listeners import register_all
 from bot.listeners.command_context import attach_command_settings
 from bot.metrics import REGISTRY, REQUESTS
@@ -43,14 +44,20 @@ def build_app(
     ``signing_secret`` (Socket Mode only) no HTTP request can pass Bolt's verification."""
     # Bolt needs some secret; a fresh random one keeps it closed rather than empty or public.
     secret = signing_secret or secrets.token_hex(32)
-    # The token lives in web_client; Bolt calls auth.test lazily, on the first request.
-    app = AsyncApp(client=web_client, signing_secret=secret)
+    # The token lives in web_client; auth.test is asked on the first request, and a request
+    # Slack cannot authorize fails instead of being acknowledged (bot.identity).
+    identity = BotIdentity(web_client)
+    app = AsyncApp(
+        client=without_token(web_client), signing_secret=secret, authorize=identity.authorize
+    )
     attach_temporal(app, temporal)
     attach_command_settings(app, commands or CommandSettings())
     register_all(app)
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any], client: AsyncWebClient) -> None:
+        if isinstance(error, SlackIdentityUnavailable):
+            return  # logged; the request fails, so Slack shows the person an error itself
         # One place for the unexpected: log it with its trace, and tell the person who acted.
         log.exception("unhandled error in a Slack listener", exc_info=error)
         user = (body.get("user") or {}).get("id") or body.get("user_id")

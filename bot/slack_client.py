@@ -17,7 +17,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from activities.cards import Message, approval_card, card_metadata
-from activities.slack import is_transient, named_channel
+from activities.slack import named_channel
+from activities.slack_errors import is_transient
 from orchestration.models.approval import CardInput
 
 CHANNELS_PAGE = 200

@@ -69,10 +69,16 @@ class GateCard(GateState):
             posted = await asyncio.shield(post)
         except asyncio.CancelledError:
             with contextlib.suppress(ActivityError):
-                posted = await post
-                state.channel, state.message_ts = posted.channel, posted.ts
+                self._placed_card(await post)
             raise
+        self._placed_card(posted)
+
+    def _placed_card(self, posted: PostCardResult) -> None:
+        """Record where the card landed (again, when it was posted anew)."""
+        state = self.state
+        assert state is not None
         state.channel, state.message_ts = posted.channel, posted.ts
+        state.stray_posts_possible = state.stray_posts_possible or posted.retried
 
     async def finish(self, note: str) -> None:
         """Record what became of the request (order completed, failed...) and redraw the card."""
@@ -99,7 +105,7 @@ class GateCard(GateState):
         try:
             reposted = await card
             if reposted is not None:  # the old card was gone: this is the card now
-                state.channel, state.message_ts = reposted.channel, reposted.ts
+                self._placed_card(reposted)
             state.card_error = None
         except ActivityError as err:
             state.card_error = activity_failure_message(err)
@@ -128,6 +134,7 @@ class GateCard(GateState):
             return
         if reposted is not None:
             copy.channel, copy.ts = reposted.channel, reposted.ts
+            copy.stray_posts_possible = copy.stray_posts_possible or reposted.retried
         copy.error = None
 
     async def close(self) -> None:
@@ -148,8 +155,10 @@ class GateCard(GateState):
             else None
         )
         shown: dict[str, Any] = {"attempts": [], "copies": []}
+        strays = self.state.stray_posts_possible
         if copy is not None:
             shown.update(channel=copy.channel, message_ts=copy.ts)
+            strays = copy.stray_posts_possible
         return CardInput(
             request=self._request,
             state=self.state.model_copy(update=shown),
@@ -157,6 +166,7 @@ class GateCard(GateState):
             card_key=f"{info.workflow_id}/{info.run_id}/{self.state.request_id}",
             workflow_link=link,
             copy_key=None if copy is None else copy.key,
+            remove_strays=strays,
         )
 
     def _thread_note(self, text: str) -> None:

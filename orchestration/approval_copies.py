@@ -90,6 +90,7 @@ class GateCopies(GateCard):
         for copy, result in zip(copies, results, strict=True):
             if isinstance(result, PostCardResult):
                 copy.channel, copy.ts, copy.error = result.channel, result.ts, None
+                copy.stray_posts_possible = result.retried
                 continue
             copy.error = (
                 activity_failure_message(result)

@@ -14,7 +14,7 @@ Typical use::
 
 from slacksim.delivery import Delivery, Transport
 from slacksim.errors import SlackError
-from slacksim.faults import Fault, FaultKind, Faults
+from slacksim.faults import AppliedFault, Fault, FaultKind, Faults
 from slacksim.grants import TRIGGER_TTL_S
 from slacksim.manifest import Manifest, load_manifest
 from slacksim.routes import CallRecord
@@ -70,6 +70,7 @@ __all__ = [
     "TEAM_ID",
     "TEAM_NAME",
     "TRIGGER_TTL_S",
+    "AppliedFault",
     "CallRecord",
     "Delivery",
     "Fault",

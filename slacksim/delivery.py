@@ -31,6 +31,8 @@ Transport = Literal["http", "socket"]
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 ACK_TIMEOUT_S = 3.0
+# Why Slack retries a request: the app did not ack in time.
+RETRY_REASON = "http_timeout"
 
 
 @dataclass
@@ -54,6 +56,8 @@ class Delivery:
         request: The HTTP body and Content-Type sent (HTTP only).
         transport: ``http`` (signed POST to ``bot_url``) or ``socket`` (Socket Mode).
         envelope: The Socket Mode envelope sent (socket only).
+        retry_num: For a delivery sent again as Slack retries it, which retry it was
+            (``X-Slack-Retry-Num``); 0 for a first delivery.
     """
 
     status: int | None = None
@@ -66,6 +70,7 @@ class Delivery:
     request: tuple[bytes, str] | None = None
     transport: Transport = "http"
     envelope: Envelope | None = None
+    retry_num: int = 0
 
     @property
     def ok(self) -> bool:
@@ -126,6 +131,7 @@ class Deliverer:
         timestamp: int | None = None,
         secret: str | None = None,
         kind: str = "raw",
+        retry_num: int = 0,
     ) -> Delivery:
         """POST ``body`` to the bot over HTTP, signed over exactly these bytes.
 
@@ -135,6 +141,8 @@ class Deliverer:
             timestamp: Overrides ``X-Slack-Request-Timestamp`` (to forge stale requests).
             secret: Overrides the signing secret (to forge bad signatures).
             kind: Label for the delivery log.
+            retry_num: Above 0, sent as Slack marks its retries: ``X-Slack-Retry-Num`` and
+                ``X-Slack-Retry-Reason: http_timeout``.
         """
         if not self.bot_url:
             raise RuntimeError("bot_url is not set; nowhere to deliver to")
@@ -145,7 +153,10 @@ class Deliverer:
             "X-Slack-Request-Timestamp": stamp,
             "X-Slack-Signature": verifier.generate_signature(timestamp=stamp, body=body) or "",
         }
-        delivery = Delivery(kind=kind, request=(body, content_type))
+        if retry_num > 0:
+            headers["X-Slack-Retry-Num"] = str(retry_num)
+            headers["X-Slack-Retry-Reason"] = RETRY_REASON
+        delivery = Delivery(kind=kind, request=(body, content_type), retry_num=retry_num)
         started = time.perf_counter()
         try:
             await self._post(body, headers, delivery)
@@ -177,20 +188,28 @@ class Deliverer:
             delivery.error = "dispatch_failed"
         return self._logged(delivery, started)
 
-    async def redeliver(self, earlier: Delivery) -> Delivery:
+    async def redeliver(self, earlier: Delivery, *, retry_num: int | None = None) -> Delivery:
         """Send an earlier delivery again, on the transport it went by.
 
         Models a duplicate delivery (a double submit or a network retry): same payload,
         same ``action_ts``. Over HTTP the exact bytes are freshly signed; over Socket Mode
-        the payload goes in a new envelope.
+        the payload goes in a new envelope. With ``retry_num`` it is marked as Slack marks a
+        retry of a request that got no timely ack: ``X-Slack-Retry-Num`` over HTTP, an
+        event envelope's ``retry_attempt`` over Socket Mode.
         """
         if earlier.envelope is not None:
             envelope = new_envelope(earlier.envelope["type"], earlier.envelope["payload"])
-            return await self.send_envelope(envelope, kind=earlier.kind)
+            if retry_num and "retry_attempt" in envelope:
+                envelope.update(retry_attempt=retry_num, retry_reason=RETRY_REASON)
+            delivery = await self.send_envelope(envelope, kind=earlier.kind)
+            delivery.retry_num = retry_num or 0
+            return delivery
         if earlier.request is None:
             raise ValueError("that delivery sent nothing")
         body, content_type = earlier.request
-        return await self.post_signed(body, content_type, kind=earlier.kind)
+        return await self.post_signed(
+            body, content_type, kind=earlier.kind, retry_num=retry_num or 0
+        )
 
     def _logged(self, delivery: Delivery, started: float) -> Delivery:
         delivery.elapsed_ms = (time.perf_counter() - started) * 1000

@@ -38,11 +38,21 @@ class Fault:
     rate: float = 1.0
 
 
+@dataclass(frozen=True)
+class AppliedFault:
+    """One call a fault was applied to: the method called and the kind of fault."""
+
+    method: str
+    kind: FaultKind
+
+
 class Faults:
-    """The planned faults, consumed in the order they were added."""
+    """The planned faults, consumed in the order they were added, and a record of every call
+    one was applied to (:attr:`applied`, kept when the plan is cleared)."""
 
     def __init__(self, seed: int = 0) -> None:
         self._planned: list[Fault] = []
+        self.applied: list[AppliedFault] = []
         # Seeded, so a test with rate < 1 hits the same calls on every run.
         self._random = random.Random(seed)
 
@@ -90,7 +100,7 @@ class Faults:
         )
 
     def clear(self) -> None:
-        """Drop every planned fault."""
+        """Drop every planned fault (the record of those applied stays)."""
         self._planned.clear()
 
     def take(self, method: str) -> Fault | None:
@@ -102,6 +112,7 @@ class Faults:
                 fault.remaining -= 1
                 if fault.remaining <= 0:
                     self._planned.remove(fault)
+                self.applied.append(AppliedFault(method, fault.kind))
                 return fault
         return None
 

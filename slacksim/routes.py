@@ -197,7 +197,8 @@ class Handlers:
         return web.json_response({"ok": True})
 
     async def faults(self, request: web.Request) -> web.Response:
-        """``GET``: pending faults; ``POST`` a fault or a list of them; ``DELETE``: clear."""
+        """``GET``: pending faults (and those applied so far); ``POST`` a fault or a list of
+        them; ``DELETE``: clear the plan."""
         if request.method == "DELETE":
             self.sim.faults.clear()
         elif request.method == "POST":
@@ -207,7 +208,9 @@ class Handlers:
                     self.sim.faults.add_from_json(item)
             except (json.JSONDecodeError, ValueError, TypeError, AttributeError) as exc:
                 return web.json_response({"ok": False, "error": str(exc)}, status=400)
-        return web.json_response({"ok": True, "faults": self.sim.faults.pending()})
+        faults = self.sim.faults
+        applied = [asdict(fault) for fault in faults.applied]
+        return web.json_response({"ok": True, "faults": faults.pending(), "applied": applied})
 
 
 def add_routes(app: web.Application, sim: SlackSim) -> None:

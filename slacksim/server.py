@@ -155,6 +155,7 @@ class SlackSim(SimInspection):
         self.calls.clear()
         self.delivery.log.clear()
         self.faults.clear()
+        self.faults.applied.clear()
         self.save()
 
     def save(self) -> None:
@@ -196,10 +197,18 @@ class SlackSim(SimInspection):
         return await self.actions.open_home(user_id, tab)
 
     async def click_home(
-        self, user_id: str, action_id: str, *, value: str | None = None, confirm: bool = True
+        self,
+        user_id: str,
+        action_id: str,
+        *,
+        value: str | None = None,
+        confirm: bool = True,
+        as_shown: list[dict[str, Any]] | None = None,
     ) -> Delivery:
         """Click a button in a user's Home tab (see :meth:`UserActions.click_home`)."""
-        return await self.actions.click_home(user_id, action_id, value=value, confirm=confirm)
+        return await self.actions.click_home(
+            user_id, action_id, value=value, confirm=confirm, as_shown=as_shown
+        )
 
     async def disconnect_all(self, reason: str = "refresh_requested") -> int:
         """Send ``disconnect`` on every Socket Mode connection (see :class:`SocketModeHub`)."""
@@ -218,9 +227,9 @@ class SlackSim(SimInspection):
             body, content_type, timestamp=timestamp, secret=secret
         )
 
-    async def redeliver(self, earlier: Delivery) -> Delivery:
+    async def redeliver(self, earlier: Delivery, *, retry_num: int | None = None) -> Delivery:
         """Deliver an earlier request's exact bytes again (see :meth:`Deliverer.redeliver`)."""
-        return await self.delivery.redeliver(earlier)
+        return await self.delivery.redeliver(earlier, retry_num=retry_num)
 
 
 @asynccontextmanager

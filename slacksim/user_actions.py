@@ -163,12 +163,19 @@ class UserActions:
         return await self.deliverer.deliver("events_api", payload, "event_callback")
 
     async def click_home(
-        self, user_id: str, action_id: str, *, value: str | None = None, confirm: bool = True
+        self,
+        user_id: str,
+        action_id: str,
+        *,
+        value: str | None = None,
+        confirm: bool = True,
+        as_shown: list[dict[str, Any]] | None = None,
     ) -> Delivery:
         """Click the button ``action_id`` in the Home view last published for ``user_id``.
 
         A Home tab often lists many items with the same buttons: ``value`` picks the one with
-        that value (the first with the action_id otherwise).
+        that value (the first with the action_id otherwise). ``as_shown`` gives the blocks as
+        the user's client still shows them (one that has not caught up with a newer view).
 
         Raises:
             LookupError: Unknown user, no Home view published for them, or no such button.
@@ -177,6 +184,8 @@ class UserActions:
         home = self.workspace.homes.get(user.id)
         if home is None:
             raise LookupError(f"no Home view was published for {user_id}")
+        if as_shown is not None:
+            home = dataclasses.replace(home, spec={**home.spec, "blocks": as_shown})
         found = payloads.find_in_blocks(home.spec.get("blocks", []), action_id, value)
         if found is None:
             with_value = "" if value is None else f" and value {value!r}"

@@ -226,6 +226,9 @@ class ApprovalState(BaseModel):
     reason: str = ""
     outcome_note: str = ""
     card_error: str | None = None
+    # The card's post needed more than one attempt: one that timed out may still land after
+    # the retry looked for it, so each redraw removes any other message carrying its key.
+    stray_posts_possible: bool = False
     # Copies of the card in direct messages and escalation channels, redrawn with it.
     copies: list[CardCopy] = Field(default_factory=list)
     attempts: list[DecisionAttempt] = Field(default_factory=list)
@@ -258,6 +261,8 @@ class CardInput(BaseModel):
     workflow_link: str | None = None
     # Which copy of the card this is (:attr:`CardCopy.key`); None: the card itself.
     copy_key: str | None = None
+    # Redrawing it also deletes other messages that carry its key (a post that landed late).
+    remove_strays: bool = False
 
 
 class PostCardResult(BaseModel):
@@ -265,6 +270,8 @@ class PostCardResult(BaseModel):
 
     channel: str
     ts: str
+    # Posted by a retried attempt: an earlier one may still land, as a second message.
+    retried: bool = False
 
 
 class CardCopyInput(BaseModel):

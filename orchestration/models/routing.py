@@ -35,6 +35,8 @@ class CardCopy(BaseModel):
     ts: str | None = None
     # Why it was not delivered, or why its last redraw failed; None when it is up to date.
     error: str | None = None
+    # Its post needed more than one attempt (see ``ApprovalState.stray_posts_possible``).
+    stray_posts_possible: bool = False
 
     @property
     def placed(self) -> bool:

@@ -198,7 +198,7 @@ async def test_a_card_that_is_gone_is_posted_again_once() -> None:
         # A retry of the same activity finds the card it already posted again.
         env.info = replace(env.info, attempt=2)
         retried = await env.run(slack.update_approval_card, moved)
-        assert retried == reposted
+        assert retried == reposted.model_copy(update={"retried": True})
         assert [m["ts"] for m in sim.messages(APPROVALS_CHANNEL_ID)] == [reposted.ts]
         # A card that is still there is updated in place.
         here = card.model_copy(
@@ -223,3 +223,28 @@ async def test_a_reply_to_a_thread_that_is_gone_goes_to_the_channel() -> None:
         (message,) = sim.messages(APPROVALS_CHANNEL_ID)
     assert message["text"] == "Order O-3: Reminder: still waiting."
     assert "thread_ts" not in message
+
+
+async def test_a_post_that_lands_after_its_retry_is_deleted_by_the_next_redraw() -> None:
+    async with running_sim() as sim:
+        slack = SlackActivities(new_slack_client(DEFAULT_BOT_TOKEN, sim.api_url))
+        card, env = waiting_card(), ActivityEnvironment()
+        # The first attempt timed out; the retry finds nothing yet and posts.
+        env.info = replace(env.info, attempt=2)
+        posted = await env.run(slack.post_approval_card, card)
+        assert posted.retried
+        # Then the first attempt's post lands: a second message with the card's key.
+        env.info = replace(env.info, attempt=1)
+        late = await env.run(slack.post_approval_card, card)
+        assert not late.retried and len(sim.messages(APPROVALS_CHANNEL_ID)) == 2
+
+        state = card.state.model_copy(update={"channel": posted.channel, "message_ts": posted.ts})
+        redrawn = card.model_copy(update={"state": state})
+        # A card whose post was not retried is only redrawn: no history read, nothing deleted.
+        assert await env.run(slack.update_approval_card, redrawn) is None
+        assert sim.calls_to("chat.delete") == []
+        marked = redrawn.model_copy(update={"remove_strays": True})
+        assert await env.run(slack.update_approval_card, marked) is None
+        assert [m["ts"] for m in sim.messages(APPROVALS_CHANNEL_ID)] == [posted.ts]
+        # Already gone by the time a retried redraw deletes it: nothing to do.
+        assert await env.run(slack.update_approval_card, marked) is None

@@ -37,6 +37,7 @@ class Received:
     content_type: str
     raw: str
     data: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -71,7 +72,7 @@ class FakeBot:
         else:
             fields = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
             data = json.loads(fields["payload"]) if "payload" in fields else fields
-        self.received.append(Received(request.content_type, raw, data))
+        self.received.append(Received(request.content_type, raw, data, dict(request.headers)))
         if self.reply.delay:
             await asyncio.sleep(self.reply.delay)
         return web.Response(

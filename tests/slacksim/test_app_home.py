@@ -242,3 +242,17 @@ async def test_clicking_what_is_not_in_the_home_tab_raises(
 
     assert complaint in str(raised.value)
     assert (bot.received, sim.deliveries) == ([], [])
+
+
+async def test_a_home_click_on_a_view_the_client_still_shows(
+    sim: SlackSim, slack: AsyncWebClient, bot: FakeBot
+) -> None:
+    shown = (await publish_home(slack))["blocks"]
+    # A newer Home view without the item; the user's client has not caught up yet.
+    await slack.views_publish(user_id=APPROVER_ID, view={"type": "home", "blocks": []})
+
+    delivery = await sim.click_home(APPROVER_ID, OPEN_ITEM, value="wf-2", as_shown=shown)
+
+    assert (delivery.status, delivery.error) == (200, None)
+    [action] = bot.received[0].data["actions"]
+    assert (action["action_id"], action["value"]) == (OPEN_ITEM, "wf-2")

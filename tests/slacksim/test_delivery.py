@@ -250,3 +250,21 @@ async def test_unreachable_bot_is_dispatch_failed(sim: SlackSim, slack: AsyncWeb
     delivery = await sim.click(APPROVER_ID, APPROVALS_CHANNEL_ID, ts, REJECT)
 
     assert (delivery.status, delivery.error) == (404, "dispatch_failed")
+
+
+async def test_a_retry_is_the_same_payload_marked_as_slack_marks_retries(
+    sim: SlackSim, slack: AsyncWebClient, bot: FakeBot
+) -> None:
+    ts = await post_card(slack)
+    first = await sim.click(APPROVER_ID, APPROVALS_CHANNEL_ID, ts, APPROVE)
+
+    again = await sim.redeliver(first, retry_num=1)
+
+    assert (first.retry_num, again.retry_num, again.status) == (0, 1, 200)
+    original, retried = bot.received
+    assert retried.raw == original.raw
+    assert "X-Slack-Retry-Num" not in original.headers
+    assert (retried.headers["X-Slack-Retry-Num"], retried.headers["X-Slack-Retry-Reason"]) == (
+        "1",
+        "http_timeout",
+    )

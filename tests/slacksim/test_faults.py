@@ -95,6 +95,8 @@ async def test_faults_over_http(sim: SlackSim, slack: AsyncWebClient) -> None:
         sim.faults.add("auth.test", "ratelimit")
         async with http.delete(url, headers={"Content-Type": "application/json"}) as cleared:
             assert (await cleared.json())["faults"] == []
+        async with http.get(url) as listed:
+            assert (await listed.json())["applied"] == [{"method": "users.info", "kind": "error"}]
     assert (await slack.auth_test())["ok"] is True
 
 
@@ -111,3 +113,23 @@ def test_a_rate_hits_a_seeded_share_of_calls() -> None:
     assert hits(7) == first  # reproducible
     with pytest.raises(ValueError, match="rate"):
         Faults().add("chat.update", "error", rate=0)
+
+
+async def test_every_fault_applied_is_recorded_and_kept_after_clearing(
+    sim: SlackSim, slack: AsyncWebClient
+) -> None:
+    sim.faults.add("chat.postMessage", "store_then_error")
+    sim.faults.add("*", "ratelimit", retry_after=0)
+
+    for _ in range(2):
+        with pytest.raises(SlackApiError):
+            await slack.chat_postMessage(channel=APPROVALS_CHANNEL_ID, text="card")
+    sim.faults.clear()
+    await slack.chat_postMessage(channel=APPROVALS_CHANNEL_ID, text="card")
+
+    assert [(a.method, a.kind) for a in sim.faults.applied] == [
+        ("chat.postMessage", "store_then_error"),
+        ("chat.postMessage", "ratelimit"),
+    ]
+    sim.reset()
+    assert sim.faults.applied == []

@@ -178,3 +178,24 @@ async def test_a_click_delivered_twice_is_applied_once(stack: Stack) -> None:
     applied = [a for a in approval.attempts if a.result is AttemptResult.APPLIED]
     assert len(applied) == 1 and approval.approvals == [APPROVER_ID]
     assert approval.status is ApprovalStatus.PENDING
+
+
+async def test_a_click_slack_cannot_authorize_is_not_acked_and_the_next_one_counts(
+    stack: Stack,
+) -> None:
+    handle = await stack.start_order(large_order())
+    card = await stack.card()
+    # The bot's first request asks Slack who it is (auth.test); Slack fails that once.
+    stack.sim.faults.add("auth.test", "error", status=503)
+    failed = await stack.sim.click(APPROVER_ID, APPROVALS_CHANNEL_ID, card["ts"], APPROVE_ACTION)
+    assert (failed.status, failed.error) == (500, "dispatch_failed")
+    approval = await handle.query(ApprovableWorkflow.approval)
+    assert approval is not None and approval.attempts == []
+
+    again = await stack.sim.click(APPROVER_ID, APPROVALS_CHANNEL_ID, card["ts"], APPROVE_ACTION)
+    assert (again.status, again.error) == (200, None)
+    approval = await assert_eventually(
+        lambda: handle.query(ApprovableWorkflow.approval),
+        lambda s: s is not None and s.status is ApprovalStatus.APPROVED,
+    )
+    assert approval is not None and approval.decided_by == APPROVER_ID
