@@ -24,6 +24,7 @@ from bot.identity import BotIdentity, SlackIdentityUnavailable, without_token
 from bot.listeners import register_all
 from bot.listeners.command_context import attach_command_settings
 from bot.metrics import REGISTRY, REQUESTS
+from bot.payload_shape import request_problem
 from bot.verify import SlackRequestVerifier
 from commands.replies import CommandSettings
 
@@ -74,6 +75,12 @@ def build_app(
     return app
 
 
+def refusal(status: int, error: str, reason: str) -> web.Response:
+    """A request answered before Bolt: what kind of refusal, and why (never a header's or a
+    field's value)."""
+    return web.json_response({"error": error, "reason": reason}, status=status)
+
+
 def slack_events_handler(
     app: AsyncApp, verifier: SlackRequestVerifier
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
@@ -85,17 +92,23 @@ def slack_events_handler(
         problem = verifier.problem(request.headers, body)
         if problem is not None:
             log.warning("refused a request to %s from %s: %s", EVENTS_PATH, request.remote, problem)
-            return web.json_response({"error": "invalid request"}, status=401)
+            return refusal(401, "invalid request", problem)
+        text = body.decode("utf-8")  # the verifier checked it is UTF-8
+        shape = request_problem(text, request.content_type)
+        if shape is not None:
+            log.warning("refused a signed request to %s: %s", EVENTS_PATH, shape)
+            return refusal(400, "invalid payload", shape)
         headers: dict[str, str | Sequence[str]] = {
             name: request.headers.getall(name) for name in request.headers
         }
         try:
-            bolt_request = AsyncBoltRequest(
-                body=body.decode("utf-8"), query=request.query_string, headers=headers
+            bolt_request = AsyncBoltRequest(body=text, query=request.query_string, headers=headers)
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError):
+            # Fields Bolt reads to find the team and user, in shapes Slack never sends.
+            log.warning("refused a signed request to %s: Bolt cannot read it", EVENTS_PATH)
+            return refusal(
+                400, "invalid payload", "its team, user or channel fields are not Slack's"
             )
-        except ValueError:  # signed, yet a JSON body that does not parse
-            log.warning("refused a signed request to %s: its body does not parse", EVENTS_PATH)
-            return web.json_response({"error": "invalid body"}, status=400)
         bolt_response = await app.async_dispatch(bolt_request)
         REQUESTS.observe(time.perf_counter() - started)
         return await to_aiohttp_response(bolt_response)

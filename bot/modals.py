@@ -118,6 +118,14 @@ def _no_constant(name: str) -> object:
     raise ValueError(f"{name} is not a JSON number")
 
 
+def reason_problem(reason: str) -> str | None:
+    """What is wrong with a typed reason, for the modal's error: Slack caps the input at
+    :data:`MAX_REASON_LENGTH`, and a longer one is refused rather than cut."""
+    if len(reason) > MAX_REASON_LENGTH:
+        return f"Too long: at most {MAX_REASON_LENGTH} characters ({len(reason)} given)."
+    return None
+
+
 def parse_edited_arguments(text: str) -> dict[str, Any] | str:
     """The edited arguments, or what is wrong with them (for the modal's error).
 

@@ -32,6 +32,7 @@ from temporalio.exceptions import TimeoutError as WorkflowTimeoutError
 from temporalio.service import RPCError
 
 from commands.workflow.approvals import approval_in_memo
+from orchestration.ask import as_json
 from orchestration.decisions import DecisionRefused, TemporalUnreachable, describe_workflow
 from orchestration.models.approval import ApprovalStatus
 from orchestration.models.request import (
@@ -110,7 +111,7 @@ async def ask(
     try:
         await client.start_workflow(
             RequestApprovalWorkflow.run,
-            request,
+            as_json(request),
             id=workflow_id,
             task_queue=task_queue,
             # The same key while it runs: attach to it; after it ended: its answer, not a new ask.

@@ -22,6 +22,9 @@ A = TypeVar("A")
 R = TypeVar("R", bound=BaseModel)
 USAGE_COLUMN = 33  # where a usage line's description starts (after two spaces of indent)
 HELP_WORDS = ("help", "-h", "--help")
+# Longer text is refused with the limit, rather than read (and quoted back in an answer too
+# long for Slack to show): no command needs more, since a reason is at most 500 characters.
+MAX_COMMAND_CHARS = 4000
 
 
 class UsageError(Exception):
@@ -136,6 +139,11 @@ class Surface:
             UsageError: unknown verb or bad arguments (the message includes the usage).
         """
         try:
+            if len(text) > MAX_COMMAND_CHARS:
+                raise BadCommand(
+                    f"That command is {len(text):,} characters long; commands take at most "
+                    f"{MAX_COMMAND_CHARS:,}."
+                )
             words = tokens(text)
             if not words or words[0].lower() in HELP_WORDS:
                 if words and words[0].lower() == "help":  # "-h extra" is still just help

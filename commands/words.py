@@ -57,12 +57,18 @@ def only_id(words: list[str], what: str) -> str:
 def no_more(words: list[str]) -> None:
     """Nothing may follow."""
     if words:
-        raise BadCommand(f"Unexpected {' '.join(words)!r}.")
+        raise BadCommand(f"Unexpected {shown(' '.join(words))}.")
 
 
 def reason(words: list[str]) -> str:
-    """The rest of the words, as the reason a person gave (kept short)."""
-    return " ".join(words)[:REASON_CHARS]
+    """The rest of the words, as the reason a person gave: refused when longer than
+    :data:`REASON_CHARS`, rather than cut where the person did not choose."""
+    text = " ".join(words)
+    if len(text) > REASON_CHARS:
+        raise BadCommand(
+            f"The reason is {len(text):,} characters long; keep it to {REASON_CHARS} characters."
+        )
+    return text
 
 
 def duration(text: str, bounds: Bounds, *, noun: str, name: str) -> timedelta:

@@ -60,6 +60,36 @@ INVALID_REQUEST = "InvalidRequest"
 _asked: dict[int, int] = {}
 
 
+def _invalid(problems: list[str]) -> ApplicationError:
+    return ApplicationError(
+        "invalid RequestApproval input: " + "; ".join(problems),
+        type=INVALID_REQUEST,
+        non_retryable=True,
+    )
+
+
+def _not_a_number(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def decoded(raw: RawValue) -> Any:
+    """The JSON a caller sent ``RequestApproval``, read here rather than by the data
+    converter: JSON nested deeper than the converter reads (a few hundred levels) failed the
+    workflow's task over and over; here it fails the request, saying why, like any mistake."""
+    encoding = raw.payload.metadata.get("encoding", b"")
+    if encoding == b"binary/null":
+        return None  # refused by validated(), as not an object
+    if not encoding.startswith(b"json/"):
+        kind = encoding.decode(errors="replace") or "unlabelled"
+        raise _invalid([f"(input): send one JSON object, not {kind} data"])
+    try:
+        return json.loads(raw.payload.data, parse_constant=_not_a_number)
+    except RecursionError:
+        raise _invalid(["(input): nested too deeply to read"]) from None
+    except ValueError as err:  # not JSON, not UTF-8, NaN or Infinity
+        raise _invalid([f"(input): not JSON: {err}"]) from None
+
+
 def validated(raw: Any) -> RequestApprovalInput:
     """The request, or a non-retryable error naming each problem (field, what is wrong)."""
     try:
@@ -69,11 +99,7 @@ def validated(raw: Any) -> RequestApprovalInput:
             f"{'.'.join(str(p) for p in problem['loc']) or '(input)'}: {problem['msg']}"
             for problem in err.errors()
         ]
-        raise ApplicationError(
-            "invalid RequestApproval input: " + "; ".join(problems),
-            type=INVALID_REQUEST,
-            non_retryable=True,
-        ) from None
+        raise _invalid(problems) from None
 
 
 def as_json(request: RequestApprovalInput) -> RawValue:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from pydantic import ValidationError
 from temporalio.client import Client, WorkflowExecutionDescription, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
 from orchestration.approval import MEMO_KEY, ApprovableWorkflow
 from orchestration.models.approval import ApprovalState, DecisionInput
 from orchestration.policy.deciders import refusal_for
+from orchestration.slack_text import cut, escape
 
 # A person is waiting on the answer: fail fast rather than retry for a minute.
 RPC_TIMEOUT = timedelta(seconds=5)
@@ -31,6 +33,14 @@ REFUSED_OUTRIGHT = frozenset(
         RPCStatusCode.UNIMPLEMENTED,
     }
 )
+
+# A workflow id quoted in a refusal; ids come from buttons and typed text, any length.
+ID_IN_LINE = 200
+
+
+def quoted_id(workflow_id: str) -> str:
+    """A workflow id as a refusal quotes it (mrkdwn): escaped, and cut when very long."""
+    return cut(escape(workflow_id), ID_IN_LINE)
 
 
 class DecisionRefused(Exception):
@@ -56,14 +66,17 @@ async def describe_workflow(
     """``describe()`` of a workflow, which works with no worker running.
 
     Raises:
-        DecisionRefused: no such workflow.
+        DecisionRefused: no workflow id, or no such workflow.
         TemporalUnreachable: Temporal did not answer.
     """
+    if not workflow_id:
+        # Temporal answers INVALID_ARGUMENT, which would read as an outage.
+        raise DecisionRefused("That names no workflow; nothing was changed.")
     try:
         return await client.get_workflow_handle(workflow_id).describe(rpc_timeout=rpc_timeout)
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
-            raise DecisionRefused(f"No workflow {workflow_id}.") from None
+            raise DecisionRefused(f"No workflow {quoted_id(workflow_id)}.") from None
         raise TemporalUnreachable(
             f"Could not reach Temporal ({err.status.name}); nothing was changed. Try again shortly."
         ) from None
@@ -81,12 +94,16 @@ async def load_approval(
     """
     description = await describe_workflow(client, workflow_id, rpc_timeout)
     raw = await description.memo_value(MEMO_KEY, None)
-    if raw is None:
-        raise DecisionRefused(f"{workflow_id} has no approval request.")
-    state = ApprovalState.model_validate(raw)
+    try:
+        # Any workflow may carry a memo of this name; only the gate's is a request.
+        state = ApprovalState.model_validate(raw)
+    except ValidationError:
+        raise DecisionRefused(f"{quoted_id(workflow_id)} has no approval request.") from None
     if description.status != WorkflowExecutionStatus.RUNNING and not state.status.is_terminal:
         status = description.status.name.lower() if description.status else "ended"
-        raise DecisionRefused(f"{workflow_id} has {status}; nothing can be decided any more.")
+        raise DecisionRefused(
+            f"{quoted_id(workflow_id)} has {status}; nothing can be decided any more."
+        )
     return state
 
 
@@ -124,7 +141,7 @@ async def send_decision(
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
             raise DecisionRefused(
-                f"{workflow_id} has already ended; nothing was changed."
+                f"{quoted_id(workflow_id)} has already ended; nothing was changed."
             ) from None
         if err.status in REFUSED_OUTRIGHT:
             raise TemporalUnreachable(

@@ -13,6 +13,7 @@ from temporalio import nexus
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 
+from orchestration.ask import as_json
 from orchestration.models.request import RequestApprovalResult
 from orchestration.nexus_service import ChatopsService
 from orchestration.workflows.request_approval import RequestApprovalWorkflow, validated
@@ -45,7 +46,7 @@ class ChatopsNexusHandler:
             ) from None
         return await ctx.start_workflow(
             RequestApprovalWorkflow.run,
-            request,
+            as_json(request),
             id=workflow_id(ctx.request_id),
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )

@@ -163,6 +163,33 @@ class ModalDecision:
     arguments: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True)
+class ModalTarget:
+    """Which request a decision modal decides, and where it was opened (None: Home tab)."""
+
+    workflow_id: str
+    request_id: str | None
+    channel: str | None
+
+
+def modal_target(view: dict[str, Any]) -> ModalTarget | None:
+    """What :func:`modal_metadata` put in the modal, or None when the view does not carry
+    it (Slack hands private metadata back as set, so only a forged or foreign view lacks it)."""
+    try:
+        metadata = json.loads(view.get("private_metadata") or "")
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(metadata, dict):
+        return None
+    workflow_id, request_id = metadata.get("workflow_id"), metadata.get("request_id")
+    channel = metadata.get("channel")  # null: opened from the Home tab
+    if not isinstance(workflow_id, str) or not isinstance(request_id, str | None):
+        return None
+    if not isinstance(channel, str | None):
+        return None
+    return ModalTarget(workflow_id, request_id, channel[:64] if channel else None)
+
+
 async def submit_modal_decision(
     ack: AsyncAck,
     client: AsyncWebClient,
@@ -174,30 +201,34 @@ async def submit_modal_decision(
     """The decision a submitted modal stands for: checked, signalled, then acknowledged
     (closing the modal). When Temporal cannot take it, the modal stays open and says so, so
     nothing typed is lost."""
-    metadata = json.loads(view.get("private_metadata") or "{}")
+    target = modal_target(view)
+    if target is None:
+        errors = {
+            asked.error_block: "This form does not say which request it decides; close it "
+            "and use the card's buttons again. Nothing was changed."
+        }
+        await ack(response_action="errors", errors=errors)
+        return
     user_id = body["user"]["id"]
-    raw_channel = metadata.get("channel")  # null: opened from the Home tab
-    channel = str(raw_channel)[:64] if raw_channel else None
     decision = DecisionInput(
         verdict=asked.verdict,
         user_id=user_id,
-        reason=asked.reason[:2000],
+        reason=asked.reason,
         source=DecisionSource.SLACK,
         click_key=f"{user_id}:view:{view.get('id', '')}",
-        request_id=metadata.get("request_id"),
+        request_id=target.request_id,
         arguments=asked.arguments,
         # A submission carries no action_ts: it was made when it reached the bot.
         decided_at=datetime.now(UTC),
-        channel=channel,
+        channel=target.channel,
     )
-    workflow_id = str(metadata.get("workflow_id", ""))
-    settled = await settle(context, workflow_id, decision)
+    settled = await settle(context, target.workflow_id, decision)
     if settled.unreachable and settled.refusal:
         await ack(response_action="errors", errors={asked.error_block: settled.refusal})
         return
     if settled.refusal is not None:
-        await refuse_then_ack(ack, client, context, user_id, channel, settled.refusal)
+        await refuse_then_ack(ack, client, context, user_id, target.channel, settled.refusal)
         return
     await ack()
-    if channel is None and settled.state is not None:
-        await confirm_on_home(client, context, workflow_id, decision, settled.state)
+    if target.channel is None and settled.state is not None:
+        await confirm_on_home(client, context, target.workflow_id, decision, settled.state)

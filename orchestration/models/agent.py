@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 
 from orchestration.models.approval import ApprovalPolicy, ApprovalState
+from orchestration.models.request import Arguments
 from orchestration.names import NAME, NAME_RULE, TARGET, TARGET_RULE, character_set
 from orchestration.policy.match import PolicyDecision, PolicyRequest
 
@@ -66,6 +67,9 @@ class NewAgentTask(AgentTask):
     tool: EntryName
     action: EntryName
     target: EntryTarget
+    # Bounded as RequestApproval's: deeper than Temporal's converter writes, or larger than a
+    # card and its memo should carry, is refused here rather than failing the start.
+    arguments: Arguments = Field(default_factory=dict)
 
 
 class AgentTaskInput(BaseModel):

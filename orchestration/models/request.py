@@ -32,27 +32,37 @@ AttributeValue = Annotated[str, StringConstraints(max_length=200)]
 UserId = Annotated[str, StringConstraints(pattern=r"^[UW][A-Z0-9]{2,31}$")]
 
 
-def _depth(value: Any) -> int:
-    if isinstance(value, dict):
-        return 1 + max((_depth(v) for v in value.values()), default=0)
-    if isinstance(value, list):
-        return 1 + max((_depth(v) for v in value), default=0)
-    return 0
+def _depth(value: Any, most: int = MAX_ARGUMENTS_DEPTH) -> int:
+    """How deeply ``value`` nests objects and lists (a scalar is 0), counted without recursion
+    and only until it passes ``most``: a value nested thousands deep must be refused, not
+    overflow the stack (in a workflow, that would fail its task forever)."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if not isinstance(item, dict | list):
+            continue
+        children = item.values() if isinstance(item, dict) else item
+        level += 1
+        deepest = max(deepest, level)
+        if deepest > most:
+            break
+        stack.extend((child, level) for child in children)
+    return deepest
 
 
 def _bounded_json(value: dict[str, Any]) -> dict[str, Any]:
+    if _depth(value) > MAX_ARGUMENTS_DEPTH:
+        raise PydanticCustomError(
+            "arguments_too_deep",
+            "nested at most {limit} levels deep",
+            {"limit": MAX_ARGUMENTS_DEPTH},
+        )
     size = len(json.dumps(value, separators=(",", ":")).encode())
     if size > MAX_ARGUMENTS_BYTES:
         raise PydanticCustomError(
             "arguments_too_large",
             "at most {limit} bytes as compact JSON (got {size})",
             {"limit": MAX_ARGUMENTS_BYTES, "size": size},
-        )
-    if _depth(value) > MAX_ARGUMENTS_DEPTH:
-        raise PydanticCustomError(
-            "arguments_too_deep",
-            "nested at most {limit} levels deep",
-            {"limit": MAX_ARGUMENTS_DEPTH},
         )
     return value
 

@@ -121,6 +121,8 @@ def parse_policy(text: str, source: str) -> tuple[Policy, str]:
         raw: Any = yaml.safe_load(text)
     except yaml.YAMLError as err:
         raise PolicyError(f"{source}: not valid YAML: {err}") from None
+    except RecursionError:  # PyYAML reads nested lists and maps recursively
+        raise PolicyError(f"{source}: not valid YAML: nested too deeply to read") from None
     try:
         policy = Policy.model_validate(raw, context=AS_WRITTEN)
     except ValidationError as err:
@@ -141,4 +143,8 @@ def load_policy(path: Path) -> tuple[Policy, str]:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise PolicyError(f"{path}: cannot read: {err.strerror or err}") from None
+    except UnicodeDecodeError as err:
+        raise PolicyError(
+            f"{path}: not UTF-8 text (at byte offset {err.start}); save it as UTF-8"
+        ) from None
     return parse_policy(text, str(path))

@@ -1,9 +1,10 @@
 """RequestApproval: any workflow, in any SDK, asks a human through the gate and the policy file.
 
 Started as a child by type name with one JSON object (:class:`RequestApprovalInput`); returns
-:class:`RequestApprovalResult`. The input is validated here, not by the data converter: a bad
-request fails the workflow with a non-retryable error saying what is wrong, instead of failing
-workflow tasks forever. The check is :func:`orchestration.ask.validated`, which
+:class:`RequestApprovalResult`. The input is read and validated here, not by the data
+converter (it arrives as a :class:`RawValue`): a bad request, even JSON nested deeper than the
+converter reads, fails the workflow with a non-retryable error saying what is wrong, instead
+of failing workflow tasks forever. The check is :func:`orchestration.ask.validated`, which
 :func:`orchestration.ask.request_approval` runs in the asking workflow too.
 """
 
@@ -15,12 +16,12 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RawValue, RetryPolicy
 from temporalio.exceptions import ActivityError
 
 from orchestration.approval import ApprovableWorkflow
 from orchestration.ask import INVALID_REQUEST as INVALID_REQUEST  # still importable here
-from orchestration.ask import validated
+from orchestration.ask import decoded, validated
 from orchestration.outcomes import Outcome, is_cancellation, record_outcome
 from orchestration.policy.check import check_policy
 
@@ -71,9 +72,10 @@ class RequestApprovalWorkflow(ApprovableWorkflow):
         return self._decision
 
     @workflow.run
-    async def run(self, input: Any) -> RequestApprovalResult:
-        """Validate, check the policy, maybe ask; plain JSON in (any data converter)."""
-        request = validated(input)
+    async def run(self, input: RawValue) -> RequestApprovalResult:
+        """Validate, check the policy, maybe ask; plain JSON in (any data converter), read
+        here so that no input can fail the workflow's task instead of the request."""
+        request = validated(decoded(input))
         base = await workflow.execute_activity_method(
             PolicyEngine.approval_defaults,
             start_to_close_timeout=DEFAULTS_TIMEOUT,

@@ -284,6 +284,21 @@ async def test_loosely_written_tasks_meet_the_rules_written_for_them(
     assert (started.tool, started.action, started.target) == ("kubectl", "scale", "Prod-web")
 
 
+@pytest.mark.parametrize("depth", [9, 300, 900])
+async def test_arguments_nested_deeply_are_refused_by_field(
+    stack: Stack, hook_url: str, depth: int
+) -> None:
+    """A few hundred levels passed the check and failed the start in the data converter
+    ("Maximum serialization depth exceeded"): a 500 with a trace."""
+    task = safe_task()
+    task_json = json.dumps(task)
+    body = task_json[:-1] + ', "arguments": ' + '{"a": ' * depth + "1" + "}" * depth + "}"
+    status, answer = await post_signed(hook_url, body.encode())
+    assert (status, answer["error"]) == (400, "not a valid agent task")
+    assert answer["problems"] == [{"field": "arguments", "message": "nested at most 8 levels deep"}]
+    await assert_not_started(stack.client, task["task_id"])
+
+
 async def test_large_bodies_are_refused(hook_url: str) -> None:
     task = safe_task(input="x" * MAX_BODY)
     body = json.dumps(task).encode()

@@ -1,4 +1,5 @@
-"""``POST /slack/events`` over real HTTP: every request it cannot verify gets 401, one log line.
+"""``POST /slack/events`` over real HTTP: every request it cannot verify gets 401 saying why,
+and one log line.
 
 Before, an empty or non-numeric ``X-Slack-Request-Timestamp`` (and an unsigned body that is
 not JSON) raised inside Bolt and answered 500 with a trace.
@@ -94,6 +95,10 @@ def unverifiable() -> dict[str, tuple[bytes, dict[str, str]]]:
     }
 
 
+def records_text(caplog: pytest.LogCaptureFixture) -> str:
+    return "\n".join(r.getMessage() for r in caplog.records)
+
+
 @pytest.mark.parametrize("case", sorted(unverifiable()))
 async def test_unverifiable_requests_get_401_and_one_log_line(
     events_url: str, caplog: pytest.LogCaptureFixture, case: str
@@ -107,7 +112,9 @@ async def test_unverifiable_requests_get_401_and_one_log_line(
     ):
         status, answer = response.status, await response.text()
 
-    assert (status, json.loads(answer)) == (401, {"error": "invalid request"})
+    refusal = json.loads(answer)
+    assert (status, refusal["error"], set(refusal)) == (401, "invalid request", {"error", "reason"})
+    assert refusal["reason"] in records_text(caplog)  # the log line says the same
     records = [r for r in caplog.records if not r.name.startswith(("asyncio", "aiohttp.client"))]
     assert [(r.name, r.levelno, r.exc_info) for r in records] == [
         ("bot.app", logging.WARNING, None)

@@ -262,6 +262,32 @@ TEXT = st.one_of(
 )
 
 
+@pytest.mark.unit
+def test_text_over_the_limit_is_refused_saying_the_limit() -> None:
+    """Before, 60,000 characters were read, and the words quoted back in an answer longer than
+    Slack shows (msg_too_long): the person saw nothing."""
+    for surface in (WORKFLOW, SCHEDULE):
+        with pytest.raises(UsageError) as raised:
+            surface.parse("status " + "x " * 30_000)
+        assert raised.value.problem == (
+            "That command is 60,007 characters long; commands take at most 4,000."
+        )
+    with pytest.raises(UsageError) as raised:
+        WORKFLOW.parse("status a " + "b " * 1000)
+    assert raised.value.problem.startswith("Unexpected 'b b b")
+    assert len(raised.value.problem) < 100
+
+
+@pytest.mark.unit
+def test_a_reason_over_the_limit_is_refused_not_cut() -> None:
+    with pytest.raises(UsageError) as raised:
+        WORKFLOW.parse("cancel order-ORD-1 " + "r" * 501)
+    assert raised.value.problem == ("The reason is 501 characters long; keep it to 500 characters.")
+    assert WORKFLOW.parse("cancel order-ORD-1 " + "r" * 500).args == Cancel(
+        "order-ORD-1", "r" * 500
+    )
+
+
 @settings(max_examples=400, deadline=None)
 @given(TEXT)
 def test_any_text_is_a_workflow_command_or_usage(text: str) -> None:

@@ -66,6 +66,17 @@ def test_unknown_keys_bad_values_and_limits_are_refused_by_name(
     assert expected in message
 
 
+@pytest.mark.parametrize("depth", [9, 900, 5000, 100_000])
+def test_arguments_nested_thousands_deep_are_refused_not_overflowing_the_stack(depth: int) -> None:
+    """The depth was measured recursively: from about 900 levels it raised RecursionError,
+    which in the workflow failed its task over and over instead of failing the request."""
+    arguments: Any = 1
+    for _ in range(depth):
+        arguments = {"a": arguments}
+    message = refusal(arguments=arguments)
+    assert message == "invalid RequestApproval input: arguments: nested at most 8 levels deep"
+
+
 def test_missing_kind_and_a_non_object_are_refused() -> None:
     with pytest.raises(ApplicationError, match="kind: Field required"):
         validated({"title": "Deploy"})

@@ -10,7 +10,10 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from temporalio import workflow
+from temporalio.api.common.v1 import Payload
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
+from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError, CancelledError, ChildWorkflowError
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
@@ -224,3 +227,41 @@ async def test_a_bad_request_fails_at_once_saying_what_is_wrong(
     assert failure.cause.message.startswith("invalid RequestApproval input: kind: String should")
     assert "colour: Extra inputs are not permitted" in failure.cause.message
     assert stack.sim.messages(APPROVALS_CHANNEL_ID) == []
+
+
+def deep(depth: int, key: str) -> bytes:
+    """A request whose ``key`` nests ``depth`` deep, as JSON text (json.dumps cannot write it)."""
+    head = '{"kind": "deploy", "title": "Deploy", "' + key + '": '
+    return (head + '{"a": ' * depth + "1" + "}" * depth + "}").encode()
+
+
+@pytest.mark.parametrize(
+    ("encoding", "data", "problem"),
+    [
+        (b"json/plain", deep(400, "attributes"), "attributes.a: Input should be a valid string"),
+        (b"json/plain", deep(500, "arguments"), "arguments: nested at most 8 levels deep"),
+        (b"json/plain", deep(5000, "arguments"), "(input): nested too deeply to read"),
+        (b"json/plain", b'{"kind": ', "(input): not JSON: Expecting value"),
+        (b"binary/plain", b"deploy", "(input): send one JSON object, not binary/plain data"),
+    ],
+    ids=["deep-attributes", "deep-arguments", "deeper-than-json-reads", "broken", "bytes"],
+)
+async def test_input_the_data_converter_cannot_read_fails_the_request_not_its_task(
+    stack: Stack, team: tuple[Client, str], encoding: bytes, data: bytes, problem: str
+) -> None:
+    """The worker's data converter read the input before the workflow did: JSON nested a few
+    hundred deep failed to decode, so the workflow task failed over and over (stuck) instead
+    of the request failing, saying why. The workflow now reads its input itself."""
+    client, _ = team
+    payload = Payload(metadata={"encoding": encoding}, data=data)
+    handle = await client.start_workflow(
+        "RequestApproval", RawValue(payload), id=unique("raw"), task_queue=stack.task_queue
+    )
+    with pytest.raises(WorkflowFailureError) as raised:
+        await handle.result()
+    failure = raised.value.cause
+    assert isinstance(failure, ApplicationError)
+    assert (failure.type, failure.non_retryable) == ("InvalidRequest", True)
+    assert failure.message.startswith(f"invalid RequestApproval input: {problem}")
+    async for event in handle.fetch_history_events():
+        assert event.event_type is not EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED

@@ -14,7 +14,7 @@ from orchestration.approval import ApprovableWorkflow
 from orchestration.models.agent import AgentTaskOutcome
 from orchestration.models.approval import ApprovalState
 from orchestration.models.order import OrderStep
-from orchestration.workflows.request_approval import RequestApprovalWorkflow
+from orchestration.models.request import RequestApprovalResult
 from slacksim import (
     APPROVALS_CHANNEL_ID,
     APPROVER2_ID,
@@ -163,10 +163,11 @@ async def test_a_rules_channel_takes_its_cards(stack: Stack, tmp_path: Path) -> 
 async def ask_for_release(stack: Stack, queue: str) -> tuple[Any, ApprovalState]:
     """A RequestApproval whose rule sends direct messages; its state once they are sent."""
     handle = await stack.client.start_workflow(
-        RequestApprovalWorkflow.run,
+        "RequestApproval",
         {"kind": "release", "title": "Release 4.1", "requested_by": REQUESTER_ID},
         id=unique("release"),
         task_queue=queue,
+        result_type=RequestApprovalResult,
     )
     stack.started.append(handle)
     state = await approval(

@@ -10,7 +10,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.listeners.decide import ModalDecision, input_value, submit_modal_decision
 from bot.listeners.views.reject_reason import submitted_reason
-from bot.modals import ARGUMENTS_BLOCK, ARGUMENTS_INPUT, parse_edited_arguments
+from bot.modals import (
+    ARGUMENTS_BLOCK,
+    ARGUMENTS_INPUT,
+    REASON_BLOCK,
+    parse_edited_arguments,
+    reason_problem,
+)
 from orchestration.models.approval import Verdict
 
 
@@ -26,7 +32,10 @@ async def edited_arguments_submitted(
     if isinstance(arguments, str):
         await ack(response_action="errors", errors={ARGUMENTS_BLOCK: arguments})
         return
-    asked = ModalDecision(
-        Verdict.APPROVE, submitted_reason(view), error_block=ARGUMENTS_BLOCK, arguments=arguments
-    )
+    reason = submitted_reason(view)
+    problem = reason_problem(reason)
+    if problem is not None:
+        await ack(response_action="errors", errors={REASON_BLOCK: problem})
+        return
+    asked = ModalDecision(Verdict.APPROVE, reason, error_block=ARGUMENTS_BLOCK, arguments=arguments)
     await submit_modal_decision(ack, client, context, body, view, asked)

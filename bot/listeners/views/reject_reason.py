@@ -8,7 +8,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.listeners.decide import ModalDecision, input_value, submit_modal_decision
-from bot.modals import REASON_BLOCK, REASON_INPUT
+from bot.modals import REASON_BLOCK, REASON_INPUT, reason_problem
 from orchestration.models.approval import Verdict
 
 
@@ -26,11 +26,9 @@ async def reject_reason_submitted(
 ) -> None:
     """Validate the reason, check and signal the rejection, then close the modal."""
     reason = submitted_reason(view)
-    if not reason:
-        await ack(
-            response_action="errors",
-            errors={REASON_BLOCK: "Please say why you are rejecting this request."},
-        )
+    problem = reason_problem(reason) if reason else "Please say why you are rejecting this request."
+    if problem is not None:
+        await ack(response_action="errors", errors={REASON_BLOCK: problem})
         return
     asked = ModalDecision(Verdict.REJECT, reason, error_block=REASON_BLOCK)
     await submit_modal_decision(ack, client, context, body, view, asked)

@@ -77,6 +77,20 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
         load_policy(tmp_path / "nope.yml")
 
 
+def test_a_file_that_is_not_utf8_or_nests_too_deeply_is_a_clear_error(tmp_path: Path) -> None:
+    """Both raised past PolicyError before (UnicodeDecodeError, RecursionError): a trace in
+    the CLI, and a policy check failing with a Python error in the worker."""
+    latin1 = tmp_path / "latin1.yml"
+    latin1.write_bytes(b"rules: [{name: caf\xe9}]")
+    with pytest.raises(PolicyError) as raised:
+        load_policy(latin1)
+    assert str(raised.value) == f"{latin1}: not UTF-8 text (at byte offset 18); save it as UTF-8"
+    for text in ("rules: " + "[" * 5000 + "]" * 5000, "a: " + "{a: " * 5000 + "1" + "}" * 5000):
+        with pytest.raises(PolicyError) as raised:
+            parse_policy(text, "policy.yml")
+        assert str(raised.value) == "policy.yml: not valid YAML: nested too deeply to read"
+
+
 @pytest.mark.parametrize(
     ("when", "expected"),
     [

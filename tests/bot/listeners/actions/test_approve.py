@@ -146,8 +146,20 @@ async def test_a_failed_signal_says_whether_it_may_be_in(status: RPCStatusCode, 
     assert awaited_kwargs(client.chat_postEphemeral)["text"].startswith(told)
 
 
-@pytest.mark.parametrize("value", ["", "no-such-workflow", "no-such-workflow|7"])
-async def test_a_button_value_naming_no_workflow_is_refused(value: str) -> None:
+@pytest.mark.parametrize(
+    ("value", "answer"),
+    [
+        # Temporal answers an empty id with INVALID_ARGUMENT, which read as an outage.
+        ("", "That names no workflow; nothing was changed."),
+        ("|1", "That names no workflow; nothing was changed."),
+        ("no-such-workflow", "No workflow no-such-workflow."),
+        ("no-such-workflow|7", "No workflow no-such-workflow."),
+        ("<!channel>|1", "No workflow &lt;!channel&gt;."),
+        ("w" * 3000 + "|1", "No workflow " + "w" * 199 + "…."),
+    ],
+    ids=["empty", "no-id", "unknown", "unknown-request", "markup", "very-long"],
+)
+async def test_a_button_value_naming_no_workflow_is_refused(value: str, answer: str) -> None:
     temporal = FakeTemporal()
     temporal.waiting(approval_state())
 
@@ -155,8 +167,7 @@ async def test_a_button_value_naming_no_workflow_is_refused(value: str) -> None:
 
     ack.assert_awaited_once_with()
     assert "signal" not in temporal.events
-    workflow_id = value.partition("|")[0]
-    assert awaited_kwargs(client.chat_postEphemeral)["text"] == f"No workflow {workflow_id}."
+    assert awaited_kwargs(client.chat_postEphemeral)["text"] == answer
 
 
 async def test_approving_on_the_home_tab_acks_then_redraws_it_without_the_request() -> None:

@@ -26,11 +26,15 @@ pytestmark = pytest.mark.unit
 delete_confirmed = registered(actions.register)[DELETE_ACTION]
 
 
-async def confirm(temporal: FakeTemporal, user: str) -> tuple[AsyncMock, AsyncMock, AsyncMock]:
+async def confirm(
+    temporal: FakeTemporal, user: str, *, on_home: bool = False
+) -> tuple[AsyncMock, AsyncMock, AsyncMock]:
     """Click "Delete scrape" as ``user``; the ack, respond and Slack client, to assert on."""
     ack, respond = recording_ack(temporal.events), recording_ack(temporal.events, "respond")
     client = slack_client(temporal.events)
-    body = click_body(user, DELETE_ACTION, value="scrape")
+    body = click_body(user, DELETE_ACTION, value="scrape", on_home=on_home)
+    if not on_home:  # Slack sends one with every click on a message
+        body["response_url"] = "https://hooks.slack.com/actions/T0/1/x"
     await delete_confirmed(ack, body, respond, client, context_for(temporal))
     return ack, respond, client
 
@@ -50,7 +54,10 @@ async def test_an_operators_confirmation_deletes_then_acks_then_tells_the_channe
     ]
     ack.assert_awaited_once_with()
     respond.assert_awaited_once_with(
-        text="Schedule `scrape` deleted.", response_type="ephemeral", replace_original=True
+        text="Schedule `scrape` deleted.",
+        response_type="ephemeral",
+        replace_original=True,
+        delete_original=False,
     )
     assert awaited_kwargs(client.chat_postMessage) == {
         "channel": APPROVALS_CHANNEL_ID,
@@ -64,9 +71,14 @@ async def test_a_non_operators_confirmation_deletes_nothing() -> None:
     _, respond, client = await confirm(temporal, APPROVER_ID)
 
     assert temporal.events == ["ack", "respond"]
-    assert awaited_kwargs(respond)["text"] == (
-        "Only operators (CHATOPS_OPERATORS) may change schedules; nothing was changed."
-    )
+    assert awaited_kwargs(respond) == {
+        "text": "Only operators (CHATOPS_OPERATORS) may change schedules; nothing was changed.",
+        "response_type": "ephemeral",
+        # Only the operator who asked sees the question: anyone else's click (a forged
+        # payload) must not replace the message it claims, such as an approval card.
+        "replace_original": False,
+        "delete_original": False,
+    }
     client.chat_postMessage.assert_not_awaited()
 
 
@@ -80,3 +92,16 @@ async def test_a_schedule_already_gone_is_said_so() -> None:
     assert awaited_kwargs(respond)["text"] == "No schedule scrape. See /schedule list."
     assert [name for name, _ in temporal.schedules["scrape"].calls] == ["describe"]
     client.chat_postMessage.assert_not_awaited()
+
+
+async def test_a_click_from_a_view_is_answered_on_the_home_tab() -> None:
+    """The question is only ever a message; a click that claims a view (forged) has no
+    response_url to answer through, so the answer goes to the Home tab."""
+    temporal = FakeTemporal()
+
+    _, respond, client = await confirm(temporal, APPROVER_ID, on_home=True)
+
+    respond.assert_not_awaited()
+    published = awaited_kwargs(client.views_publish)
+    assert published["user_id"] == APPROVER_ID
+    assert "Only operators (CHATOPS_OPERATORS) may change schedules" in str(published["view"])

@@ -104,3 +104,16 @@ async def test_temporal_unreachable_shows_under_the_arguments() -> None:
         },
     )
     assert handle.sent == []
+
+
+async def test_a_reason_over_the_limit_keeps_the_modal_open_saying_the_limit() -> None:
+    temporal = FakeTemporal()
+    handle = temporal.waiting(approval_state(arguments={"replicas": 3}))
+
+    ack = await submit(temporal, edited_view('{"replicas": 4}', reason="why " * 600))
+
+    assert temporal.events == ["ack"] and handle.sent == []
+    ack.assert_awaited_once_with(
+        response_action="errors",
+        errors={REASON_BLOCK: "Too long: at most 2000 characters (2399 given)."},
+    )

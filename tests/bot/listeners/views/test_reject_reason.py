@@ -81,13 +81,38 @@ async def test_a_reason_is_signalled_as_a_rejection_then_the_modal_closes() -> N
     client.chat_postEphemeral.assert_not_awaited()
 
 
-async def test_a_long_reason_is_cut_to_what_the_workflow_accepts() -> None:
+async def test_a_reason_over_the_limit_is_refused_in_the_modal_not_cut() -> None:
+    """Slack caps the input at 2000 characters; a longer one (only a forged or foreign
+    client sends it) is refused saying the limit, rather than cut where nobody chose."""
     temporal = FakeTemporal()
     handle = temporal.waiting(approval_state())
 
-    await submit(temporal, APPROVER_ID, reason_view("x" * 2500))
+    ack, _ = await submit(temporal, APPROVER_ID, reason_view("x" * 2500))
 
+    assert handle.sent == [] and "describe" not in temporal.events
+    ack.assert_awaited_once_with(
+        response_action="errors",
+        errors={REASON_BLOCK: "Too long: at most 2000 characters (2500 given)."},
+    )
+    await submit(temporal, APPROVER_ID, reason_view("x" * 2000))
     assert handle.sent[0].arg.reason == "x" * 2000
+
+
+@pytest.mark.parametrize(
+    "metadata", ["", "not json", "[1]", '{"workflow_id": 5}', '{"workflow_id": "w", "channel": 1}']
+)
+async def test_a_modal_that_names_no_request_is_answered_in_the_modal(metadata: str) -> None:
+    """Slack hands back the metadata the bot set; a view without it (forged or foreign) is
+    refused in the modal, not with a 500."""
+    temporal = FakeTemporal()
+    handle = temporal.waiting(approval_state())
+    view = reason_view("no") | {"private_metadata": metadata}
+
+    ack, _ = await submit(temporal, APPROVER_ID, view)
+
+    assert handle.sent == []
+    errors = awaited_kwargs(ack)["errors"]
+    assert errors[REASON_BLOCK].startswith("This form does not say which request it decides")
 
 
 async def test_a_refused_rejection_is_told_in_the_channel_and_the_modal_closes() -> None:
