@@ -19,6 +19,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "chat.postMessage": {"chat:write"},
     "chat.update": {"chat:write"},
     "chat.postEphemeral": {"chat:write"},
+    "chat.delete": {"chat:write"},
     "conversations.list": {"channels:read", "groups:read"},
     "conversations.history": {"channels:history", "groups:history", "im:history"},
     "conversations.open": {"im:write", "mpim:write", "channels:manage", "groups:write"},
