@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import sys
+import time
 from pathlib import Path
 
 from tests.reliability.tally import DEFAULT_OUT, MUST_BE_ZERO
@@ -67,7 +70,12 @@ def main(argv: list[str] | None = None) -> int:
     if not tallies:
         print(f"no tallies in {args.out}: run scripts/reliability first", file=sys.stderr)
         return 1
-    text = INTRO.read_text() + "\n## Measured\n\n" + table(tallies) + "\n\n" + notes(tallies)
+    when = time.strftime(
+        "%Y-%m-%d", time.localtime(max(p.stat().st_mtime for p in args.out.glob("*.json")))
+    )
+    machine = f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+    measured = f"\n## Measured\n\nRun on {when}; {machine}; everything on loopback.\n\n"
+    text = INTRO.read_text() + measured + table(tallies) + "\n\n" + notes(tallies)
     args.doc.write_text(text.rstrip() + "\n")
     print(f"wrote {args.doc} from {len(tallies)} scenario(s)", file=sys.stderr)
     return 0
