@@ -41,6 +41,30 @@ REQUEST_LINE = "Request: "
 APPROVERS = (APPROVER_ID, APPROVER2_ID, OPERATOR_ID)
 
 
+def quorum_or_single_policy(kind: str, prefix: str) -> str:
+    """A policy file for ``kind``: requests with the attribute ``quorum: two`` need two of
+    :data:`APPROVERS`, the others one; half an hour each, no reminders."""
+    approvers = ", ".join(APPROVERS)
+    return f"""\
+version: 1
+rules:
+  - name: {prefix}-quorum
+    when: {{kind: {kind}, attributes: {{quorum: "two"}}}}
+    require_approval:
+      approvers: [{approvers}]
+      approvals: 2
+      deadline: 30m
+      reminder: 0s
+  - name: {prefix}-single
+    when: {{kind: {kind}}}
+    require_approval:
+      approvers: [{approvers}]
+      deadline: 30m
+      reminder: 0s
+otherwise: deny
+"""
+
+
 class Verb(StrEnum):
     """What a person decides."""
 

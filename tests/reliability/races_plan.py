@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from slacksim import APPROVER2_ID, OUTSIDER_ID, REQUESTER_ID
-from tests.reliability.asking import APPROVERS, Verb
+from tests.reliability.asking import APPROVERS, Verb, quorum_or_single_policy
 
 KIND = "race"
 CLICKERS_PER_CARD = 10
@@ -22,24 +22,7 @@ REJECT_SHARE = 0.3
 HOME_SHARE = 0.3
 RETRY_SHARE = 0.2
 # Quorum requests (approvals: 2) match on this attribute; the others need one approval.
-POLICY = f"""\
-version: 1
-rules:
-  - name: races-quorum
-    when: {{kind: {KIND}, attributes: {{quorum: "two"}}}}
-    require_approval:
-      approvers: [{", ".join(APPROVERS)}]
-      approvals: 2
-      deadline: 30m
-      reminder: 0s
-  - name: races-single
-    when: {{kind: {KIND}}}
-    require_approval:
-      approvers: [{", ".join(APPROVERS)}]
-      deadline: 30m
-      reminder: 0s
-otherwise: deny
-"""
+POLICY = quorum_or_single_policy(KIND, "races")
 
 
 class Surface(StrEnum):

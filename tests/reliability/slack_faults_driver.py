@@ -24,7 +24,14 @@ from orchestration.approval import MEMO_KEY
 from orchestration.models.approval import ApprovalState, ApprovalStatus
 from slacksim import APPROVALS_CHANNEL_ID, REQUESTER_ID, Delivery, Faults, SlackSim
 from tests.helpers import assert_eventually
-from tests.reliability.asking import APPROVERS, Asked, Verb, ask, click_payload
+from tests.reliability.asking import (
+    APPROVERS,
+    Asked,
+    Verb,
+    ask,
+    click_payload,
+    quorum_or_single_policy,
+)
 from tests.stack import Stack
 
 KIND = "flaky"
@@ -40,24 +47,7 @@ SHOWN_WITHIN = 10.0
 MODAL_WITHIN = 6.0
 CARD_WITHIN = 60.0
 REASON = "flaky rejection"
-POLICY = f"""\
-version: 1
-rules:
-  - name: flaky-quorum
-    when: {{kind: {KIND}, attributes: {{quorum: "two"}}}}
-    require_approval:
-      approvers: [{", ".join(APPROVERS)}]
-      approvals: 2
-      deadline: 30m
-      reminder: 0s
-  - name: flaky-single
-    when: {{kind: {KIND}}}
-    require_approval:
-      approvers: [{", ".join(APPROVERS)}]
-      deadline: 30m
-      reminder: 0s
-otherwise: deny
-"""
+POLICY = quorum_or_single_policy(KIND, "flaky")
 
 
 def plan_faults(sim: SlackSim, seed: int) -> None:
