@@ -20,9 +20,7 @@ from slacksim.state import Workspace
 from slacksim.validation import (
     MAX_MESSAGE_BLOCKS,
     check_blocks,
-    check_home,
     check_metadata,
-    check_modal,
     check_text,
 )
 
@@ -54,7 +52,8 @@ def method(name: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def _param(params: Params, key: str, missing: str) -> str:
+def required(params: Params, key: str, missing: str) -> str:
+    """The parameter `key` as text; Slack answers `missing` when it is absent or empty."""
     value = params.get(key)
     if value in (None, ""):
         raise SlackError(missing)
@@ -83,7 +82,7 @@ def message_content(params: Params) -> tuple[str, list[dict[str, Any]]]:
 
 def _channel(ws: Workspace, params: Params, *, ids_only: bool = False) -> Channel:
     """Find the ``channel`` parameter's channel; a private one the bot is not in stays hidden."""
-    channel = ws.channel(_param(params, "channel", "channel_not_found"), ids_only=ids_only)
+    channel = ws.channel(required(params, "channel", "channel_not_found"), ids_only=ids_only)
     if channel.is_private and BOT_USER_ID not in channel.members:
         raise SlackError("channel_not_found")
     return channel
@@ -134,7 +133,7 @@ def chat_post_message(ws: Workspace, params: Params) -> Result:
 def chat_update(ws: Workspace, params: Params) -> Result:
     """Replace the bot's own message's text and blocks; ``channel`` must be an id."""
     channel = _channel(ws, params, ids_only=True)
-    ts = _param(params, "ts", "message_not_found")
+    ts = required(params, "ts", "message_not_found")
     if not ws.message(channel.id, ts).by_bot:
         raise SlackError("cant_update_message")
     if channel.is_archived:
@@ -154,7 +153,7 @@ def chat_update(ws: Workspace, params: Params) -> Result:
 def chat_delete(ws: Workspace, params: Params) -> Result:
     """Delete one of the bot's own messages."""
     channel = _channel(ws, params, ids_only=True)
-    ts = _param(params, "ts", "message_not_found")
+    ts = required(params, "ts", "message_not_found")
     if not ws.message(channel.id, ts).by_bot:
         raise SlackError("cant_delete_message")
     ws.delete(channel.id, ts)
@@ -165,7 +164,7 @@ def chat_delete(ws: Workspace, params: Params) -> Result:
 def chat_get_permalink(ws: Workspace, params: Params) -> Result:
     """Link to a message; the link opens the sim's page at it (Slack's opens Slack)."""
     channel = _channel(ws, params, ids_only=True)
-    ts = _param(params, "message_ts", "message_not_found")
+    ts = required(params, "message_ts", "message_not_found")
     return {"ok": True, "channel": channel.id, "permalink": ws.permalink(channel.id, ts)}
 
 
@@ -175,47 +174,10 @@ def chat_post_ephemeral(ws: Workspace, params: Params) -> Result:
     channel = _channel(ws, params)
     if channel.is_archived:
         raise SlackError("is_archived")
-    user = _param(params, "user", "user_not_in_channel")
+    user = required(params, "user", "user_not_in_channel")
     text, blocks = message_content(params)
     ephemeral = ws.post_ephemeral(channel.id, user, text, blocks)
     return {"ok": True, "message_ts": ephemeral["ts"]}
-
-
-@method("views.open")
-def views_open(ws: Workspace, params: Params) -> Result:
-    """Open a modal for the user behind a fresh trigger_id."""
-    spec = check_modal(params.get("view"))
-    user = ws.exchange_trigger(_param(params, "trigger_id", "invalid_trigger_id"))
-    return {"ok": True, "view": ws.views.open(user, spec).to_api()}
-
-
-@method("views.push")
-def views_push(ws: Workspace, params: Params) -> Result:
-    """Push a modal onto the stack of the user behind a fresh trigger_id."""
-    spec = check_modal(params.get("view"))
-    user = ws.exchange_trigger(_param(params, "trigger_id", "invalid_trigger_id"))
-    return {"ok": True, "view": ws.views.push(user, spec).to_api()}
-
-
-@method("views.update")
-def views_update(ws: Workspace, params: Params) -> Result:
-    """Replace an open view's content, guarded by its ``hash`` when given."""
-    view_id = _param(params, "view_id", "invalid_arguments")
-    spec = check_modal(params.get("view"))
-    view = ws.views.update(view_id, spec, str(params.get("hash") or "") or None)
-    return {"ok": True, "view": view.to_api()}
-
-
-@method("views.publish")
-def views_publish(ws: Workspace, params: Params) -> Result:
-    """Set a user's Home tab, which the manifest must enable."""
-    if not ws.manifest.home_tab_enabled:
-        # Our choice of name: the reference does not say what Slack answers here.
-        raise SlackError("not_enabled", "[ERROR] the app manifest does not enable the Home tab")
-    user = _param(params, "user_id", "invalid_arguments")
-    spec = check_home(params.get("view"))
-    view = ws.publish_home(user, spec, str(params.get("hash") or "") or None)
-    return {"ok": True, "view": view.to_api()}
 
 
 @method("conversations.list")
@@ -270,14 +232,14 @@ def conversations_history(ws: Workspace, params: Params) -> Result:
 @method("users.info")
 def users_info(ws: Workspace, params: Params) -> Result:
     """Describe one user; the profile's email needs ``users:read.email``."""
-    user = ws.user(_param(params, "user", "user_not_found"))
+    user = ws.user(required(params, "user", "user_not_found"))
     return {"ok": True, "user": user.to_api(with_email=ws.manifest.grants(EMAIL_SCOPE))}
 
 
 @method("usergroups.users.list")
 def usergroups_users_list(ws: Workspace, params: Params) -> Result:
     """List the members of a user group."""
-    group = ws.usergroup(_param(params, "usergroup", "no_such_subteam"))
+    group = ws.usergroup(required(params, "usergroup", "no_such_subteam"))
     return {"ok": True, "users": list(group.users)}
 
 

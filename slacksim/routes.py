@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from slacksim import direct  # noqa: F401 (registers conversations.open with the others)
+from slacksim import direct, views_api  # noqa: F401 (register their methods with the others)
 from slacksim.api import METHODS, Handler, Params, Result, apply_response
 from slacksim.errors import SlackError
 from slacksim.faults import Fault

@@ -1,61 +1,24 @@
-"""Models of the approval gate: the request, the decision signal, and the gate's state."""
+"""Models of the approval gate: the request, the decision signal, and the gate's state.
+
+The enumerations they use (verdicts, statuses, sources) live in
+:mod:`orchestration.models.verdicts` and are importable from here too.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from orchestration.models.routing import CardCopy, EscalationStep
-
-
-class Verdict(StrEnum):
-    """What a decider chose."""
-
-    APPROVE = "approve"
-    REJECT = "reject"
-
-
-class DecisionSource(StrEnum):
-    """Where a decision came from."""
-
-    SLACK = "slack"
-    CLI = "cli"
-
-
-class ApprovalStatus(StrEnum):
-    """Where an approval request stands; everything but PENDING is terminal."""
-
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    EXPIRED = "expired"
-    CANCELLED = "cancelled"
-    # The request changed while waiting (edited arguments, an amended order); a new card asks.
-    SUPERSEDED = "superseded"
-
-    @property
-    def is_terminal(self) -> bool:
-        """True once nobody can decide any more."""
-        return self is not ApprovalStatus.PENDING
-
-
-class ExpiryOutcome(StrEnum):
-    """What a request that nobody decided in time amounts to (the policy's ``on_expiry``)."""
-
-    APPROVE = "approve"
-    REJECT = "reject"
-    CANCEL = "cancel"
-
-
-class AttemptResult(StrEnum):
-    """What the gate did with one decision attempt."""
-
-    APPLIED = "applied"
-    DUPLICATE = "duplicate"
-    REFUSED = "refused"
+from orchestration.models.verdicts import (
+    ApprovalStatus,
+    AttemptResult,
+    DecisionSource,
+    ExpiryOutcome,
+    Verdict,
+)
 
 
 class CardField(BaseModel):
