@@ -1,8 +1,8 @@
 """The digest of pending approvals, posted to the approvals channel on a schedule.
 
-Read from the workflows' memo (as ``/workflow pending`` reads it): oldest first, with how long
-each has waited, its deadline, who may decide and a link to its card. Nothing is posted when
-nothing is waiting.
+Read from visibility and the workflows' memo (as ``/workflow pending`` reads it): oldest
+first, with how long each has waited, its deadline, who may decide and a link to its card.
+Nothing is posted when nothing is waiting.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from temporalio.client import Client
 from activities.cards import Block, Message
 from bot.home import card_links, request_key
 from bot.slack_client import BotSlackClient
-from commands.replies import CommandContext
+from commands.replies import CommandContext, CommandSettings
 from commands.workflow.pending import Pending, pending_approvals
 from orchestration.durations import format_duration
 from orchestration.slack_text import SECTION_TEXT, cut, cut_plain, escape, link, mention
@@ -63,14 +63,18 @@ def digest_message(found: Pending, now: datetime, links: dict[str, str]) -> Mess
     return Message(text=f"{count} waiting; the oldest for {oldest}.", blocks=blocks)
 
 
-async def post_digest(slack: BotSlackClient, temporal: Client, channel: str) -> str | None:
+async def post_digest(
+    slack: BotSlackClient, temporal: Client, channel: str, *, search_attributes: bool = True
+) -> str | None:
     """Post the digest in ``channel``; returns the message's ts, or None when nothing waits.
+    ``search_attributes``: workflows keep them, so the index answers (else every memo is read).
 
     Raises:
         bot.slack_client.SlackCallFailed: Slack refused the post, or could not be reached.
         temporalio.service.RPCError: Temporal did not answer.
     """
-    found = await pending_approvals(CommandContext(temporal), keep=DIGEST_ITEMS)
+    context = CommandContext(temporal, CommandSettings(search_attributes=search_attributes))
+    found = await pending_approvals(context, keep=DIGEST_ITEMS)
     if not found.total:
         log.info("digest: nothing is waiting for approval; nothing posted")
         return None

@@ -1,8 +1,8 @@
 """App Home: "Waiting for you", the approvals the viewer may decide, with the cards' buttons.
 
-The list is read from the workflows' memo (as ``/workflow pending`` reads it), so it is right
-even while no worker runs. Slack shows the view last published; it is drawn again each time
-the person opens the tab and after each decision made from it.
+The list is read from visibility and the workflows' memo (as ``/workflow pending`` reads
+it), so it is right even while no worker runs. Slack shows the view last published; it is
+drawn again each time the person opens the tab and after each decision made from it.
 """
 
 from __future__ import annotations
@@ -15,21 +15,14 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from temporalio.client import Client
 from temporalio.service import RPCError
 
-from activities.cards import Block, decision_buttons, decision_value
+from activities.cards import Block, decision_buttons, decision_value, parse_decision_value
 from commands.replies import CommandContext
 from commands.workflow.pending import Pending, Waiting, pending_approvals
 from orchestration.durations import format_duration
-from orchestration.models.approval import (
-    ApprovalState,
-    ConfirmText,
-    DecisionInput,
-    DecisionSource,
-    Verdict,
-)
-from orchestration.policy.deciders import refusal_for
+from orchestration.models.approval import ApprovalState, ConfirmText
+from orchestration.policy.deciders import may_decide
 from orchestration.slack_text import CONFIRM_TEXT, SECTION_TEXT, cut, cut_plain, escape, mention
 from orchestration.slack_text import link as link_to
 from orchestration.wording import format_time, quorum_line, quoted_title
@@ -38,20 +31,6 @@ log = logging.getLogger(__name__)
 # Slack allows 100 blocks in a Home view; an item takes three.
 HOME_ITEMS = 25
 HOME_ACTIONS_BLOCK = "home_actions"
-
-
-def may_decide(state: ApprovalState, user_id: str) -> bool:
-    """True when ``user_id`` is one of the request's approvers and could decide it now."""
-    if user_id not in state.approvers:
-        return False
-    probe = DecisionInput(
-        verdict=Verdict.APPROVE,
-        user_id=user_id,
-        source=DecisionSource.SLACK,
-        click_key="home",
-        request_id=state.request_id,
-    )
-    return refusal_for(state, probe) is None
 
 
 def home_confirm(state: ApprovalState) -> ConfirmText:
@@ -174,20 +153,24 @@ async def card_links(client: AsyncWebClient, waiting: list[Waiting]) -> dict[str
 
 
 async def waiting_for(
-    temporal: Client, user_id: str, decided: Collection[str] = (), keep: int = HOME_ITEMS
+    context: CommandContext, user_id: str, decided: Collection[str] = (), keep: int = HOME_ITEMS
 ) -> Pending:
     """The approvals ``user_id`` may decide now, oldest first; ``decided`` (request keys)
-    are left out."""
+    are left out. The index names who may decide each request; :func:`may_decide` still
+    judges every request read, and decides alone where the index cannot."""
 
     def theirs(workflow_id: str, state: ApprovalState) -> bool:
         return may_decide(state, user_id) and request_key(workflow_id, state) not in decided
 
-    return await pending_approvals(CommandContext(temporal), keep=keep, accept=theirs)
+    just_decided = {parse_decision_value(key)[0] for key in decided}
+    return await pending_approvals(
+        context, keep=keep, accept=theirs, decider=user_id, recheck=just_decided
+    )
 
 
 async def publish_home(
     client: AsyncWebClient,
-    temporal: Client,
+    context: CommandContext,
     user_id: str,
     *,
     notice: str | None = None,
@@ -198,7 +181,7 @@ async def publish_home(
     found: Pending | None = None
     links: dict[str, str] = {}
     try:
-        found = await waiting_for(temporal, user_id, decided)
+        found = await waiting_for(context, user_id, decided)
     except RPCError as err:
         problem = (
             f"Could not reach Temporal ({err.status.name}) to list your approvals; open this "

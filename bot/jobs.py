@@ -38,6 +38,8 @@ class JobSettings:
     digest_cron: str | None = "0 9 * * 1-5"
     digest_timezone: str = "UTC"
     reconcile_every: timedelta | None = timedelta(minutes=5)
+    # The digest reads the index workflows keep in search attributes (else every memo).
+    search_attributes: bool = True
 
 
 class BotJobs:
@@ -55,7 +57,12 @@ class BotJobs:
     async def digest(self) -> str | None:
         """Post the digest now; the message's ts, or None (nothing waits, or it failed)."""
         try:
-            return await post_digest(self._slack, self._temporal, self.settings.channel)
+            return await post_digest(
+                self._slack,
+                self._temporal,
+                self.settings.channel,
+                search_attributes=self.settings.search_attributes,
+            )
         except (SlackCallFailed, RPCError) as err:
             log.warning("digest not posted: %s", err)
             return None

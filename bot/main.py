@@ -45,6 +45,7 @@ def command_settings(settings: Settings) -> CommandSettings:
         task_queue=settings.task_queue,
         ui_url=ui_url(settings),
         scrape=settings.scrape_input(),
+        search_attributes=settings.search_attributes,
     )
 
 
@@ -55,6 +56,7 @@ def job_settings(settings: Settings) -> JobSettings:
         digest_cron=settings.digest_cron,
         digest_timezone=settings.digest_timezone,
         reconcile_every=settings.reconcile_every,
+        search_attributes=settings.search_attributes,
     )
 
 

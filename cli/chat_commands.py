@@ -84,7 +84,10 @@ async def cmd_chat_command(client: Client, settings: Settings, chat: ChatCommand
     context = CommandContext(
         client,
         CommandSettings(
-            task_queue=settings.task_queue, ui_url=ui_url(settings), scrape=settings.scrape_input()
+            task_queue=settings.task_queue,
+            ui_url=ui_url(settings),
+            scrape=settings.scrape_input(),
+            search_attributes=settings.search_attributes,
         ),
     )
     if chat.as_json:

@@ -32,6 +32,9 @@ class CommandSettings:
     task_queue: str = "chatops"
     ui_url: str | None = None
     scrape: ScrapeInput | None = None  # what new scrape schedules fetch
+    # Workflows keep search attributes (CHATOPS_SEARCH_ATTRIBUTES): the pending lists read
+    # the index they keep instead of every memo.
+    search_attributes: bool = True
 
 
 @dataclass(frozen=True)

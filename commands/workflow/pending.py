@@ -1,65 +1,79 @@
 """``/workflow pending``: the approvals waiting, oldest first, with age and deadline; and the
-scan behind it, which the Home tab and the digest share."""
+read behind it, which the Home tab and the digest share."""
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Callable
-from dataclasses import dataclass
+import logging
+import re
+from collections.abc import Collection
 from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field
+from temporalio.service import RPCError, RPCStatusCode
 
 from commands.replies import CommandContext, Reply, clip, workflow_link
 from commands.surface import no_arguments, reporting_verb, usage_line
 from commands.workflow.approvals import ApprovalFacts, approvers_text
 from commands.workflow.common import APPROVABLE, types_clause
+from commands.workflow.pending_index import Selection, indexed_pending
+from commands.workflow.waiting import Accept, Oldest, Pending, Waiting, waiting_state
 from orchestration.approval import MEMO_KEY
 from orchestration.durations import format_duration
-from orchestration.models.approval import ApprovalState, ApprovalStatus
 from orchestration.slack_text import escape
 from orchestration.wording import format_time, quoted_title
 
+__all__ = ["PENDING_LIMIT", "Pending", "Waiting", "pending_approvals", "scanned_pending"]
+
 PENDING_LIMIT = 30
-
-Waiting = tuple[str, ApprovalState]
-
-
-@dataclass(frozen=True)
-class Pending:
-    """How many approvals wait (that ``accept`` took), and the oldest of them, oldest first."""
-
-    total: int
-    oldest: list[Waiting]
+# A Slack user id, safe to put in a visibility query as it is.
+USER_ID = re.compile(r"[A-Za-z0-9]{1,64}")
+log = logging.getLogger(__name__)
 
 
 async def pending_approvals(
     context: CommandContext,
     *,
     keep: int = PENDING_LIMIT,
-    accept: Callable[[str, ApprovalState], bool] | None = None,
+    accept: Accept | None = None,
+    decider: str | None = None,
+    recheck: Collection[str] = (),
 ) -> Pending:
-    """Every approval waiting now (from memo: works with no worker), counted; the ``keep``
-    oldest are kept. Memory stays flat however many wait: the scan streams, holding at most
-    ``keep`` requests."""
+    """Every approval waiting now (from visibility and memo: works with no worker), counted;
+    the ``keep`` oldest are kept. ``decider``: only the requests that user may decide (then
+    ``accept`` must refuse the others too: it decides where the index cannot); ``recheck``:
+    workflows ``accept`` may refuse although the index lists them.
+
+    With search attributes on, the index the gate keeps answers in a few queries
+    (:mod:`commands.workflow.pending_index`); without them, or on a cluster that lacks the
+    index's attributes, every running approvable workflow's memo is read.
+    """
+    if context.settings.search_attributes and (decider is None or USER_ID.fullmatch(decider)):
+        selection = Selection(decider)
+        try:
+            return await indexed_pending(
+                context.client, selection, keep=keep, accept=accept, recheck=recheck
+            )
+        except RPCError as err:
+            if err.status is not RPCStatusCode.INVALID_ARGUMENT:
+                raise
+            log.warning("pending index not usable (%s); reading every memo instead", err.message)
+    return await scanned_pending(context, keep=keep, accept=accept)
+
+
+async def scanned_pending(
+    context: CommandContext, *, keep: int = PENDING_LIMIT, accept: Accept | None = None
+) -> Pending:
+    """Every running approvable workflow's memo, read as it streams: memory stays flat
+    however many wait (at most ``keep`` requests are held), the time does not."""
     query = f"{types_clause(APPROVABLE)} AND ExecutionStatus = 'Running'"
-    newest_kept: list[tuple[float, int, Waiting]] = []  # a heap: its top is the newest kept
+    oldest = Oldest(keep)
     total = 0
     async for execution in context.client.list_workflows(query):
-        raw = await execution.memo_value(MEMO_KEY, None)
-        if not isinstance(raw, dict) or raw.get("status") != ApprovalStatus.PENDING.value:
-            continue
-        approval = ApprovalState.model_validate(raw)
-        if accept is not None and not accept(execution.id, approval):
-            continue
-        total += 1
-        item = (-approval.requested_at.timestamp(), total, (execution.id, approval))
-        if len(newest_kept) < keep:
-            heapq.heappush(newest_kept, item)
-        elif keep and item > newest_kept[0]:  # older than the newest kept one
-            heapq.heapreplace(newest_kept, item)
-    oldest = [waiting for _, _, waiting in sorted(newest_kept, reverse=True)]
-    return Pending(total, oldest)
+        approval = waiting_state(await execution.memo_value(MEMO_KEY, None))
+        if approval is not None and (accept is None or accept(execution.id, approval)):
+            total += 1
+            oldest.add((execution.id, approval))
+    return Pending(total, oldest.oldest_first())
 
 
 class PendingRequest(BaseModel):

@@ -40,6 +40,29 @@ def refusal_for(state: ApprovalState | None, decision: DecisionInput) -> str | N
     return _refusal_of_decider(state, decision)
 
 
+def may_decide(state: ApprovalState, user_id: str) -> bool:
+    """True when ``user_id`` is one of the request's approvers and could decide it now (a
+    click from them in Slack, judged as it is applied; after the deadline too while no worker
+    has applied the expiry)."""
+    if user_id not in state.approvers:
+        return False
+    # Built unchecked: an approver id the decision model would refuse (too long) must not
+    # fail the workflow task that publishes who may decide.
+    probe = DecisionInput.model_construct(
+        verdict=Verdict.APPROVE,
+        user_id=user_id,
+        source=DecisionSource.SLACK,
+        click_key="home",
+        request_id=state.request_id,
+    )
+    return refusal_for(state, probe) is None
+
+
+def deciders(state: ApprovalState) -> list[str]:
+    """Everyone who may decide ``state`` now (:func:`may_decide`), in the approvers' order."""
+    return [user for user in dict.fromkeys(state.approvers) if may_decide(state, user)]
+
+
 def _refusal_of_decider(state: ApprovalState, decision: DecisionInput) -> str | None:
     """Why whoever sent ``decision`` may not decide the pending ``state``, or None."""
     if decision.arguments is not None and state.arguments is None:

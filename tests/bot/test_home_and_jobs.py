@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 from temporalio.client import WorkflowExecutionStatus
+from temporalio.service import RPCError, RPCStatusCode
 
 from activities.cards import (
     APPROVE_ACTION,
@@ -22,12 +23,12 @@ from activities.cards import (
 from bot.digest import DIGEST_ITEMS, digest_message
 from bot.home import HOME_ITEMS, home_view, may_decide, request_key
 from bot.reconcile import candidate, closed_state, without_buttons
-from commands.replies import CommandContext
+from commands.replies import CommandContext, CommandSettings
 from commands.workflow.pending import Pending, pending_approvals
 from orchestration.approval import MEMO_KEY
 from orchestration.models.approval import ApprovalState, ApprovalStatus
 from orchestration.settings import Settings
-from tests.bot.listeners.fakes import FakeExecution, FakeTemporal
+from tests.bot.listeners.fakes import FakeExecution, FakeTemporal, rpc_error
 from tests.bot.test_cards import assert_valid_blocks
 
 pytestmark = pytest.mark.unit
@@ -169,7 +170,8 @@ async def test_the_pending_scan_counts_everything_and_keeps_only_the_oldest() ->
     temporal = FakeTemporal()
     for execution in executions:
         temporal.add(execution)
-    context = CommandContext(temporal)  # type: ignore[arg-type]
+    # Without search attributes: every memo listed is read (the stand-in evaluates no query).
+    context = CommandContext(temporal, CommandSettings(search_attributes=False))  # type: ignore[arg-type]
 
     found = await pending_approvals(context, keep=5)
     assert found.total == 50
@@ -183,3 +185,29 @@ def test_home_without_a_list_says_why_and_not_that_nothing_waits() -> None:
     view = home_view(None, NOW, notice="Could not reach Temporal (UNAVAILABLE).")
     text = str(view["blocks"])
     assert "Could not reach Temporal" in text and "Nothing is waiting" not in text
+
+
+@pytest.mark.parametrize(
+    ("status", "falls_back"),
+    [(RPCStatusCode.INVALID_ARGUMENT, True), (RPCStatusCode.UNAVAILABLE, False)],
+)
+async def test_a_cluster_without_the_index_falls_back_to_reading_every_memo(
+    status: RPCStatusCode, falls_back: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    temporal = FakeTemporal()
+    for n in range(3):
+        temporal.waiting(state(n), f"wf-{n}")
+
+    async def refuse(query: str) -> None:
+        raise rpc_error(status)
+
+    temporal.count_workflows = refuse  # type: ignore[attr-defined]
+    context = CommandContext(temporal)  # type: ignore[arg-type]
+
+    if not falls_back:
+        with pytest.raises(RPCError):
+            await pending_approvals(context)
+        return
+    found = await pending_approvals(context, keep=2)
+    assert (found.total, [wid for wid, _ in found.oldest]) == (3, ["wf-0", "wf-1"])
+    assert "pending index not usable" in caplog.text

@@ -51,6 +51,8 @@ def test_server_args_with_ui_and_every_attribute_type(tmp_path: Path) -> None:
         "ApprovalDecidedBy=Keyword",
         "ApprovalDeadline=Datetime",
         "ChatopsOutcome=Keyword",
+        "ApprovalWaitingSince=Datetime",
+        "ApprovalWaitingFor=KeywordList",
     ]
 
 

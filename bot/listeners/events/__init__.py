@@ -7,8 +7,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.context import temporal_client
 from bot.home import publish_home
+from bot.listeners.command_context import command_context
 
 
 async def home_opened(
@@ -18,7 +18,7 @@ async def home_opened(
     sends the same event, and needs nothing)."""
     if event.get("tab") != "home":
         return
-    await publish_home(client, temporal_client(context), str(event["user"]))
+    await publish_home(client, command_context(context), str(event["user"]))
 
 
 def register(app: AsyncApp) -> None:

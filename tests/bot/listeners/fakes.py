@@ -187,8 +187,11 @@ class FakeTemporal:
 
 
 def context_for(temporal: FakeTemporal, settings: CommandSettings | None = None) -> dict[str, Any]:
-    """Bolt's ``context`` as the app's middleware fills it."""
-    return {TEMPORAL_KEY: temporal, SETTINGS_KEY: settings or CommandSettings((OPERATOR_ID,))}
+    """Bolt's ``context`` as the app's middleware fills it. The stand-in evaluates no
+    visibility query, so by default the deployment is one without search attributes, whose
+    pending lists read every memo it lists."""
+    settings = settings or CommandSettings((OPERATOR_ID,), search_attributes=False)
+    return {TEMPORAL_KEY: temporal, SETTINGS_KEY: settings}
 
 
 def recording_ack(events: list[str], name: str = "ack") -> AsyncMock:
