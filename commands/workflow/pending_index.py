@@ -4,11 +4,14 @@ visibility queries, so a read costs about the same at 200 waiting as at 10,000.
 
 - **The total** is one count of the indexed requests (all that wait, or those one person
   may decide), plus the requests the index does not cover, read from memo one by one: those
-  published before the index existed (pending, without ApprovalWaitingSince; counted every
-  time, listed only when there are any) and, for one person, those whose deciders were too
-  many to name (:data:`~orchestration.search_attributes.MANY_DECIDERS`).
+  published before the index existed and, for one person, those whose deciders were too
+  many to name (:data:`~orchestration.search_attributes.MANY_DECIDERS`). For all requests, a
+  second count (of all pending) tells whether any of the first kind wait, and they are
+  listed only then; for one person, one scan lists both kinds.
 - **The oldest** are those asked at or before a moment that :func:`threshold` finds with a
-  few counts; only those are listed, and the oldest kept.
+  few counts while the totals are counted; only those are listed, and the oldest kept. The
+  moment found is counted first next time: while the oldest requests still wait, that one
+  count is the whole search.
 - **Every request read is checked against its memo** (it must still wait) and the caller's
   rule, and the total loses those refused: a lagging index never shows a decided request.
   ``recheck`` names workflows the caller expects its rule to refuse (a request just decided
@@ -21,20 +24,30 @@ import asyncio
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
 from commands.workflow.common import APPROVABLE, types_clause
-from commands.workflow.threshold import Window, threshold
+from commands.workflow.threshold import Window, moment, threshold, whole_ms
 from commands.workflow.waiting import Accept, Pending, Waiting, keep_oldest, waiting_state
 from orchestration import search_attributes as sa
 from orchestration.approval import MEMO_KEY
 
 RUNNING = f"{types_clause(APPROVABLE)} AND ExecutionStatus = 'Running'"
 PENDING = f"{RUNNING} AND ApprovalStatus = 'pending'"
-UNINDEXED = f"{PENDING} AND {sa.APPROVAL_WAITING_SINCE.name} IS NULL"
+SINCE = sa.APPROVAL_WAITING_SINCE.name
+# Every indexed request was asked before this; a range over the index counts faster than
+# IS NOT NULL, which SQLite's planner answers by reading every pending row.
+END = moment(whole_ms(datetime(9000, 1, 1, tzinfo=UTC)))
+INDEXED = f"{PENDING} AND {SINCE} <= '{END.isoformat()}'"
+UNINDEXED = f"{PENDING} AND {SINCE} IS NULL"
 Row = tuple[str, str, Waiting | None]  # workflow id, run id, the request if it still waits
+# The moment each selection's last search found: the oldest requests rarely change between
+# two reads, so it is counted first (a hint only: whatever it counts decides).
+_HINTS: dict[str, datetime] = {}
+_HINTS_KEPT = 512
 
 
 @dataclass(frozen=True)
@@ -47,20 +60,31 @@ class Selection:
     def indexed(self) -> str:
         """Those the index covers."""
         if self.decider is None:
-            return f"{PENDING} AND {sa.APPROVAL_WAITING_SINCE.name} IS NOT NULL"
+            return INDEXED
         return f"{RUNNING} AND {sa.APPROVAL_WAITING_FOR.name} = '{self.decider}'"
 
-    def until(self, moment: datetime) -> str:
-        """Those the index covers that were asked at or before ``moment``."""
+    def until(self, at: datetime) -> str:
+        """Those the index covers that were asked at or before ``at``."""
         base = PENDING if self.decider is None else self.indexed
-        return f"{base} AND {sa.APPROVAL_WAITING_SINCE.name} <= '{moment.isoformat()}'"
+        return f"{base} AND {SINCE} <= '{at.isoformat()}'"
 
     @property
-    def unnamed(self) -> str | None:
-        """Those that may be the decider's although the index cannot name them all."""
+    def outside(self) -> str | None:
+        """For one person, the requests that may be theirs although the index does not say
+        so: those naming too many deciders, and those published before the index existed
+        (one scan of the pending, cheaper than counting both sides)."""
         if self.decider is None:
             return None
-        return f"{RUNNING} AND {sa.APPROVAL_WAITING_FOR.name} = '{sa.MANY_DECIDERS}'"
+        many = f"{sa.APPROVAL_WAITING_FOR.name} = '{sa.MANY_DECIDERS}'"
+        return f"{RUNNING} AND ({many} OR (ApprovalStatus = 'pending' AND {SINCE} IS NULL))"
+
+
+@dataclass(frozen=True)
+class Counts:
+    """The selection's indexed requests, and whether some wait outside the index."""
+
+    indexed: int
+    unindexed: bool
 
 
 async def indexed_pending(
@@ -77,26 +101,70 @@ async def indexed_pending(
         temporalio.service.RPCError: Temporal did not answer, or does not know the index's
             search attributes (INVALID_ARGUMENT: the caller reads every memo instead).
     """
-    indexed, unindexed, unnamed = await asyncio.gather(
-        _count(client, selection.indexed),
-        _count(client, UNINDEXED),
-        _read(client, selection.unnamed) if selection.unnamed else _nothing(),
-    )
-    want = keep + len(recheck)
+    window = Window(keep + len(recheck), 2 * (keep + len(recheck)))
+    counted = asyncio.ensure_future(_counts(client, selection))
+    outside = asyncio.ensure_future(_read(client, selection.outside))
+    try:
+        bound = await _bound(client, selection, window, counted)
+        counts = await counted
+        listed, legacy, rechecked = await asyncio.gather(
+            _read(client, selection.indexed if bound is None else selection.until(bound)),
+            _read(client, UNINDEXED if counts.unindexed else None),
+            _recheck(client, selection, recheck),
+        )
+        if bound is not None and len(_taken((row[2] for row in listed), accept)) < min(
+            keep, counts.indexed
+        ):
+            listed = await _read(client, selection.indexed)  # refusals left too few: read all
+        uncovered = legacy + await outside
+    finally:
+        for started in (counted, outside):
+            _drop(started)
+    return _answer(counts.indexed, listed + rechecked, uncovered, keep, accept)
 
-    async def count_until(moment: datetime) -> int:
-        return await _count(client, selection.until(moment))
 
-    moment = await threshold(count_until, datetime.now(UTC), indexed, Window(want, 2 * want))
-    query = selection.indexed if moment is None else selection.until(moment)
-    listed, legacy, rechecked = await asyncio.gather(
-        _read(client, query),
-        _read(client, UNINDEXED) if unindexed else _nothing(),
-        _recheck(client, selection, recheck),
-    )
-    if moment is not None and len(_taken((row[2] for row in listed), accept)) < min(keep, indexed):
-        listed = await _read(client, selection.indexed)  # refusals left too few: read all
-    return _answer(indexed, listed + rechecked, legacy + unnamed, keep, accept)
+async def _counts(client: Client, selection: Selection) -> Counts:
+    """One count of the selection's indexed requests; for them all, also whether any wait
+    outside the index (published before it existed): all pending against all indexed."""
+    if selection.decider is not None:
+        return Counts(await _count(client, selection.indexed), unindexed=False)
+    indexed, pending = await asyncio.gather(_count(client, INDEXED), _count(client, PENDING))
+    return Counts(indexed, pending > indexed)
+
+
+async def _bound(
+    client: Client, selection: Selection, window: Window, counted: asyncio.Future[Counts]
+) -> datetime | None:
+    """The moment to list up to (None: list them all), searched for while the counts run;
+    a selection found to fit the window whole needs no search."""
+
+    async def count_until(at: datetime) -> int:
+        if counted.done() and counted.result().indexed <= window.enough:
+            raise _Small
+        return await _count(client, selection.until(at))
+
+    key = f"{client.namespace}|{selection.indexed}"
+    try:
+        found = await threshold(count_until, datetime.now(UTC), window, hint=_HINTS.get(key))
+    except _Small:
+        return None
+    if found is not None:
+        if len(_HINTS) >= _HINTS_KEPT:
+            _HINTS.clear()
+        _HINTS[key] = found
+    return found
+
+
+def _drop(started: asyncio.Future[Any]) -> None:
+    """Cancel what a failure left running; take a failure it had (the first one raised)."""
+    if not started.done():
+        started.cancel()
+    elif not started.cancelled():
+        started.exception()
+
+
+class _Small(Exception):
+    """The selection fits the window whole: no moment is needed."""
 
 
 def _answer(
@@ -120,10 +188,6 @@ def _taken(found: Iterable[Waiting | None], accept: Accept | None) -> list[Waiti
 
 async def _count(client: Client, query: str) -> int:
     return (await client.count_workflows(query)).count
-
-
-async def _nothing() -> list[Row]:
-    return []
 
 
 async def _read(client: Client, query: str | None) -> list[Row]:

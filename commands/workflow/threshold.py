@@ -56,38 +56,46 @@ def whole_ms(at: datetime) -> int:
 
 
 async def threshold(
-    count_until: CountUntil, now: datetime, total: int, window: Window
+    count_until: CountUntil,
+    now: datetime,
+    window: Window,
+    *,
+    total: int | None = None,
+    hint: datetime | None = None,
 ) -> datetime | None:
-    """A moment T at or before which at least ``window.want`` requests were asked (of
-    ``total``), with as few more than ``window.enough`` as ``window.probes`` counts find.
+    """A moment T at or before which at least ``window.want`` requests were asked, with as
+    few more than ``window.enough`` as the probes find. ``total``: how many there are, when
+    known (within ``enough``: no search); ``hint``: a moment to count first (the last
+    search's answer: the oldest requests rarely change between two reads).
 
-    None when no moment narrows the list: ``total`` is within ``enough``, or no moment
-    probed has ``want`` at or before it. The moment returned was counted, so the ``want``
-    oldest requests are all at or before it whatever the counts did meanwhile.
+    None when no moment probed has ``want`` at or before it. The moment returned was
+    counted, so the ``want`` oldest requests are all at or before it whatever the counts
+    did meanwhile.
     """
-    if total <= window.enough or window.want <= 0:
+    if (total is not None and total <= window.enough) or window.want <= 0:
         return None
-    search = _Search(count_until, whole_ms(now), total, window)
-    await search.run()
+    search = _Search(count_until, whole_ms(now), window)
+    await search.run(None if hint is None else whole_ms(hint))
     return moment(search.hi) if search.counted else None
 
 
 class _Search:
-    """Counts so far: fewer than ``want`` up to ``lo``; ``hi_count`` up to ``hi`` (counted
-    once ``counted``; until then ``hi`` is a day ahead and ``hi_count`` the whole set)."""
+    """Counts so far: fewer than ``want`` up to ``lo``; ``hi_count`` up to ``hi`` once
+    ``counted`` (until then ``hi`` is a minute ahead and uncounted)."""
 
-    def __init__(self, count_until: CountUntil, now_ms: int, total: int, window: Window):
+    def __init__(self, count_until: CountUntil, now_ms: int, window: Window):
         self._count_until = count_until
         self._now = now_ms
         self._window = window
         self._target = (window.want + window.enough) / 2
         self.lo, self.lo_count = now_ms - (1000 << OLDEST_EXPONENT), 0
-        self.hi, self.hi_count = whole_ms(moment(now_ms) + AHEAD), total
+        self.hi, self.hi_count = whole_ms(moment(now_ms) + AHEAD), 0
         self.counted = False
         self._previous_hi: tuple[int, int] | None = None
 
-    async def run(self) -> None:
-        """Probe until a count falls within the window, or the probes run out."""
+    async def run(self, hint: int | None) -> None:
+        """Probe (``hint`` first) until a count falls within the window, or the probes run
+        out."""
         bisect_next = False
         for used in range(self._window.probes + self._window.more_probes):
             if used >= self._window.probes and not self._listing_many():
@@ -95,7 +103,10 @@ class _Search:
             span = self.hi - self.lo
             if span <= 1:
                 return
-            guess = None if bisect_next else self._secant()
+            if used == 0 and hint is not None and self.lo < hint < self.hi:
+                guess: int | None = hint
+            else:
+                guess = None if bisect_next else self._secant()
             at = self._middle() if guess is None else guess
             self._take(at, await self._count_until(moment(at)))
             if self.counted and self.hi_count <= self._window.enough:

@@ -78,7 +78,7 @@ def spread(pattern: str, count: int, seed: int = 3) -> list[datetime]:
 async def test_ordinary_spreads_are_narrowed_to_the_window(pattern: str, count: int) -> None:
     counter = Counter(spread(pattern, count))
 
-    moment = await threshold(counter, NOW, count, WINDOW)
+    moment = await threshold(counter, NOW, WINDOW, total=count)
 
     # Bursts are told apart only by halving the time between them: more counts (each
     # cheap), and the search settles for a few times the window once listing costs less.
@@ -91,7 +91,7 @@ async def test_ordinary_spreads_are_narrowed_to_the_window(pattern: str, count: 
 async def test_requests_all_asked_in_one_millisecond_cannot_be_told_apart() -> None:
     counter = Counter([ago(minutes=5)] * 500)
 
-    moment = await threshold(counter, NOW, 500, WINDOW)
+    moment = await threshold(counter, NOW, WINDOW, total=500)
 
     # Either way every request is listed: no moment lets through fewer than all.
     assert moment is None or counter.until(moment) == 500
@@ -101,14 +101,14 @@ async def test_requests_all_asked_in_one_millisecond_cannot_be_told_apart() -> N
 async def test_a_set_within_the_window_is_listed_whole_without_counting() -> None:
     counter = Counter(spread("over two weeks", 60))
 
-    assert await threshold(counter, NOW, 60, WINDOW) is None
+    assert await threshold(counter, NOW, WINDOW, total=60) is None
     assert counter.asked == []
 
 
 async def test_none_when_no_moment_up_to_a_minute_ahead_has_enough() -> None:
     counter = Counter([NOW + timedelta(hours=1)] * 100)  # a clock far behind the workers'
 
-    assert await threshold(counter, NOW, 100, WINDOW) is None
+    assert await threshold(counter, NOW, WINDOW, total=100) is None
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -122,9 +122,25 @@ async def test_the_oldest_are_always_at_or_before_the_moment(seed: int) -> None:
     ]
     counter = Counter(moments)
 
-    moment = await threshold(counter, NOW, count, Window(30, 60, probes=8))
+    moment = await threshold(counter, NOW, Window(30, 60, probes=8), total=count)
 
     if moment is not None:
         oldest = sorted(whole_ms(at) for at in moments)[: WINDOW.want]
         assert all(at <= whole_ms(moment) for at in oldest)
         assert counter.until(moment) >= WINDOW.want
+
+
+async def test_the_last_answer_as_a_hint_is_counted_once_while_it_still_holds() -> None:
+    moments = sorted(spread("over two weeks", 10_000))
+    first = await threshold(Counter(moments), NOW, WINDOW, total=10_000)
+    assert first is not None
+    let_through = Counter(moments).until(first)
+
+    again = Counter(moments[:-5])  # the newest five decided: the hint still holds
+    assert await threshold(again, NOW, WINDOW, hint=first) == first
+    assert len(again.asked) == 1
+    # The oldest decided, down to fewer than wanted at the hint: the search goes on.
+    fewer = Counter(moments[let_through - WINDOW.want + 1 :])
+    moment = await threshold(fewer, NOW, WINDOW, hint=first)
+    assert moment is not None and moment != first and len(fewer.asked) > 1
+    assert WINDOW.want <= fewer.until(moment) <= WINDOW.enough
