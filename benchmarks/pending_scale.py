@@ -6,7 +6,7 @@ each with a pending request in its memo and search attributes, as the approval g
 it), then, through the real parts on loopback (the bot over HTTP, the Slack stand-in), times
 each reader, and prints the median and 95th percentile of each over the rounds.
 
-    .venv/bin/python -m benchmarks.pending_scale [--pending 10000]
+    .venv/bin/python -m benchmarks.pending_scale [--pending 10000] [--rounds 20] [--cold]
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from benchmarks.servers import dev_server
 from bot.app import EVENTS_PATH, build_app, build_web_app
 from bot.digest import post_digest
 from bot.slack_client import BotSlackClient
+from commands.workflow import pending_index
 from commands.workflow.common import APPROVABLE, types_clause
 from orchestration.approval import MEMO_KEY
 from orchestration.approval_index import approval_attributes
@@ -154,13 +155,18 @@ async def open_home(sim: SlackSim) -> float:
 
 
 async def measure(
-    sim: SlackSim, slack: AsyncWebClient, temporal: Client, rounds: int
+    sim: SlackSim, slack: AsyncWebClient, temporal: Client, rounds: int, cold: bool
 ) -> dict[str, list[float]]:
-    """Each reader's milliseconds, round after round (printed as they come)."""
+    """Each reader's milliseconds, round after round (printed as they come); ``cold``: each
+    read searches from scratch, as the first after a start does."""
     times: dict[str, list[float]] = {"pending": [], "home": [], "digest": []}
+    forget = pending_index.forget_hints if cold else (lambda: None)
     for round_ in range(1, rounds + 1):
+        forget()
         pending_ms, first_line = await slash_pending(sim)
+        forget()
         home_ms = await open_home(sim)
+        forget()
         digest_started = time.perf_counter()
         await post_digest(BotSlackClient(slack), temporal, "approvals")
         digest_ms = (time.perf_counter() - digest_started) * 1000
@@ -173,7 +179,7 @@ async def measure(
     return times
 
 
-async def main(count: int, concurrency: int, rounds: int) -> None:
+async def main(count: int, concurrency: int, rounds: int, cold: bool) -> None:
     async with (
         await dev_server() as env,
         running_sim() as sim,
@@ -193,7 +199,7 @@ async def main(count: int, concurrency: int, rounds: int) -> None:
             print(f"visibility caught up {await visible(env.client, count):.1f} s later")
             raw_ms, seen = await raw_listing(env.client)
             print(f"baseline raw SDK listing of {seen} running, memo read: {raw_ms:.0f} ms")
-            times = await measure(sim, slack, env.client, rounds)
+            times = await measure(sim, slack, env.client, rounds, cold)
             print(f"RSS before seeding {memory_before:.0f} MB, after {rss_mb():.0f} MB")
             print(f"ratio /workflow pending / raw listing: {times['pending'][-1] / raw_ms:.2f}x")
             print(
@@ -209,5 +215,8 @@ if __name__ == "__main__":
     parser.add_argument("--pending", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument(
+        "--cold", action="store_true", help="no read starts from the moment the last one found"
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.pending, args.concurrency, args.rounds))
+    asyncio.run(main(args.pending, args.concurrency, args.rounds, args.cold))

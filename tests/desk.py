@@ -104,7 +104,10 @@ async def running_desk(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterato
     """Stand-in + bot + worker (with a fresh help desk) on a fresh task queue."""
     async with running_sim() as sim:
         queue = unique("tq-tickets")
-        commands = CommandSettings(operators=(OPERATOR_ID,), task_queue=queue)
+        # The time-skipping server has no custom search attributes: nor do the lists here.
+        commands = CommandSettings(
+            operators=(OPERATOR_ID,), task_queue=queue, search_attributes=False
+        )
         runner = await start_bot(env.client, sim, commands)
         desk = SupportDesk()
         worker = build_worker(

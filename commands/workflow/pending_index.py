@@ -21,7 +21,7 @@ visibility queries, so a read costs about the same at 200 waiting as at 10,000.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -31,7 +31,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from commands.workflow.common import APPROVABLE, types_clause
 from commands.workflow.threshold import Window, moment, threshold, whole_ms
-from commands.workflow.waiting import Accept, Pending, Waiting, keep_oldest, waiting_state
+from commands.workflow.waiting import Accept, Pending, Tally, Waiting, waiting_state
 from orchestration import search_attributes as sa
 from orchestration.approval import MEMO_KEY
 
@@ -43,7 +43,6 @@ SINCE = sa.APPROVAL_WAITING_SINCE.name
 END = moment(whole_ms(datetime(9000, 1, 1, tzinfo=UTC)))
 INDEXED = f"{PENDING} AND {SINCE} <= '{END.isoformat()}'"
 UNINDEXED = f"{PENDING} AND {SINCE} IS NULL"
-Row = tuple[str, str, Waiting | None]  # workflow id, run id, the request if it still waits
 # The moment each selection's last search found: the oldest requests rarely change between
 # two reads, so it is counted first (a hint only: whatever it counts decides).
 _HINTS: dict[str, datetime] = {}
@@ -102,25 +101,28 @@ async def indexed_pending(
             search attributes (INVALID_ARGUMENT: the caller reads every memo instead).
     """
     window = Window(keep + len(recheck), 2 * (keep + len(recheck)))
+    tally = Tally(keep, accept)
     counted = asyncio.ensure_future(_counts(client, selection))
-    outside = asyncio.ensure_future(_read(client, selection.outside))
+    outside = asyncio.ensure_future(_read(client, selection.outside, tally, counted=False))
+    listed: asyncio.Future[tuple[int, None]] | None = None
     try:
         bound = await _bound(client, selection, window, counted)
-        counts = await counted
-        listed, legacy, rechecked = await asyncio.gather(
-            _read(client, selection.indexed if bound is None else selection.until(bound)),
-            _read(client, UNINDEXED if counts.unindexed else None),
-            _recheck(client, selection, recheck),
+        listing = selection.indexed if bound is None else selection.until(bound)
+        listed = asyncio.gather(  # while the counts still run
+            _read(client, listing if window.want else None, tally, counted=True),
+            _recheck(client, selection, recheck, tally),
         )
-        if bound is not None and len(_taken((row[2] for row in listed), accept)) < min(
-            keep, counts.indexed
-        ):
-            listed = await _read(client, selection.indexed)  # refusals left too few: read all
-        uncovered = legacy + await outside
+        counts = await counted
+        await _read(client, UNINDEXED if counts.unindexed else None, tally, counted=False)
+        taken, _ = await listed
+        if bound is not None and taken < min(keep, counts.indexed):
+            # Refusals left too few at or before the moment: read the rest too.
+            await _read(client, selection.indexed, tally, counted=True)
+        await outside
     finally:
-        for started in (counted, outside):
+        for started in (counted, outside, listed):
             _drop(started)
-    return _answer(counts.indexed, listed + rechecked, uncovered, keep, accept)
+    return tally.pending(counts.indexed)
 
 
 async def _counts(client: Client, selection: Selection) -> Counts:
@@ -155,8 +157,15 @@ async def _bound(
     return found
 
 
-def _drop(started: asyncio.Future[Any]) -> None:
+def forget_hints() -> None:
+    """Forget the moments found so far: the next searches start from scratch."""
+    _HINTS.clear()
+
+
+def _drop(started: asyncio.Future[Any] | None) -> None:
     """Cancel what a failure left running; take a failure it had (the first one raised)."""
+    if started is None:
+        return
     if not started.done():
         started.cancel()
     elif not started.cancelled():
@@ -167,50 +176,36 @@ class _Small(Exception):
     """The selection fits the window whole: no moment is needed."""
 
 
-def _answer(
-    indexed: int, covered: list[Row], uncovered: list[Row], keep: int, accept: Accept | None
-) -> Pending:
-    """The total: the index's count, less the requests read from it that are refused, plus
-    those read from outside it that are taken; and the oldest of all those taken."""
-    inside = {run: waiting for _, run, waiting in covered}
-    outside = {run: waiting for _, run, waiting in uncovered if run not in inside}
-    taken = _taken(inside.values(), accept)
-    also = _taken(outside.values(), accept)
-    return Pending(
-        indexed - (len(inside) - len(taken)) + len(also), keep_oldest(taken + also, keep)
-    )
-
-
-def _taken(found: Iterable[Waiting | None], accept: Accept | None) -> list[Waiting]:
-    """The requests that still wait and that ``accept`` takes."""
-    return [w for w in found if w is not None and (accept is None or accept(*w))]
-
-
 async def _count(client: Client, query: str) -> int:
     return (await client.count_workflows(query)).count
 
 
-async def _read(client: Client, query: str | None) -> list[Row]:
-    """Every workflow ``query`` lists, with its request from memo if it still waits."""
-    rows: list[Row] = []
+async def _read(client: Client, query: str | None, tally: Tally, *, counted: bool) -> int:
+    """Tally every workflow ``query`` lists, as it streams; how many of them were taken."""
+    taken = 0
     if query is None:
-        return rows
+        return taken
     async for execution in client.list_workflows(query):
         state = waiting_state(await execution.memo_value(MEMO_KEY, None))
         waiting = None if state is None else (execution.id, state)
-        rows.append((execution.id, execution.run_id, waiting))
-    return rows
+        taken += tally.add(execution.run_id, waiting, counted=counted)
+    return taken
 
 
 async def _recheck(
-    client: Client, selection: Selection, workflow_ids: Collection[str]
-) -> list[Row]:
-    """The workflows among ``workflow_ids`` that the index counts in ``selection`` now."""
+    client: Client, selection: Selection, workflow_ids: Collection[str], tally: Tally
+) -> None:
+    """Tally those of ``workflow_ids`` that the index counts in ``selection`` now."""
     found = await asyncio.gather(*(_described(client, wid, selection) for wid in workflow_ids))
-    return [row for row in found if row is not None]
+    for row in found:
+        if row is not None:
+            tally.add(*row, counted=True)
 
 
-async def _described(client: Client, workflow_id: str, selection: Selection) -> Row | None:
+async def _described(
+    client: Client, workflow_id: str, selection: Selection
+) -> tuple[str, Waiting | None] | None:
+    """The run and request of a workflow the index counts in ``selection``; else None."""
     try:
         description = await client.get_workflow_handle(workflow_id).describe()
     except RPCError as err:
@@ -228,5 +223,4 @@ async def _described(client: Client, workflow_id: str, selection: Selection) -> 
     elif selection.decider not in (attributes.get(sa.APPROVAL_WAITING_FOR) or []):
         return None
     state = waiting_state(await description.memo_value(MEMO_KEY, None))
-    waiting = None if state is None else (workflow_id, state)
-    return workflow_id, description.run_id or "", waiting
+    return description.run_id or "", None if state is None else (workflow_id, state)

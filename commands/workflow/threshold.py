@@ -1,17 +1,21 @@
 """A moment before which only a few waiting requests were asked, found with a few counts.
 
 Visibility queries cannot sort by a search attribute (no ``ORDER BY``), so the oldest K
-requests are found as those asked at or before a moment T that at least K, and not many
-more, were asked by: :func:`threshold` looks for T with ``count_until``, a count of the
-requests asked at or before a moment. A count that returns few rows is cheap (an index
-range); listing is what costs, so T should not let through many more than K.
+requests are found as those asked at or before a moment T by which at least K, and not many
+more, were asked: :func:`threshold` looks for T with ``count_until``, a count of the
+requests asked at or before a moment. A count costs little more than the index range it
+covers, and listing costs a memo per request, so T should not let through many more than K.
 
-The search first brackets T between two ages a power of two of seconds apart (bisecting
-on the exponent: ages of a second to a thousand years in six counts), then narrows that
-bracket by interpolation, bisecting whenever interpolation keeps moving the same end.
+Each probe is either a guess or a halving. The guess assumes requests are spread evenly
+near the newer end of the bracket (through the last two counts that had K or more), or
+else between its two ends. The halving is in age (geometric) while the ends are far apart
+in age, so a second and a century are each a few halvings away, and in time once they are
+close; it follows any guess that did not halve the bracket. A hint (the last answer) is
+counted first.
+
 Every moment probed lies half a millisecond past a whole millisecond: requests are stored
-to the millisecond, so none sits exactly on T, whose text form then has no trailing zeros
-for a server to compare in surprising ways.
+to the millisecond (by SQLite visibility), so none sits exactly on T, and T's text has no
+trailing zeros, which SQLite's text comparison of datetimes would misplace.
 """
 
 from __future__ import annotations

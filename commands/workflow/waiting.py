@@ -1,10 +1,11 @@
 """What the pending lists share: a waiting request as read from memo, the answer (a count and
-the oldest few), and keeping the oldest few of a stream in a small heap."""
+the oldest few), keeping the oldest few of a stream in a small heap, and tallying what a
+read through the index found."""
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,9 +52,32 @@ class Oldest:
         return [item for _, _, item in sorted(self._heap, reverse=True)]
 
 
-def keep_oldest(waiting: Iterable[Waiting], keep: int) -> list[Waiting]:
-    """The ``keep`` requests of ``waiting`` asked first, oldest first."""
-    oldest = Oldest(keep)
-    for item in waiting:
-        oldest.add(item)
-    return oldest.oldest_first()
+class Tally:
+    """What one list read: of the requests the index counted, how many were refused (no
+    longer waiting, or not ``accept``-ed); of those it did not count, how many were taken;
+    and the ``keep`` oldest taken. Each run is tallied once, however many reads list it."""
+
+    def __init__(self, keep: int, accept: Accept | None) -> None:
+        self._accept = accept
+        self._seen: set[str] = set()
+        self._refused = 0
+        self._added = 0
+        self.oldest = Oldest(keep)
+
+    def add(self, run_id: str, waiting: Waiting | None, *, counted: bool) -> bool:
+        """Tally one run (``counted``: the index's count has it); True if it is taken."""
+        if run_id in self._seen:
+            return False
+        self._seen.add(run_id)
+        if waiting is None or (self._accept is not None and not self._accept(*waiting)):
+            if counted:
+                self._refused += 1
+            return False
+        if not counted:
+            self._added += 1
+        self.oldest.add(waiting)
+        return True
+
+    def pending(self, counted: int) -> Pending:
+        """The answer, given how many the index counted."""
+        return Pending(counted - self._refused + self._added, self.oldest.oldest_first())

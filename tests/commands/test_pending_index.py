@@ -151,6 +151,8 @@ def home_states() -> list[ApprovalState]:
             fields = {"requester": APPROVER}
         elif n % 25 == 4:  # too many approvers to name in the index
             fields = {"approvers": [f"U{k:010d}" for k in range(150)] + [APPROVER]}
+        elif n % 10 == 0:  # past its deadline, but no worker has applied the expiry yet
+            fields = {"deadline": NOW - timedelta(minutes=1)}
         states.append(request(n, at, **fields))
     return states
 
@@ -165,7 +167,8 @@ async def test_the_home_tab_counts_exactly_what_the_viewer_may_decide(
         (s.requested_at, wid) for wid, s in zip(ids, states, strict=True) if may_decide(s, APPROVER)
     )
 
-    assert len(theirs) == 60  # the ordinary fifth, and the fifth of which some name many
+    # The ordinary fifth (some past their deadline), and the fifth of which some name many.
+    assert len(theirs) == 60
     listed = Listed(pending_client, monkeypatch)
     found = await waiting_for(context(pending_client), APPROVER)
     assert found.total == len(theirs)
