@@ -2,16 +2,18 @@
 ApprovalWaitingFor, :mod:`orchestration.approval_index`): counted and picked with a few
 visibility queries, so a read costs about the same at 200 waiting as at 10,000.
 
-- **The total** is one count of the indexed requests (all that wait, or those one person
-  may decide), plus the requests the index does not cover, read from memo one by one: those
-  published before the index existed and, for one person, those whose deciders were too
-  many to name (:data:`~orchestration.search_attributes.MANY_DECIDERS`). For all requests, a
-  second count (of all pending) tells whether any of the first kind wait, and they are
-  listed only then; for one person, one scan lists both kinds.
+- **The total** is one count: of every pending request (``/workflow pending``, the digest),
+  or of those the index names one person for (the Home tab). The Home tab adds what the
+  index cannot name, read from memo one by one: requests published before the index
+  existed, and requests whose deciders are too many to name
+  (:data:`~orchestration.search_attributes.MANY_DECIDERS`), which one scan of the pending
+  finds.
 - **The oldest** are those asked at or before a moment that :func:`threshold` finds with a
-  few counts while the totals are counted; only those are listed, and the oldest kept. The
-  moment found is counted first next time: while the oldest requests still wait, that one
-  count is the whole search.
+  few counts while the total is counted; only those are listed, and the oldest kept. For
+  all requests, those published before the index existed are listed when their workflows
+  started by that moment (a request is asked after its workflow starts). The moment found
+  is counted first next time: while the oldest requests still wait, that one count is the
+  whole search.
 - **Every request read is checked against its memo** (it must still wait) and the caller's
   rule, and the total loses those refused: a lagging index never shows a decided request.
   ``recheck`` names workflows the caller expects its rule to refuse (a request just decided
@@ -23,14 +25,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
 from commands.workflow.common import APPROVABLE, types_clause
-from commands.workflow.threshold import Window, moment, threshold, whole_ms
+from commands.workflow.threshold import Window, threshold
 from commands.workflow.waiting import Accept, Pending, Tally, Waiting, waiting_state
 from orchestration import search_attributes as sa
 from orchestration.approval import MEMO_KEY
@@ -38,11 +40,10 @@ from orchestration.approval import MEMO_KEY
 RUNNING = f"{types_clause(APPROVABLE)} AND ExecutionStatus = 'Running'"
 PENDING = f"{RUNNING} AND ApprovalStatus = 'pending'"
 SINCE = sa.APPROVAL_WAITING_SINCE.name
-# Every indexed request was asked before this; a range over the index counts faster than
-# IS NOT NULL, which SQLite's planner answers by reading every pending row.
-END = moment(whole_ms(datetime(9000, 1, 1, tzinfo=UTC)))
-INDEXED = f"{PENDING} AND {SINCE} <= '{END.isoformat()}'"
-UNINDEXED = f"{PENDING} AND {SINCE} IS NULL"
+WAITING_FOR = sa.APPROVAL_WAITING_FOR.name
+# A request is asked after its workflow starts: one asked by a moment started by then (and a
+# second more keeps StartTime's text comparison away from the edge).
+STARTED_BEFORE = timedelta(seconds=1)
 # The moment each selection's last search found: the oldest requests rarely change between
 # two reads, so it is counted first (a hint only: whatever it counts decides).
 _HINTS: dict[str, datetime] = {}
@@ -56,34 +57,35 @@ class Selection:
     decider: str | None = None
 
     @property
-    def indexed(self) -> str:
-        """Those the index covers."""
+    def counted(self) -> str:
+        """What the total counts: every pending request (indexed or not), or those the index
+        names the decider for."""
         if self.decider is None:
-            return INDEXED
-        return f"{RUNNING} AND {sa.APPROVAL_WAITING_FOR.name} = '{self.decider}'"
+            return PENDING
+        return f"{RUNNING} AND {WAITING_FOR} = '{self.decider}'"
 
     def until(self, at: datetime) -> str:
-        """Those the index covers that were asked at or before ``at``."""
-        base = PENDING if self.decider is None else self.indexed
-        return f"{base} AND {SINCE} <= '{at.isoformat()}'"
+        """The indexed requests among them asked at or before ``at``."""
+        return f"{self.counted} AND {SINCE} <= '{at.isoformat()}'"
+
+    def unindexed_until(self, at: datetime) -> str | None:
+        """Those counted but published before the index existed that may have been asked
+        at or before ``at``: their workflows started by then (a range over start times,
+        cheap where a search for the missing attribute reads every pending request)."""
+        if self.decider is not None:
+            return None
+        started = (at + STARTED_BEFORE).isoformat()
+        return f"{PENDING} AND {SINCE} IS NULL AND StartTime <= '{started}'"
 
     @property
     def outside(self) -> str | None:
-        """For one person, the requests that may be theirs although the index does not say
-        so: those naming too many deciders, and those published before the index existed
-        (one scan of the pending, cheaper than counting both sides)."""
+        """For one person, the requests not counted that may be theirs all the same: those
+        naming too many deciders, and those published before the index existed (one scan
+        of the pending finds both)."""
         if self.decider is None:
             return None
-        many = f"{sa.APPROVAL_WAITING_FOR.name} = '{sa.MANY_DECIDERS}'"
+        many = f"{WAITING_FOR} = '{sa.MANY_DECIDERS}'"
         return f"{RUNNING} AND ({many} OR (ApprovalStatus = 'pending' AND {SINCE} IS NULL))"
-
-
-@dataclass(frozen=True)
-class Counts:
-    """The selection's indexed requests, and whether some wait outside the index."""
-
-    indexed: int
-    unindexed: bool
 
 
 async def indexed_pending(
@@ -102,50 +104,45 @@ async def indexed_pending(
     """
     window = Window(keep + len(recheck), 2 * (keep + len(recheck)))
     tally = Tally(keep, accept)
-    counted = asyncio.ensure_future(_counts(client, selection))
+    counted = asyncio.ensure_future(_count(client, selection.counted))
     outside = asyncio.ensure_future(_read(client, selection.outside, tally, counted=False))
-    listed: asyncio.Future[tuple[int, None]] | None = None
+    listed: asyncio.Future[list[int]] | None = None
     try:
         bound = await _bound(client, selection, window, counted)
-        listing = selection.indexed if bound is None else selection.until(bound)
-        listed = asyncio.gather(  # while the counts still run
-            _read(client, listing if window.want else None, tally, counted=True),
-            _recheck(client, selection, recheck, tally),
+        queries = [selection.counted] if bound is None else _oldest(selection, bound)
+        listed = asyncio.gather(  # while the total is still counted
+            *(_read(client, query if window.want else None, tally) for query in queries)
         )
-        counts = await counted
-        await _read(client, UNINDEXED if counts.unindexed else None, tally, counted=False)
-        taken, _ = await listed
-        if bound is not None and taken < min(keep, counts.indexed):
+        await _recheck(client, selection, recheck, tally)
+        total = await counted
+        if bound is not None and sum(await listed) < min(keep, total):
             # Refusals left too few at or before the moment: read the rest too.
-            await _read(client, selection.indexed, tally, counted=True)
+            await _read(client, selection.counted, tally)
+        await listed
         await outside
     finally:
         for started in (counted, outside, listed):
             _drop(started)
-    return tally.pending(counts.indexed)
+    return tally.pending(total)
 
 
-async def _counts(client: Client, selection: Selection) -> Counts:
-    """One count of the selection's indexed requests; for them all, also whether any wait
-    outside the index (published before it existed): all pending against all indexed."""
-    if selection.decider is not None:
-        return Counts(await _count(client, selection.indexed), unindexed=False)
-    indexed, pending = await asyncio.gather(_count(client, INDEXED), _count(client, PENDING))
-    return Counts(indexed, pending > indexed)
+def _oldest(selection: Selection, bound: datetime) -> list[str]:
+    """The queries that list every counted request asked at or before ``bound``."""
+    return [query for query in (selection.until(bound), selection.unindexed_until(bound)) if query]
 
 
 async def _bound(
-    client: Client, selection: Selection, window: Window, counted: asyncio.Future[Counts]
+    client: Client, selection: Selection, window: Window, counted: asyncio.Future[int]
 ) -> datetime | None:
     """The moment to list up to (None: list them all), searched for while the counts run;
     a selection found to fit the window whole needs no search."""
 
     async def count_until(at: datetime) -> int:
-        if counted.done() and counted.result().indexed <= window.enough:
+        if counted.done() and counted.result() <= window.enough:
             raise _Small
         return await _count(client, selection.until(at))
 
-    key = f"{client.namespace}|{selection.indexed}"
+    key = f"{client.namespace}|{selection.counted}"
     try:
         found = await threshold(count_until, datetime.now(UTC), window, hint=_HINTS.get(key))
     except _Small:
@@ -180,7 +177,7 @@ async def _count(client: Client, query: str) -> int:
     return (await client.count_workflows(query)).count
 
 
-async def _read(client: Client, query: str | None, tally: Tally, *, counted: bool) -> int:
+async def _read(client: Client, query: str | None, tally: Tally, *, counted: bool = True) -> int:
     """Tally every workflow ``query`` lists, as it streams; how many of them were taken."""
     taken = 0
     if query is None:
@@ -218,7 +215,7 @@ async def _described(
     if description.workflow_type not in APPROVABLE:
         return None
     if selection.decider is None:
-        if attributes.get(sa.APPROVAL_WAITING_SINCE) is None:
+        if attributes.get(sa.APPROVAL_STATUS) != "pending":
             return None
     elif selection.decider not in (attributes.get(sa.APPROVAL_WAITING_FOR) or []):
         return None
