@@ -134,7 +134,7 @@ def _oldest(selection: Selection, bound: datetime) -> list[str]:
 async def _bound(
     client: Client, selection: Selection, window: Window, counted: asyncio.Future[int]
 ) -> datetime | None:
-    """The moment to list up to (None: list them all), searched for while the counts run;
+    """The moment to list up to (None: list them all), searched for while the total is counted;
     a selection found to fit the window whole needs no search."""
 
     async def count_until(at: datetime) -> int:
