@@ -26,6 +26,7 @@ from activities.support import SupportDesk
 from orchestration import search_attributes as sa
 from orchestration.devserver import EmbeddedServerError, ensure_search_attributes
 from orchestration.nexus_handler import ChatopsNexusHandler
+from orchestration.sandbox import ChatopsSandboxRunner
 from orchestration.schedules import ensure_scrape_schedule
 from orchestration.settings import Settings, default_policy_file
 from orchestration.starts import approval_policy, ui_url
@@ -60,7 +61,7 @@ GRACEFUL_SHUTDOWN = timedelta(seconds=20)
 def sandbox_runner() -> SandboxedWorkflowRunner:
     """The workflow sandbox, passing through what pydantic imports lazily (e-mail checks);
     importing those inside the sandbox on every run would be slow, and warns."""
-    return SandboxedWorkflowRunner(
+    return ChatopsSandboxRunner(
         restrictions=SandboxRestrictions.default.with_passthrough_modules("email_validator", "idna")
     )
 
