@@ -12,7 +12,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client
 from temporalio.service import RPCError
 from temporalio.worker import Worker
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.agents import AgentRunner
 from activities.card_copies import CardCopies
@@ -26,7 +25,7 @@ from activities.support import SupportDesk
 from orchestration import search_attributes as sa
 from orchestration.devserver import EmbeddedServerError, ensure_search_attributes
 from orchestration.nexus_handler import ChatopsNexusHandler
-from orchestration.sandbox import ChatopsSandboxRunner
+from orchestration.sandbox import sandbox_runner
 from orchestration.schedules import ensure_scrape_schedule
 from orchestration.settings import Settings, default_policy_file
 from orchestration.starts import approval_policy, ui_url
@@ -44,6 +43,8 @@ from orchestration.workflows.triage import (
 
 log = logging.getLogger(__name__)
 
+__all__ = ["WORKFLOWS", "build_worker", "run_worker", "sandbox_runner"]
+
 WORKFLOWS: Sequence[type] = (
     OrderWorkflow,
     TicketWorkflow,
@@ -56,14 +57,6 @@ WORKFLOWS: Sequence[type] = (
     HighPriorityTriageWorkflow,
 )
 GRACEFUL_SHUTDOWN = timedelta(seconds=20)
-
-
-def sandbox_runner() -> SandboxedWorkflowRunner:
-    """The workflow sandbox, passing through what pydantic imports lazily (e-mail checks);
-    importing those inside the sandbox on every run would be slow, and warns."""
-    return ChatopsSandboxRunner(
-        restrictions=SandboxRestrictions.default.with_passthrough_modules("email_validator", "idna")
-    )
 
 
 def build_worker(

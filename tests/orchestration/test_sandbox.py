@@ -4,6 +4,7 @@ here, what the SDK asks of a workflow instance besides its activations."""
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import pytest
@@ -18,17 +19,18 @@ from temporalio.worker.workflow_sandbox._runner import _fake_info
 from temporalio.worker.workflow_sandbox._runner import _Instance as StockInstance
 
 from orchestration.sandbox import ChatopsSandboxRunner
-from orchestration.worker import sandbox_runner
+from orchestration.worker import WORKFLOWS, sandbox_runner
+from orchestration.workflows.order import OrderWorkflow
 from orchestration.workflows.schedule_pause import TimedPauseWorkflow
 
 
-def details() -> WorkflowInstanceDetails:
+def details(cls: type = TimedPauseWorkflow) -> WorkflowInstanceDetails:
     """A workflow instance as the SDK makes one to check a workflow (no server needed)."""
     return WorkflowInstanceDetails(
         payload_converter_factory=pydantic_data_converter._new_payload_converter,
         failure_converter_class=pydantic_data_converter.failure_converter_class,
         interceptor_classes=[],
-        defn=workflow._Definition.must_from_class(TimedPauseWorkflow),
+        defn=workflow._Definition.must_from_class(cls),
         info=_fake_info,
         randomness_seed=1,
         extern_functions={},
@@ -71,3 +73,26 @@ async def test_activations_still_enter_the_sandbox(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(instance, "_run_code", never_entered)
     with pytest.raises(AssertionError, match="the sandbox was entered"):
         instance.activate(None)  # type: ignore[arg-type]
+
+
+def imported_anew(cls: type, strict: bool) -> set[str]:
+    """The project's modules a new run of ``cls`` imports anew inside the sandbox."""
+    instance: Any = sandbox_runner(strict).create_instance(details(cls))
+    return {
+        name
+        for name, module in instance.importer.new_modules.items()
+        if name.startswith("orchestration.") and module is not sys.modules.get(name)
+    }
+
+
+@pytest.mark.parametrize("cls", WORKFLOWS, ids=lambda cls: cls.__name__)
+async def test_a_run_imports_anew_only_workflow_modules(cls: type) -> None:
+    workflow_modules = {c.__module__ for c in WORKFLOWS} | {"orchestration.workflows"}
+    # orchestration.ask keeps a count per asking workflow: sandboxed on purpose.
+    assert imported_anew(cls, strict=False) <= workflow_modules | {"orchestration.ask"}
+    assert cls.__module__ in imported_anew(cls, strict=False)
+
+
+async def test_strict_runs_import_the_shared_logic_anew_too() -> None:
+    anew = imported_anew(OrderWorkflow, strict=True)
+    assert {"orchestration.approval", "orchestration.saga"} <= anew
