@@ -145,9 +145,12 @@ class SlackActivities:
         return None
 
     async def _post_again(self, channel: str, card: CardInput) -> PostCardResult:
-        """Post a card whose message is gone; a retry first looks for the one it posted."""
-        retried = activity.info().attempt > 1
-        if retried:
+        """Post a card whose message is gone; a retry first looks for the one it posted, and
+        so does a local activity (run again from its first attempt when the worker that ran
+        it died before its workflow task completed)."""
+        info = activity.info()
+        retried = info.attempt > 1
+        if retried or info.is_local:
             for existing in await readable_cards(self, channel, card):
                 if existing != card.state.message_ts:
                     return PostCardResult(channel=channel, ts=existing, retried=True)

@@ -27,7 +27,8 @@ from temporalio.client import Client
 from activities.cards import APPROVE_ACTION
 from activities.orders import OrderServices
 from activities.slack import new_slack_client
-from benchmarks.click_latency import at_the_gate, card_of, until
+from benchmarks.click_load import card_of, until
+from benchmarks.click_load import waiting as at_the_gate
 from benchmarks.servers import dev_server
 from cli.examples import example_order
 from orchestration.approval import ApprovableWorkflow

@@ -4,40 +4,50 @@ Runs the real parts on loopback (embedded Temporal dev server, worker, bot over 
 stand-in) and, as the baseline in the same run, a bare Temporal round trip with the raw SDK:
 signal a waiting workflow that then runs one activity.
 
-    .venv/bin/python -m benchmarks.click_latency [--orders 30]
+With ``--busy RATE``, approvers decide other waiting orders at RATE clicks a second in the
+background while the clicks are measured (each measured click is followed by one baseline
+round trip, so both see the same load). With ``--throughput N``, N waiting orders are all
+approved at once, against N raw-SDK workflows signalled at once.
+
+    .venv/bin/python -m benchmarks.click_latency [--orders 30] [--busy 20] [--throughput 200]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import statistics
 import tempfile
-import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.cards import APPROVE_ACTION
 from activities.orders import OrderServices
 from activities.slack import new_slack_client
-from benchmarks.baseline import BaselineWorkflow, touch
+from benchmarks import baseline as raw
+from benchmarks.click_load import (
+    Background,
+    click_until_approved,
+    decide_all,
+    pct,
+    seed,
+)
 from benchmarks.servers import dev_server
 from bot.app import EVENTS_PATH, build_app, build_web_app
 from cli.examples import example_order
-from orchestration.approval import MEMO_KEY
 from orchestration.models.approval import ApprovalPolicy
 from orchestration.models.order import OrderInput, OrderPolicy
 from orchestration.worker import build_worker
 from orchestration.workflows.order import OrderWorkflow
 from slacksim import (
-    APPROVALS_CHANNEL_ID,
     APPROVER_ID,
     DEFAULT_BOT_TOKEN,
     DEFAULT_SIGNING_SECRET,
@@ -46,135 +56,146 @@ from slacksim import (
     running_sim,
 )
 
-POLL = 0.002
+# The measured clicks of a busy run take about this long each; the background needs as many
+# waiting orders as it clicks meanwhile.
+BUSY_CLICK_SECONDS = 0.6
+WARM_UP = 2.0
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+@dataclass
+class Stack:
+    """The parts in this process: Temporal client, stand-in, chatops' queue, the raw SDK's."""
+
+    client: Client
+    sim: SlackSim
+    queue: str
+    raw_queue: str
+
+    async def start_order(self) -> str:
+        order = example_order("large", requested_by=REQUESTER_ID)
+        policy = OrderPolicy(approval=ApprovalPolicy(approvers=[APPROVER_ID]))
+        await self.client.start_workflow(
+            OrderWorkflow.run,
+            OrderInput(order=order, policy=policy),
+            id=order.workflow_id,
+            task_queue=self.queue,
+        )
+        return order.workflow_id
 
 
-async def baseline(client: Client, runs: int) -> list[float]:
-    queue = f"bench-{uuid.uuid4().hex[:8]}"
-    times: list[float] = []
-    async with Worker(client, task_queue=queue, workflows=[BaselineWorkflow], activities=[touch]):
-        for _ in range(runs):
-            handle = await client.start_workflow(
-                BaselineWorkflow.run, id=f"baseline-{uuid.uuid4().hex}", task_queue=queue
-            )
-            await asyncio.sleep(0.05)  # let it reach the wait, as an order reaches its gate
-            started = time.perf_counter()
-            await handle.signal(BaselineWorkflow.go)
-            done = await handle.result()
-            times.append((done - started) * 1000)
-    return times
-
-
-async def until(condition: Callable[[], bool], within: float = 30.0) -> None:
-    """Poll the stand-in's state (in this process) until ``condition`` holds."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        await asyncio.sleep(POLL)
-    raise TimeoutError("condition not reached")
-
-
-def card_of(sim: SlackSim, workflow_id: str) -> dict[str, Any] | None:
-    cards = [m for m in sim.messages(APPROVALS_CHANNEL_ID) if workflow_id in str(m["blocks"])]
-    return cards[0] if cards else None
-
-
-async def at_the_gate(client: Client, workflow_id: str, within: float = 30.0) -> None:
-    """Wait until the order waits at its gate: the memo knows where its card is, so the
-    workflow task that followed the post has completed (a person clicks seconds later; a
-    signal sent sooner would wait for that task, which the baseline's wait also avoids)."""
-    handle = client.get_workflow_handle(workflow_id)
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        state = await (await handle.describe()).memo_value(MEMO_KEY, {})
-        if state.get("message_ts"):
-            return
-        await asyncio.sleep(POLL)
-    raise TimeoutError("the order did not reach its gate")
-
-
-async def click_and_wait(sim: SlackSim, client: Client, workflow_id: str) -> tuple[float, float]:
-    """Approve the order's card once it waits; return (ack ms, click-to-card-updated ms)."""
-    await until(lambda: card_of(sim, workflow_id) is not None)
-    await at_the_gate(client, workflow_id)
-    ts = (card_of(sim, workflow_id) or {})["ts"]
-    started = time.perf_counter()
-    delivery = await sim.click(APPROVER_ID, APPROVALS_CHANNEL_ID, ts, APPROVE_ACTION)
-    await until(lambda: "*Approved* by" in str(sim.message(APPROVALS_CHANNEL_ID, ts)))
-    return delivery.elapsed_ms, (time.perf_counter() - started) * 1000
-
-
-async def orders(
-    client: Client, sim: SlackSim, runs: int, outbox: Path
-) -> tuple[list[float], list[float]]:
-    queue = f"bench-{uuid.uuid4().hex[:8]}"
-    acks: list[float] = []
-    updated: list[float] = []
-    policy = OrderPolicy(approval=ApprovalPolicy(approvers=[APPROVER_ID]))
-    slack = new_slack_client(DEFAULT_BOT_TOKEN, sim.api_url)
-    async with build_worker(client, queue, slack, OrderServices(outbox=outbox)):
-        for _ in range(runs):
-            order = example_order("large", requested_by=REQUESTER_ID)
-            handle = await client.start_workflow(
-                OrderWorkflow.run,
-                OrderInput(order=order, policy=policy),
-                id=order.workflow_id,
-                task_queue=queue,
-            )
-            ack, update = await click_and_wait(sim, client, order.workflow_id)
-            acks.append(ack)
-            updated.append(update)
-            # One decision at a time, as in the baseline: the order's payment and delivery
-            # finish before the next order starts.
-            await handle.result()
-    return acks, updated
-
-
-async def main(runs: int) -> None:
-    async with (
-        await dev_server() as env,
-        running_sim() as sim,
-    ):
+@asynccontextmanager
+async def running_stack() -> AsyncIterator[Stack]:
+    """Dev server, stand-in, bot over HTTP, chatops' worker and the raw SDK's worker."""
+    async with await dev_server() as env, running_sim() as sim:
         app = build_app(
             AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=sim.api_url),
             DEFAULT_SIGNING_SECRET,
             env.client,
         )
-        web_app = build_web_app(app, signing_secret=DEFAULT_SIGNING_SECRET)
-        runner = web.AppRunner(web_app, access_log=None)
+        runner = web.AppRunner(build_web_app(app, signing_secret=DEFAULT_SIGNING_SECRET))
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", 0).start()
         sim.bot_url = f"http://127.0.0.1:{runner.addresses[0][1]}{EVENTS_PATH}"
+        stack = Stack(env.client, sim, f"bench-{uuid.uuid4().hex[:8]}", f"raw-{uuid.uuid4().hex}")
+        slack = new_slack_client(DEFAULT_BOT_TOKEN, sim.api_url)
         try:
-            base = await baseline(env.client, runs)
             with tempfile.TemporaryDirectory() as outbox:
-                acks, updated = await orders(env.client, sim, runs, Path(outbox))
+                async with (
+                    build_worker(env.client, stack.queue, slack, OrderServices(Path(outbox))),
+                    Worker(
+                        env.client,
+                        task_queue=stack.raw_queue,
+                        workflows=[raw.BaselineWorkflow],
+                        activities=[raw.touch],
+                    ),
+                ):
+                    yield stack
         finally:
             await runner.cleanup()
-    print(f"runs: {runs} (each: one order approved by a click)")
-    print(
-        f"ack (Slack-visible response time): p50 {pct(acks, 0.5):.1f} ms, "
-        f"p99 {pct(acks, 0.99):.1f} ms, max {max(acks):.1f} ms"
-    )
-    print(
-        f"click -> card updated:           p50 {pct(updated, 0.5):.1f} ms, "
-        f"p99 {pct(updated, 0.99):.1f} ms"
-    )
-    print(
-        f"baseline signal + activity:      p50 {pct(base, 0.5):.1f} ms, "
-        f"p99 {pct(base, 0.99):.1f} ms"
-    )
+
+
+async def one_at_a_time(stack: Stack, runs: int) -> tuple[list[float], list[float]]:
+    """Each order started, clicked once it waits, and finished before the next starts."""
+    acks: list[float] = []
+    updated: list[float] = []
+    for _ in range(runs):
+        ((workflow_id, ts),) = await seed(stack.client, stack.sim, stack.start_order, 1)
+        ack, update = await click_until_approved(stack.sim, ts)
+        acks.append(ack)
+        updated.append(update)
+        await stack.client.get_workflow_handle(workflow_id).result()
+    return acks, updated
+
+
+async def busy(stack: Stack, runs: int, rate: float) -> list[list[float]]:
+    """``runs`` measured clicks (and raw round trips) while others are decided at ``rate``;
+    the acks, click-to-card times, raw round trips and background acks."""
+    background_count = math.ceil(rate * (WARM_UP + runs * BUSY_CLICK_SECONDS * 2))
+    cards = await seed(stack.client, stack.sim, stack.start_order, runs + background_count)
+    load = Background(stack.sim, [ts for _, ts in cards[runs:]], rate)
+    load.start()
+    await asyncio.sleep(WARM_UP)
+    acks, updated, base = [], [], []
+    try:
+        for _, ts in cards[:runs]:
+            ack, update = await click_until_approved(stack.sim, ts)
+            acks.append(ack)
+            updated.append(update)
+            base.append(await raw.round_trip(stack.client, stack.raw_queue))
+            if load.exhausted:
+                print(f"the background ran out of waiting orders after {len(acks)} clicks")
+    finally:
+        await load.stop()
+    return [acks, updated, base, load.acks]
+
+
+async def throughput(stack: Stack, count: int) -> None:
+    cards = await seed(stack.client, stack.sim, stack.start_order, count)
+    seconds, acks = await decide_all(stack.sim, [ts for _, ts in cards])
+    rate = count / seconds
+    raw_rate = await raw.throughput(stack.client, stack.raw_queue, count)
+    print(f"throughput: {count} waiting orders approved at once, {count} raw workflows signalled")
+    print(f"decided approvals (card updated): {rate:.1f}/s; ack p50 {pct(acks, 0.5):.1f} ms, "
+          f"p99 {pct(acks, 0.99):.1f} ms")  # fmt: skip
+    print(f"raw SDK signal and complete:      {raw_rate:.1f}/s")
+    print(f"ratio: {rate / raw_rate:.2f}")
+
+
+def report(acks: list[float], updated: list[float], base: list[float]) -> None:
+    def line(v: list[float]) -> str:
+        return f"p50 {pct(v, 0.5):.1f} ms, p99 {pct(v, 0.99):.1f} ms"
+
+    print(f"ack (Slack-visible response time): {line(acks)}, max {max(acks):.1f} ms")
+    print(f"click -> card updated:           {line(updated)}")
+    print(f"baseline signal + activity:      {line(base)}")
     ratio = statistics.median(updated) / statistics.median(base)
     print(f"ratio click->card / baseline (medians): {ratio:.2f}x")
+
+
+async def main(runs: int, rate: float, count: int) -> None:
+    async with running_stack() as stack:
+        if count:
+            await throughput(stack, count)
+            return
+        base = [await raw.round_trip(stack.client, stack.raw_queue) for _ in range(runs)]
+        if not rate:
+            acks, updated = await one_at_a_time(stack, runs)
+            print(f"runs: {runs} (each: one order approved by a click)")
+            report(acks, updated, base)
+            return
+        acks, updated, busy_base, background = await busy(stack, runs, rate)
+    print(f"runs: {runs} clicks while others are approved at {rate:g}/s in the background")
+    print(f"background acks: {len(background)}, p50 {pct(background, 0.5):.1f} ms, "
+          f"p99 {pct(background, 0.99):.1f} ms")  # fmt: skip
+    report(acks, updated, busy_base)
+    idle = statistics.median(updated) / statistics.median(base)
+    print(f"ratio click->card (busy) / baseline idle (medians): {idle:.2f}x")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=30)
-    asyncio.run(main(parser.parse_args().orders))
+    parser.add_argument("--busy", type=float, default=0.0, metavar="RATE")
+    parser.add_argument("--throughput", type=int, default=0, metavar="N")
+    args = parser.parse_args()
+    asyncio.run(main(args.orders, args.busy, args.throughput))

@@ -17,8 +17,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
+from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ActivityError
 
 from orchestration.approval_card import SLACK_CALL_TIMEOUT, SLACK_RETRY
@@ -42,6 +44,10 @@ with workflow.unsafe.imports_passed_through():
 
 MEMO_KEY = "approval"
 PUBLISH_RESOLVED_PATCH = "publish-resolved-approvers"
+# Fewer workflow tasks and history events per decision: the card is redrawn by a local
+# activity in the task that applied the decision, and memo and search attributes are upserted
+# only when they changed (a redraw used to publish the same state again).
+LEAN_GATE_PATCH = "lean-gate"
 
 
 class ApprovalGate(GateCopies):
@@ -55,6 +61,7 @@ class ApprovalGate(GateCopies):
                 channel); nobody could decide, so the caller should fail the request.
         """
         policy = request.policy
+        self._lean = workflow.patched(LEAN_GATE_PATCH)
         self.state = state = self._open(request)
         self._publish()
         if any(a.startswith("S") for a in policy.approvers):
@@ -212,10 +219,17 @@ class ApprovalGate(GateCopies):
         state = self.state
         if state is None:
             return
-        workflow.upsert_memo({MEMO_KEY: state.model_dump(mode="json", exclude={"attempts"})})
-        if self._request is None or not self._request.policy.search_attributes:
-            return
-        workflow.upsert_search_attributes(approval_updates(state))
+        memo = state.model_dump(mode="json", exclude={"attempts"})
+        updates: list[SearchAttributeUpdate[Any]] = []
+        if self._request is not None and self._request.policy.search_attributes:
+            updates = approval_updates(state)
+        values = [(update.key.name, update.value) for update in updates]
+        last_memo, last_values = self._published or (None, None)
+        if not (self._lean and memo == last_memo):
+            workflow.upsert_memo({MEMO_KEY: memo})
+        if updates and not (self._lean and values == last_values):
+            workflow.upsert_search_attributes(updates)
+        self._published = (memo, values)
 
 
 class ApprovableWorkflow:

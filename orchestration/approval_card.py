@@ -39,6 +39,13 @@ SLACK_RETRY = RetryPolicy(
 # A card update or reminder that still fails after this long is given up (and recorded);
 # the order itself must not fail because Slack was down.
 CARD_UPDATE_WINDOW = timedelta(minutes=30)
+# With the gate's LEAN_GATE_PATCH, card redraws run as local activities: in the workflow task
+# that applied the decision, with no round trip through the server before the card shows the
+# outcome. A redraw is safe to repeat (it draws the same state again), as a local activity
+# is when the worker running it dies before its task completes.
+# Below SLACK_RETRY's first interval: a redraw that failed is retried from a timer, so the
+# workflow task completes (the decision published in the memo) rather than wait on Slack.
+CARD_LOCAL_RETRY_THRESHOLD = timedelta(milliseconds=500)
 NOTE_WINDOW = timedelta(minutes=2)
 NOTE_DELIVERY = NoteDelivery(SLACK_CALL_TIMEOUT, NOTE_WINDOW, SLACK_RETRY)
 
@@ -94,14 +101,8 @@ class GateCard(GateState):
         state = self.state
         if state is None or not state.channel or not state.message_ts:
             return
-        card = workflow.start_activity_method(
-            SlackActivities.update_approval_card,
-            self._card(),
-            start_to_close_timeout=SLACK_CALL_TIMEOUT,
-            schedule_to_close_timeout=CARD_UPDATE_WINDOW,
-            retry_policy=SLACK_RETRY,
-        )
-        copies = [(copy, self._update_copy(copy)) for copy in list(state.copies) if copy.placed]
+        card = self._update(self._card())
+        copies = [(copy, self._update(self._card(copy))) for copy in state.copies if copy.placed]
         try:
             reposted = await card
             if reposted is not None:  # the old card was gone: this is the card now
@@ -114,10 +115,21 @@ class GateCard(GateState):
             await self._updated_copy(copy, update)
         self._publish()
 
-    def _update_copy(self, copy: CardCopy) -> ActivityHandle[PostCardResult | None]:
+    def _update(self, card: CardInput) -> ActivityHandle[PostCardResult | None]:
+        """Start redrawing ``card`` (or a copy of it): a local activity in lean runs, an
+        activity in runs from before them."""
+        if self._lean:
+            return workflow.start_local_activity_method(
+                SlackActivities.update_approval_card,
+                card,
+                start_to_close_timeout=SLACK_CALL_TIMEOUT,
+                schedule_to_close_timeout=CARD_UPDATE_WINDOW,
+                retry_policy=SLACK_RETRY,
+                local_retry_threshold=CARD_LOCAL_RETRY_THRESHOLD,
+            )
         return workflow.start_activity_method(
             SlackActivities.update_approval_card,
-            self._card(copy),
+            card,
             start_to_close_timeout=SLACK_CALL_TIMEOUT,
             schedule_to_close_timeout=CARD_UPDATE_WINDOW,
             retry_policy=SLACK_RETRY,

@@ -40,6 +40,10 @@ class GateState:
         self._seen_clicks: set[str] = set()
         self._count = 0
         self._progress = False
+        # Since LEAN_GATE_PATCH: card redraws run as local activities, and memo and search
+        # attributes are upserted only when they change (set when a request opens).
+        self._lean = False
+        self._published: tuple[object, object] | None = None
 
     def _publish(self) -> None:
         """Mirror the state where others read it (the gate does)."""

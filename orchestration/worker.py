@@ -12,7 +12,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client
 from temporalio.service import RPCError
 from temporalio.worker import Worker
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.agents import AgentRunner
 from activities.card_copies import CardCopies
@@ -26,6 +25,7 @@ from activities.support import SupportDesk
 from orchestration import search_attributes as sa
 from orchestration.devserver import EmbeddedServerError, ensure_search_attributes
 from orchestration.nexus_handler import ChatopsNexusHandler
+from orchestration.sandbox import sandbox_runner
 from orchestration.schedules import ensure_scrape_schedule
 from orchestration.settings import Settings, default_policy_file
 from orchestration.starts import approval_policy, ui_url
@@ -43,6 +43,8 @@ from orchestration.workflows.triage import (
 
 log = logging.getLogger(__name__)
 
+__all__ = ["WORKFLOWS", "build_worker", "run_worker", "sandbox_runner"]
+
 WORKFLOWS: Sequence[type] = (
     OrderWorkflow,
     TicketWorkflow,
@@ -55,14 +57,13 @@ WORKFLOWS: Sequence[type] = (
     HighPriorityTriageWorkflow,
 )
 GRACEFUL_SHUTDOWN = timedelta(seconds=20)
-
-
-def sandbox_runner() -> SandboxedWorkflowRunner:
-    """The workflow sandbox, passing through what pydantic imports lazily (e-mail checks);
-    importing those inside the sandbox on every run would be slow, and warns."""
-    return SandboxedWorkflowRunner(
-        restrictions=SandboxRestrictions.default.with_passthrough_modules("email_validator", "idna")
-    )
+# Workflows kept in memory between their tasks (the SDK's default is 1000). Each costs the
+# worker about 0.3 MB, and requests wait for people: most of them for minutes or hours, with
+# nothing to do. A request that dropped out of the cache is replayed from its history when a
+# decision comes (about 30 ms more than a cached one). So the worker's memory no longer grows
+# with the number of waiting requests. The price: when more requests than this are decided at
+# once, their workflows push each other out between tasks and replay each time.
+MAX_CACHED_WORKFLOWS = 100
 
 
 def build_worker(
@@ -103,6 +104,7 @@ def build_worker(
         nexus_service_handlers=[ChatopsNexusHandler()],
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
         workflow_runner=sandbox_runner(),
+        max_cached_workflows=MAX_CACHED_WORKFLOWS,
     )
 
 

@@ -38,11 +38,12 @@ def registered_types() -> list[str]:
 
 def replayer() -> Replayer:
     """A replayer of every chatops workflow, as the worker runs them (same converter and
-    sandbox)."""
+    sandbox), but with the workflows' shared logic sandboxed too: the sandbox's restrictions
+    check it on every recorded path."""
     return Replayer(
         workflows=list(WORKFLOWS),
         data_converter=pydantic_data_converter,
-        workflow_runner=sandbox_runner(),
+        workflow_runner=sandbox_runner(strict=True),
     )
 
 

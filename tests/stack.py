@@ -107,9 +107,10 @@ async def card_published(handle: WorkflowHandle[Any, Any]) -> None:
 async def approve_while_slack_is_slow(
     stack: Stack, handle: WorkflowHandle[Any, Any], card: dict[str, Any], seconds: float
 ) -> None:
-    """Approve ``card`` while Slack takes ``seconds`` to take the redrawn card: returns once
-    the decision is in the memo, while the order still says "awaiting approval"."""
-    stack.sim.faults.add("chat.update", "latency", seconds=seconds)
+    """Approve ``card`` while Slack takes ``seconds`` to take the redrawn card (it answers
+    the first redraw with 429 and ``Retry-After``): returns once the decision is in the memo,
+    while the order still says "awaiting approval"."""
+    stack.sim.faults.add("chat.update", "ratelimit", retry_after=round(seconds))
     await stack.sim.click(APPROVER_ID, APPROVALS_CHANNEL_ID, card["ts"], APPROVE_ACTION)
 
     async def approval_status() -> str:
