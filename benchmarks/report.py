@@ -123,6 +123,25 @@ def details(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+def load_line(results: dict[str, Any]) -> str:
+    """The machine's load during the run: other work on it slows every figure."""
+    loads = [
+        result[key]
+        for by_configuration in results.get("scenarios", {}).values()
+        for result in by_configuration.values()
+        for key in ("load_before", "load_after")
+        if key in result
+    ]
+    if not loads:
+        return ""
+    cores = results.get("machine", {}).get("cores", "?")
+    return (
+        f"The machine's 1-minute load average was {min(loads):.1f} to {max(loads):.1f} "
+        f"around the scenarios, on {cores} cores (above the core count, other work shared "
+        "the machine and slowed what was measured)."
+    )
+
+
 def markdown(results: dict[str, Any], kept: str) -> str:
     m, scale = results.get("machine", {}), results.get("scale", {})
     versions = ", ".join(f"{k} {v}" for k, v in m.get("versions", {}).items())
@@ -133,7 +152,8 @@ def markdown(results: dict[str, Any], kept: str) -> str:
         scale=scale.get("name", "?"), minutes=minutes,
         scale_json=json.dumps(scale, sort_keys=True),
     )  # fmt: skip
-    body = [text, table(rows_of(results)), "", f"![Latency by scenario](performance/{PLOT})", ""]
+    body = [text + load_line(results), "", table(rows_of(results)), ""]
+    body += [f"![Latency by scenario](performance/{PLOT})", ""]
     body += ["## What each change bought", "", KEPT_START, kept.rstrip("\n"), KEPT_END, ""]
     body += ["## The scenarios, and the facts of this run", "", *details(results)]
     return "\n".join(body).rstrip("\n") + "\n"
@@ -179,7 +199,6 @@ written by hand and kept.
 
 Run of {date} on {cores} cores, Python {python}, {platform}; {versions}; commit {commit}.
 Scale: {scale}, {minutes:.0f} minutes in all. `{scale_json}`
-
 """
 
 
