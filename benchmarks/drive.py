@@ -34,6 +34,8 @@ X = TypeVar("X")
 CONCURRENCY = 32
 CARD_POLL = 0.005
 APPROVED = "*Approved* by"
+# A stack past its throughput queues decisions: a card may take minutes, and that is measured.
+CARD_WITHIN = 600.0
 # Seconds per waiting order allowed for its card to be posted (bulk starts queue up).
 SECONDS_PER_ORDER = 0.2
 
@@ -128,7 +130,7 @@ def acked(delivery: Delivery) -> bool:
     return delivery.status == 200 and delivery.error is None
 
 
-async def card_approved(stack: Stack, card: Card, within: float = 60.0) -> None:
+async def card_approved(stack: Stack, card: Card, within: float = CARD_WITHIN) -> None:
     """Until the card shows who approved it."""
     await assert_eventually(
         lambda: APPROVED in str(stack.sim.message(card.channel, card.ts)),
