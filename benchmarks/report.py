@@ -198,7 +198,8 @@ written by hand and kept.
 ## Results
 
 Run of {date} on {cores} cores, Python {python}, {platform}; {versions}; commit {commit}.
-Scale: {scale}, {minutes:.0f} minutes in all. `{scale_json}`
+Scale: {scale} (`{scale_json}`; a scenario measured again alone, with `--only`, records
+its own scale in its facts below). The last run took {minutes:.0f} minutes.
 """
 
 

@@ -72,7 +72,7 @@ async def one(name: str, configuration: str, scale: Scale) -> dict[str, Any]:
             lines = traceback.format_exception(failure)
             result = {"error": f"{type(failure).__name__}: {failure}", "trace": lines[-6:]}
     result.update(
-        scale=scale.name,
+        scale=scale.to_json(),
         measured_at=datetime.now(UTC).isoformat(timespec="seconds"),
         run_seconds=time.perf_counter() - started,
         # The machine's 1-minute load average: other work on it shows here.
