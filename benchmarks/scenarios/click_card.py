@@ -100,6 +100,11 @@ def rows(configuration: str, result: dict[str, Any]) -> list[Row]:
         f"{ms(s['card_idle']['p50'])} / p99 {ms(s['card_idle']['p99'])} vs raw "
         f"{ms(s['raw_idle']['p50'])}: {idle:.2f}x"
     )
+    if "busy_seconds" in result:
+        measured += (
+            f"; busy phase {result['busy_seconds']:.0f} s, {result['background_clicks']:,} "
+            f"background clicks"
+        )
     target = f"busy p50 <= {TARGET_RATIO:.0f}x raw"
     return [Row(NAME, configuration, measured, target, busy <= TARGET_RATIO)]
 
