@@ -29,6 +29,7 @@ from activities.orders import OrderServices
 from activities.slack import new_slack_client
 from benchmarks.click_load import card_of, until
 from benchmarks.click_load import waiting as at_the_gate
+from benchmarks.processes import Part, answers, free_port
 from benchmarks.servers import dev_server
 from cli.examples import example_order
 from orchestration.approval import ApprovableWorkflow
@@ -38,8 +39,6 @@ from orchestration.worker import build_worker
 from orchestration.workflows.order import OrderWorkflow
 from slacksim import APPROVALS_CHANNEL_ID, APPROVER_ID, DEFAULT_BOT_TOKEN, REQUESTER_ID, SlackSim
 from slacksim.server import running_sim
-from tests.helpers import free_port
-from tests.processes import Part, answers
 
 
 def bot_env(target: str, queue: str, port: int, sim: SlackSim, data: str) -> dict[str, str]:

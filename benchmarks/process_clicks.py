@@ -28,10 +28,10 @@ from temporalio.worker import Worker
 from benchmarks import baseline as raw
 from benchmarks.baseline import BaselineWorkflow as Raw
 from benchmarks.click_load import Background, click_until_approved, decide_all, pct, seed
+from benchmarks.process_stack import ProcessStack, running_process_stack
 from cli.examples import example_order
 from cli.orders import start_order
 from slacksim import REQUESTER_ID
-from tests.process_stack import ProcessStack, running_process_stack
 
 TICKS = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")

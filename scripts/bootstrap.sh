@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Creates .venv and installs the project into it; reinstalls only when pyproject.toml changes.
-# Usage: scripts/bootstrap.sh [dev]
+# Usage: scripts/bootstrap.sh [EXTRA]
+#   EXTRA: an optional-dependency group of pyproject.toml: dev (the test tools, scripts/test)
+#   or bench (the benchmarks' plot, scripts/benchmark).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv="$root/.venv"
 extra=${1:-}
 python=${PYTHON:-python3}
+case "$extra" in
+  ""|dev|bench) ;;
+  *) echo "scripts/bootstrap.sh: no extra '$extra'; choose dev or bench." >&2; exit 2 ;;
+esac
 
 if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
   echo "chatops needs Python 3.11 or newer; '$python' is $("$python" --version 2>&1)." >&2

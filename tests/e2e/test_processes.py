@@ -13,11 +13,11 @@ import pytest
 import pytest_asyncio
 
 from activities.cards import APPROVE_ACTION, REJECT_ACTION
+from benchmarks.processes import Part, answers
 from bot.modals import REASON_BLOCK, REASON_INPUT
 from slacksim import APPROVALS_CHANNEL_ID, APPROVER2_ID, APPROVER_ID, OUTSIDER_ID
 from tests.cli.test_cli import chatops
 from tests.helpers import assert_eventually, isolated_env
-from tests.processes import Part, answers
 
 START_TIMEOUT = 60.0
 

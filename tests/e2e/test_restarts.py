@@ -9,6 +9,7 @@ from pathlib import Path
 
 from activities.cards import APPROVE_ACTION
 from activities.ledger import LEDGER_FILENAME, charges_by_order
+from benchmarks.process_stack import ProcessStack, running_process_stack
 from cli.examples import example_order
 from cli.orders import start_order
 from orchestration.approval import ApprovableWorkflow
@@ -16,7 +17,6 @@ from orchestration.models.approval import ApprovalStatus, AttemptResult
 from orchestration.models.order import OrderResult, OrderStep
 from slacksim import APPROVALS_CHANNEL_ID, APPROVER_ID, REQUESTER_ID
 from tests.helpers import assert_eventually
-from tests.process_stack import ProcessStack, running_process_stack
 
 WAITING = "Waiting for it; Ctrl-C stops."
 

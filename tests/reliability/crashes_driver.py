@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from benchmarks.process_stack import READY_WITHIN, ProcessStack
 from cli.agent_tasks import example_agent_task
 from cli.errors import CliError
 from cli.examples import example_order
@@ -21,7 +22,6 @@ from orchestration.models.approval import Verdict
 from orchestration.starts import start_agent_task
 from slacksim import APPROVER2_ID, APPROVER_ID, REQUESTER_ID
 from tests.helpers import assert_eventually
-from tests.process_stack import READY_WITHIN, ProcessStack
 from tests.reliability.crashes_people import Person, Request
 
 # Each kind, and how many approvals its policy rule asks for (crashes_policy.yml).

@@ -16,6 +16,7 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 
 from activities.cards import OUTCOME_NOTE
 from activities.ledger import LEDGER_FILENAME, charges_by_order
+from benchmarks.process_stack import ProcessStack
 from orchestration import slack_text as limits
 from orchestration.approval import ApprovableWorkflow
 from orchestration.models.agent import AgentTaskOutcome, AgentTaskResult
@@ -25,7 +26,6 @@ from orchestration.models.ticket import TicketResult, TicketStep
 from orchestration.slack_text import cut, escape, mention
 from orchestration.wording import decided_line
 from tests.helpers import assert_eventually
-from tests.process_stack import ProcessStack
 from tests.reliability.crashes_people import Request, Sent, card_of, has_buttons, stands
 
 # What the bot tells a person whose decision did not get in (Temporal could not be asked, or

@@ -21,13 +21,13 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from activities.cards import ACTIONS_BLOCK, APPROVE_ACTION, REJECT_ACTION
+from benchmarks.process_stack import ProcessStack
+from benchmarks.processes import answers
 from bot.modals import REASON_BLOCK, REASON_INPUT
 from orchestration.decisions import DecisionRefused, TemporalUnreachable, load_approval
 from orchestration.models.approval import ApprovalState, ApprovalStatus, Verdict
 from slacksim import APPROVALS_CHANNEL_ID, Delivery
 from tests.helpers import assert_eventually
-from tests.process_stack import ProcessStack
-from tests.processes import answers
 
 # How long a person watches for the outcome of one gesture, and tries one request in all.
 SETTLE_WITHIN = 60.0

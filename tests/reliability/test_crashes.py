@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.process_stack import running_process_stack
 from slacksim import APPROVER2_ID, APPROVER_ID
-from tests.process_stack import running_process_stack
 from tests.reliability.crashes_driver import KINDS, Run, kill_plan
 from tests.reliability.crashes_judge import Judgement, judge
 from tests.reliability.crashes_people import Person

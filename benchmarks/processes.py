@@ -1,9 +1,10 @@
 """chatops parts as child processes, as a deployment runs them (``chatops server``, ``worker``,
-``bot``, ``slack-sim``): start one, wait until it answers, kill it outright, start it again.
+``bot``, ``slack-sim``): start one, wait until it answers, kill it outright, start it again;
+free loopback ports and an environment of their own for them.
 
 Each part runs in a process group of its own, so a kill reaches everything it started (the
 server's Temporal binary too), as a crash of that machine's process would. The end-to-end
-tests, the crash scenario of the reliability suite and the acked-click benchmark share this.
+tests, the crash scenario of the reliability suite and the benchmarks share this.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import random
 import signal
 import socket
 import sys
@@ -23,6 +25,7 @@ from cli import lifeline
 ROOT = Path(__file__).resolve().parent.parent
 STOP_TIMEOUT = 30.0
 LOG_TAIL = 3000
+REPO_POLICY = ROOT / "policy.yml"
 
 
 class Part:
@@ -119,3 +122,39 @@ def port_is_free(port: int) -> bool:
         except OSError:
             return False
         return True
+
+
+# Below Linux's ephemeral range (32768-60999), so a port handed out here cannot be taken in the
+# meantime by a server that binds port 0 (the dev server picks its HTTP and metrics ports so).
+_PORTS = random.Random()
+_PORT_RANGE = (20000, 32000)
+
+
+def free_port() -> int:
+    """A port free on 127.0.0.1 a moment ago, outside the range the OS hands out itself."""
+    while True:
+        port = _PORTS.randint(*_PORT_RANGE)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+
+
+PORT_SETTINGS = (
+    "CHATOPS_TEMPORAL_PORT",
+    "CHATOPS_TEMPORAL_UI_PORT",
+    "CHATOPS_BOT_PORT",
+    "CHATOPS_SLACK_SIM_PORT",
+)
+
+
+def isolated_env() -> tuple[dict[str, str], dict[str, int]]:
+    """This process's environment minus chatops', Slack's and Temporal's settings, with free
+    ports for every chatops listener; for running ``chatops`` as a child process."""
+    owned = ("SLACK_", "CHATOPS_", "TEMPORAL_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(owned)}
+    ports = {name: free_port() for name in PORT_SETTINGS}
+    env.update({name: str(port) for name, port in ports.items()})
+    return env, ports

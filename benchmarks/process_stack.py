@@ -2,12 +2,13 @@
 (the embedded Temporal server on its SQLite file), ``chatops worker`` and ``chatops bot``, with
 the Slack stand-in in this process delivering to the bot over HTTP, and this process's own
 Temporal client. Any part can be killed outright (SIGKILL to its process group) and started
-again; the crash scenario of the reliability suite and the restart tests use it.
+again; the crash scenario of the reliability suite, the restart tests and the benchmarks use it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -21,12 +22,12 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 
+from benchmarks.polling import assert_eventually
+from benchmarks.processes import REPO_POLICY, Part, answers, isolated_env, port_is_free
 from bot.app import EVENTS_PATH
 from orchestration.devserver import NAMESPACE
 from orchestration.settings import Settings
 from slacksim import SlackSim, running_sim
-from tests.helpers import REPO_POLICY, assert_eventually, isolated_env, unique
-from tests.processes import Part, answers, port_is_free
 
 READY_WITHIN = 60.0
 RPC_TIMEOUT = timedelta(seconds=2)
@@ -60,18 +61,7 @@ class ProcessStack:
         """Whether the worker process running now polls its task queue (its identity is
         ``pid@host``, so a poller of a killed one does not count)."""
         pid = self.parts["worker"].pid
-        request = DescribeTaskQueueRequest(
-            namespace=NAMESPACE,
-            task_queue=TaskQueue(name=self.settings.task_queue),
-            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-        )
-        try:
-            found = await self.client.workflow_service.describe_task_queue(
-                request, timeout=RPC_TIMEOUT
-            )
-        except (RPCError, RuntimeError):  # RuntimeError: not connected yet (a lazy client)
-            return False
-        return any(poller.identity.startswith(f"{pid}@") for poller in found.pollers)
+        return pid is not None and await worker_polls(self.client, self.settings.task_queue, pid)
 
     async def ready(self, role: str) -> None:
         """Wait until ``role`` answers (the worker: polls), failing with its log's end."""
@@ -105,13 +95,27 @@ class ProcessStack:
             await self.ready(role)
 
 
+async def worker_polls(client: Client, task_queue: str, pid: int) -> bool:
+    """Whether the worker in process ``pid`` polls ``task_queue`` for workflow tasks."""
+    request = DescribeTaskQueueRequest(
+        namespace=NAMESPACE,
+        task_queue=TaskQueue(name=task_queue),
+        task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    )
+    try:
+        found = await client.workflow_service.describe_task_queue(request, timeout=RPC_TIMEOUT)
+    except (RPCError, RuntimeError):  # RuntimeError: not connected yet (a lazy client)
+        return False
+    return any(poller.identity.startswith(f"{pid}@") for poller in found.pollers)
+
+
 def part_env(base: dict[str, str], sim: SlackSim, data: Path, policy: Path) -> dict[str, str]:
     """The worker's and bot's environment: the server's address, the stand-in's Web API, the
     data dir (the payment ledger is there) and the policy file; no digest and no card
     reconciler, so every card is drawn by its workflow."""
     return base | {
         "TEMPORAL_ADDRESS": f"127.0.0.1:{base['CHATOPS_TEMPORAL_PORT']}",
-        "CHATOPS_TASK_QUEUE": unique("processes"),
+        "CHATOPS_TASK_QUEUE": f"processes-{uuid.uuid4().hex[:10]}",
         "SLACK_API_URL": sim.api_url,
         "CHATOPS_DATA_DIR": str(data),
         "CHATOPS_POLICY_FILE": str(policy),

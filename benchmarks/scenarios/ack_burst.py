@@ -1,0 +1,86 @@
+"""``ack_burst``: the bot's ack under a sustained burst of clicks, each on a distinct real
+order waiting for approval (started as the command line starts orders, its card posted by
+the worker). The ack is what Slack waits for: the stand-in's signed POST to the bot's
+``/slack/events`` until the HTTP response (Slack gives up after 3 s). Afterwards every acked
+click must have been applied by its workflow, exactly once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from functools import partial
+from typing import Any
+
+from benchmarks.drive import (
+    acked,
+    applied_once,
+    bounded,
+    click,
+    paced,
+    ready_orders,
+    settled,
+)
+from benchmarks.scale import Scale
+from benchmarks.scenarios import Row, ms
+from benchmarks.stacks import Stack
+from benchmarks.stats import summary
+
+NAME = "ack_burst"
+TARGET_P99_MS = 100.0
+JUDGE_CONCURRENCY = 16
+
+
+async def measure(stack: Stack, scale: Scale) -> dict[str, Any]:
+    """``scale.ack_rate`` clicks a second for ``scale.ack_seconds`` seconds."""
+    count = round(scale.ack_rate * scale.ack_seconds)
+    started = time.perf_counter()
+    cards = await ready_orders(stack, count)
+    prepared = time.perf_counter() - started
+    deliveries, behind = await paced(cards, scale.ack_rate, lambda card: click(stack, card))
+    sent = time.perf_counter() - started - prepared
+    acked_ids = [card.workflow_id for card, d in zip(cards, deliveries, strict=True) if acked(d)]
+    caught_up = await settled(stack, len(deliveries) - len(acked_ids))
+    once = await bounded(
+        (partial(applied_once, stack.client, wid) for wid in acked_ids),
+        JUDGE_CONCURRENCY,
+    )
+    samples = [d.elapsed_ms for d in deliveries]
+    return {
+        "rate": scale.ack_rate,
+        "seconds": scale.ack_seconds,
+        "clicks": len(deliveries),
+        "acked": len(acked_ids),
+        "errors": dict(Counter(d.error or f"HTTP {d.status}" for d in deliveries if not acked(d))),
+        "not_applied_once": [wid for wid, ok in zip(acked_ids, once, strict=True) if not ok],
+        "generator_behind_ms": behind,
+        "prepare_seconds": prepared,
+        "burst_seconds": sent,
+        "decisions_applied_within_seconds": caught_up,
+        "samples": {"ack": samples},
+        "summary": {"ack": summary(samples)},
+    }
+
+
+def rows(configuration: str, result: dict[str, Any]) -> list[Row]:
+    """p99 of the ack against 100 ms, every click acked and applied exactly once."""
+    ack = result["summary"]["ack"]
+    wrong = len(result["not_applied_once"])
+    all_acked = result["acked"] == result["clicks"]
+    measured = (
+        f"p50 {ms(ack['p50'])}, p99 {ms(ack['p99'])}, max {ms(ack['max'])}; "
+        f"{result['acked']:,}/{result['clicks']:,} acked at {result['rate']:.0f}/s "
+        f"for {result['seconds']:.0f} s; {wrong} not applied exactly once"
+    )
+    if result.get("burst_seconds", 0) > 1.5 * result["seconds"]:
+        measured += (
+            f"; the clicks took {result['burst_seconds']:.0f} s to send, not "
+            f"{result['seconds']:.0f}: the load generator fell behind its schedule"
+        )
+    met = ack["p99"] <= TARGET_P99_MS and all_acked and wrong == 0
+    target = f"p99 <= {TARGET_P99_MS:.0f} ms at 100/s for 60 s; all acked, applied once"
+    return [Row(NAME, configuration, measured, target, met)]
+
+
+def distributions(result: dict[str, Any]) -> dict[str, list[float]]:
+    return {"ack": result["samples"]["ack"]}

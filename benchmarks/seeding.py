@@ -1,0 +1,80 @@
+"""Many waiting requests, cheaply: workflows on a task queue no worker polls, carrying what the
+approval gate publishes for a pending request (its memo and search attributes), so every
+reader of "what waits" sees them as real ones.
+
+:func:`visibility` is the one place that knows what the gate publishes; when the gate
+publishes more (new search attributes), change it there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+
+from orchestration import search_attributes as sa
+from orchestration.approval import MEMO_KEY
+from orchestration.models.approval import ApprovalState
+from slacksim import APPROVALS_CHANNEL_ID, APPROVER2_ID, APPROVER_ID, REQUESTER_ID
+
+SEED_CONCURRENCY = 64
+
+
+def visibility(state: ApprovalState) -> tuple[dict[str, Any], TypedSearchAttributes]:
+    """The memo and search attributes of a workflow whose gate holds ``state``."""
+    memo = {MEMO_KEY: state.model_dump(mode="json", exclude={"attempts"})}
+    pairs: list[SearchAttributePair[Any]] = [
+        SearchAttributePair(sa.KIND, state.kind),
+        SearchAttributePair(sa.APPROVAL_STATUS, state.status.value),
+        SearchAttributePair(sa.APPROVAL_DEADLINE, state.deadline),
+    ]
+    if state.requester:
+        pairs.append(SearchAttributePair(sa.APPROVAL_REQUESTER, state.requester))
+    if state.decided_by:
+        pairs.append(SearchAttributePair(sa.APPROVAL_DECIDED_BY, state.decided_by))
+    return memo, TypedSearchAttributes(pairs)
+
+
+def waiting_order(n: int, requested_at: datetime) -> ApprovalState:
+    """The gate's state of the ``n``-th seeded order, waiting for either approver."""
+    return ApprovalState(
+        request_id="1",
+        kind="order",
+        subject_id=f"ORD-B{n:05d}",
+        title=f"Order ORD-B{n:05d} for $1,{n % 1000:03d}.00",
+        requester=REQUESTER_ID,
+        approvers=[APPROVER_ID, APPROVER2_ID],
+        channel=APPROVALS_CHANNEL_ID,
+        message_ts=f"1795300000.{n:06d}",
+        requested_at=requested_at,
+        deadline=requested_at + timedelta(hours=4),
+    )
+
+
+async def seed_waiting(client: Client, count: int, first: int = 0) -> float:
+    """Start ``count`` waiting orders numbered from ``first`` (older numbers asked earlier);
+    the seconds it took."""
+    queue = f"bench-unpolled-{uuid.uuid4().hex[:8]}"
+    now = datetime.now(UTC)
+    gate = asyncio.Semaphore(SEED_CONCURRENCY)
+
+    async def one(n: int) -> None:
+        state = waiting_order(n, now - timedelta(hours=1) + timedelta(milliseconds=n))
+        memo, attributes = visibility(state)
+        async with gate:
+            await client.start_workflow(
+                "OrderWorkflow",
+                id=f"bench-order-{uuid.uuid4().hex[:12]}",
+                task_queue=queue,
+                memo=memo,
+                search_attributes=attributes,
+            )
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(n) for n in range(first, first + count)))
+    return time.perf_counter() - started
