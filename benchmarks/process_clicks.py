@@ -18,8 +18,15 @@ import math
 import os
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Worker
+
+from benchmarks import baseline as raw
+from benchmarks.baseline import BaselineWorkflow as Raw
 from benchmarks.click_load import Background, click_until_approved, decide_all, pct, seed
 from cli.examples import example_order
 from cli.orders import start_order
@@ -82,14 +89,26 @@ async def clicks(stack: ProcessStack, cards: list[str], finish: bool) -> None:
 
 
 async def throughput(stack: ProcessStack, orders: list[tuple[str, str]]) -> None:
-    """Approve every order at once: decided (card updated) and completed orders a second."""
+    """Approve every order at once: decided (card updated) and completed orders a second;
+    then as many raw-SDK workflows signalled at once on the same server."""
     before = usage(stack)
     started = time.perf_counter()
     seconds, acks = await decide_all(stack.sim, [ts for _, ts in orders])
-    print(f"decided: {len(orders) / seconds:.1f}/s, ack p99 {pct(acks, 0.99):.1f} ms")
+    decided = len(orders) / seconds
+    print(f"decided: {decided:.1f}/s, ack p99 {pct(acks, 0.99):.1f} ms")
     await asyncio.gather(*(stack.client.get_workflow_handle(w).result() for w, _ in orders))
     print(f"completed: {len(orders) / (time.perf_counter() - started):.1f}/s")
     report_usage(before, stack, len(orders))
+    queue = f"raw-{uuid.uuid4().hex}"
+    # The stack's client is lazy, which a worker cannot use.
+    client = await Client.connect(
+        stack.client.service_client.config.target_host,
+        namespace=stack.client.namespace,
+        data_converter=pydantic_data_converter,
+    )
+    async with Worker(client, task_queue=queue, workflows=[Raw], activities=[raw.touch]):
+        raw_rate = await raw.throughput(client, queue, len(orders))
+    print(f"raw SDK signal and complete: {raw_rate:.1f}/s; decided / raw: {decided / raw_rate:.2f}")
 
 
 async def busy(stack: ProcessStack, measured: list[str], others: list[str], rate: float) -> None:
