@@ -57,13 +57,6 @@ WORKFLOWS: Sequence[type] = (
     HighPriorityTriageWorkflow,
 )
 GRACEFUL_SHUTDOWN = timedelta(seconds=20)
-# Workflows kept in memory between their tasks (the SDK's default is 1000). Each costs the
-# worker about 0.3 MB, and requests wait for people: most of them for minutes or hours, with
-# nothing to do. A request that dropped out of the cache is replayed from its history when a
-# decision comes (about 30 ms more than a cached one). So the worker's memory no longer grows
-# with the number of waiting requests. The price: when more requests than this are decided at
-# once, their workflows push each other out between tasks and replay each time.
-MAX_CACHED_WORKFLOWS = 100
 
 
 def build_worker(
@@ -104,7 +97,6 @@ def build_worker(
         nexus_service_handlers=[ChatopsNexusHandler()],
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
         workflow_runner=sandbox_runner(),
-        max_cached_workflows=MAX_CACHED_WORKFLOWS,
     )
 
 
