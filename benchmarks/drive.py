@@ -37,8 +37,9 @@ APPROVED = "*Approved* by"
 # A stack past its throughput queues decisions: a card may take minutes, and that is measured.
 CARD_WITHIN = 600.0
 CLICK_TRIES = 5
-# Seconds per waiting order allowed for its card to be posted (bulk starts queue up).
-SECONDS_PER_ORDER = 0.2
+# Seconds per waiting order allowed for its card to be posted (bulk starts queue up; one
+# process on a busy machine managed about 4 a second).
+SECONDS_PER_ORDER = 0.5
 
 
 @dataclass(frozen=True)

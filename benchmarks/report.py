@@ -104,6 +104,15 @@ def kept_section(doc: Path) -> str:
     return FIRST_KEPT
 
 
+def rounded(value: Any) -> Any:
+    """``value`` with its floats to two decimals, for reading."""
+    if isinstance(value, float):
+        return round(value, 2)
+    if isinstance(value, dict):
+        return {key: rounded(item) for key, item in value.items()}
+    return value
+
+
 def details(results: dict[str, Any]) -> list[str]:
     """Per scenario: what it does, and the facts of its run beyond the table."""
     lines: list[str] = []
@@ -118,7 +127,8 @@ def details(results: dict[str, Any]) -> list[str]:
                 for key, value in result.items()
                 if key not in ("samples", "summary", "trace") and not isinstance(value, list)
             }
-            lines.append(f"- {configuration}: `{json.dumps(facts, sort_keys=True, default=str)}`")
+            shown = json.dumps(rounded(facts), sort_keys=True, default=str)
+            lines.append(f"- {configuration}: `{shown}`")
         lines.append("")
     return lines
 
@@ -145,7 +155,14 @@ def load_line(results: dict[str, Any]) -> str:
 def markdown(results: dict[str, Any], kept: str) -> str:
     m, scale = results.get("machine", {}), results.get("scale", {})
     versions = ", ".join(f"{k} {v}" for k, v in m.get("versions", {}).items())
-    minutes = results.get("run_seconds", 0) / 60
+    minutes = (
+        sum(
+            result.get("run_seconds", 0)
+            for by_configuration in results.get("scenarios", {}).values()
+            for result in by_configuration.values()
+        )
+        / 60
+    )
     text = HEADER.format(
         date=m.get("date", "?"), cores=m.get("cores", "?"), python=m.get("python", "?"),
         platform=m.get("platform", "?"), versions=versions, commit=m.get("commit", "?"),
@@ -198,8 +215,8 @@ written by hand and kept.
 ## Results
 
 Run of {date} on {cores} cores, Python {python}, {platform}; {versions}; commit {commit}.
-Scale: {scale} (`{scale_json}`; a scenario measured again alone, with `--only`, records
-its own scale in its facts below). The last run took {minutes:.0f} minutes.
+Scale of the last invocation: {scale} (`{scale_json}`); each scenario's facts below give the
+scale it ran at. The scenarios took {minutes:.0f} minutes in all.
 """
 
 
