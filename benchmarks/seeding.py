@@ -19,6 +19,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
 from orchestration import search_attributes as sa
 from orchestration.approval import MEMO_KEY
+from orchestration.approval_index import approval_attributes
 from orchestration.models.approval import ApprovalState
 from slacksim import APPROVALS_CHANNEL_ID, APPROVER2_ID, APPROVER_ID, REQUESTER_ID
 
@@ -26,17 +27,11 @@ SEED_CONCURRENCY = 64
 
 
 def visibility(state: ApprovalState) -> tuple[dict[str, Any], TypedSearchAttributes]:
-    """The memo and search attributes of a workflow whose gate holds ``state``."""
+    """The memo and search attributes of a workflow whose gate holds ``state``: exactly what
+    the gate publishes (the pending lists' index included), and the workflow's kind."""
     memo = {MEMO_KEY: state.model_dump(mode="json", exclude={"attempts"})}
-    pairs: list[SearchAttributePair[Any]] = [
-        SearchAttributePair(sa.KIND, state.kind),
-        SearchAttributePair(sa.APPROVAL_STATUS, state.status.value),
-        SearchAttributePair(sa.APPROVAL_DEADLINE, state.deadline),
-    ]
-    if state.requester:
-        pairs.append(SearchAttributePair(sa.APPROVAL_REQUESTER, state.requester))
-    if state.decided_by:
-        pairs.append(SearchAttributePair(sa.APPROVAL_DECIDED_BY, state.decided_by))
+    pairs: list[SearchAttributePair[Any]] = [SearchAttributePair(sa.KIND, state.kind)]
+    pairs.extend(approval_attributes(state))
     return memo, TypedSearchAttributes(pairs)
 
 
