@@ -26,6 +26,7 @@ from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client
 
+from benchmarks.seeding import visibility, waiting_order
 from benchmarks.servers import dev_server
 from bot.app import EVENTS_PATH, build_app, build_web_app
 from bot.digest import post_digest
@@ -33,10 +34,7 @@ from bot.slack_client import BotSlackClient
 from commands.workflow import pending_index
 from commands.workflow.common import APPROVABLE, types_clause
 from orchestration.approval import MEMO_KEY
-from orchestration.approval_index import approval_attributes
-from orchestration.models.approval import ApprovalState
 from slacksim import (
-    APPROVER2_ID,
     APPROVER_ID,
     DEFAULT_BOT_TOKEN,
     DEFAULT_SIGNING_SECRET,
@@ -65,25 +63,14 @@ async def seed(client: Client, count: int, concurrency: int) -> float:
     gate = asyncio.Semaphore(concurrency)
 
     async def one(n: int) -> None:
-        state = ApprovalState(
-            request_id="1",
-            kind="order",
-            subject_id=f"ORD-B{n:05d}",
-            title=f"Order ORD-B{n:05d} for $1,{n % 1000:03d}.00",
-            requester=REQUESTER_ID,
-            approvers=[APPROVER_ID, APPROVER2_ID],
-            channel="C0APPROVAL",
-            message_ts=f"1795300000.{n:06d}",
-            requested_at=now - timedelta(seconds=count - n),
-            deadline=now + timedelta(hours=4),
-        )
+        memo, attributes = visibility(waiting_order(n, now - timedelta(seconds=count - n)))
         async with gate:
             await client.start_workflow(
                 "OrderWorkflow",
                 id=f"bench-order-{uuid.uuid4().hex[:12]}",
                 task_queue=queue,
-                memo={MEMO_KEY: state.model_dump(mode="json")},
-                search_attributes=approval_attributes(state),
+                memo=memo,
+                search_attributes=attributes,
             )
 
     started = time.perf_counter()
