@@ -38,7 +38,7 @@ FIRST_KEPT = """\
 |---|---|---|---|
 | (the run recorded below is the baseline) | | | |
 """
-MET = {True: "met", False: "not met", None: "not measured"}
+MET = {True: "met", False: "not met", None: "unknown"}
 
 
 def machine() -> dict[str, Any]:
