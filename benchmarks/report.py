@@ -38,7 +38,7 @@ FIRST_KEPT = """\
 |---|---|---|---|
 | (the run recorded below is the baseline) | | | |
 """
-MET = {True: "met", False: "not met", None: "not measured"}
+MET = {True: "met", False: "not met", None: "unknown"}
 
 
 def machine() -> dict[str, Any]:
@@ -202,7 +202,7 @@ in the same run on the same server, is the baseline where there is one.
 
 ```bash
 scripts/benchmark                  # the full scale, both configurations (tens of minutes)
-scripts/benchmark --quick          # a smaller scale, a few minutes
+scripts/benchmark --quick          # a smaller scale, about 20 minutes on 2 cores
 scripts/benchmark --only lists     # one scenario (repeatable); the others' results are kept
 scripts/benchmark --help           # every option
 ```

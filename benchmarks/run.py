@@ -3,7 +3,7 @@ summaries (docs/performance/results.json), the latency plot (docs/performance/la
 and the report (docs/PERFORMANCE.md).
 
     scripts/benchmark                   # the full scale (tens of minutes)
-    scripts/benchmark --quick           # a few minutes, to try it
+    scripts/benchmark --quick           # a smaller scale to try it (about 20 minutes)
     scripts/benchmark --only lists      # one scenario; the other results are kept
 """
 
@@ -39,7 +39,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="Scenarios: " + ", ".join(SCENARIOS) + ". docs/PERFORMANCE.md says what each does.",
     )
-    parser.add_argument("--quick", action="store_true", help="a smaller scale: a few minutes")
+    parser.add_argument("--quick", action="store_true", help="a smaller scale (about 20 minutes)")
     parser.add_argument(
         "--only", action="append", choices=list(SCENARIOS), metavar="SCENARIO",
         help="run only this scenario (repeatable); results of the others are kept",

@@ -11,12 +11,13 @@ from typing import Any
 
 from benchmarks.drive import ready_orders, rss_mb
 from benchmarks.scale import Scale
-from benchmarks.scenarios import Row
+from benchmarks.scenarios import Row, judged
 from benchmarks.stacks import Stack
 from benchmarks.stats import ratio
 
 NAME = "memory"
 TARGET_GROWTH = 0.10
+TARGET_SIZE = 10_000
 READINGS = 5
 READING_EVERY = 0.2  # seconds between readings of a settled process
 
@@ -58,7 +59,8 @@ def rows(configuration: str, result: dict[str, Any]) -> list[Row]:
             f"{before:.0f} MB at {small:,} waiting, {after:.0f} MB at {big:,} ({growth:+.0%})"
         )
         target = f"within {TARGET_GROWTH:.0%} from 100 to 10,000"
-        found.append(Row(f"{NAME}: {role}", configuration, measured, target, growth <= 0.10))
+        met = judged(growth <= TARGET_GROWTH, big >= TARGET_SIZE)
+        found.append(Row(f"{NAME}: {role}", configuration, measured, target, met))
     return found
 
 

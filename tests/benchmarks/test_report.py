@@ -10,7 +10,7 @@ from typing import Any
 
 from benchmarks import report
 from benchmarks.scale import Scale
-from benchmarks.scenarios import lists
+from benchmarks.scenarios import judged, lists
 from benchmarks.stacks import IN_MEMORY, UP, running_stack
 from benchmarks.stats import summary
 
@@ -134,3 +134,9 @@ async def test_lists_scenario_at_a_tiny_scale(tmp_path: Path) -> None:
     )
     assert all(len(values) == 1 and values[0] > 0 for values in result["samples"].values())
     assert result["first_line_of_answer"]["5"].startswith("*5 waiting for approval")
+
+
+def test_a_target_met_short_of_its_scale_is_unknown() -> None:
+    assert judged(True, at_scale=False) is None
+    assert judged(False, at_scale=False) is False
+    assert judged(True, at_scale=True) is True
