@@ -70,6 +70,17 @@ async def digest(stack: Stack, slack: BotSlackClient) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+async def all_visible(stack: Stack, size: int) -> None:
+    """Until visibility lists ``size`` pending requests."""
+    query = "ApprovalStatus = 'pending' AND ExecutionStatus = 'Running'"
+    await assert_eventually(
+        lambda: stack.client.count_workflows(query),
+        lambda found: found.count >= size,
+        within=300.0,
+        what=f"{size} pending requests visible",
+    )
+
+
 async def measure(stack: Stack, scale: Scale) -> dict[str, Any]:
     """Each reader ``scale.list_samples`` times at each of ``scale.list_sizes`` waiting."""
     slack = BotSlackClient(AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=stack.sim.api_url))
@@ -81,6 +92,7 @@ async def measure(stack: Stack, scale: Scale) -> dict[str, Any]:
     for size in scale.list_sizes:
         seeded[str(size)] = await seed_waiting(stack.client, size - count, first=count)
         count = size
+        await all_visible(stack, size)  # visibility lags the starts a little
         pending: list[float] = []
         for _ in range(scale.list_samples):
             elapsed, answers[str(size)] = await slash_pending(stack)
