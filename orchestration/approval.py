@@ -61,10 +61,7 @@ class ApprovalGate(GateCopies):
                 channel); nobody could decide, so the caller should fail the request.
         """
         policy = request.policy
-        # Off for new runs: with it, clickers whose click lost a race to another decision
-        # were not always told (the races scenario of tests/reliability finds it). Runs that
-        # recorded the patch still replay with it; runs without it never record it.
-        self._lean = workflow.unsafe.is_replaying() and workflow.patched(LEAN_GATE_PATCH)
+        self._lean = workflow.patched(LEAN_GATE_PATCH)
         self.state = state = self._open(request)
         self._publish()
         if any(a.startswith("S") for a in policy.approvers):

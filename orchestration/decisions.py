@@ -140,9 +140,7 @@ async def send_decision(
         await handle.signal(ApprovableWorkflow.decide, decision, rpc_timeout=rpc_timeout)
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
-            raise DecisionRefused(
-                f"{quoted_id(workflow_id)} has already ended; nothing was changed."
-            ) from None
+            raise await refusal_once_ended(client, workflow_id, decision, rpc_timeout) from None
         if err.status in REFUSED_OUTRIGHT:
             raise TemporalUnreachable(
                 f"Could not reach Temporal ({err.status.name}); your decision was NOT recorded. "
@@ -154,3 +152,19 @@ async def send_decision(
             "may not have been recorded. Look at the request again in a minute before "
             "deciding again."
         ) from None
+
+
+async def refusal_once_ended(
+    client: Client, workflow_id: str, decision: DecisionInput, rpc_timeout: timedelta
+) -> DecisionRefused:
+    """The answer to a decision whose workflow ended before it arrived: what became of the
+    request (who decided it, and when), naming it, from the state it last published; a
+    plain "has already ended" when that cannot be read."""
+    ended = f"{quoted_id(workflow_id)} has already ended; nothing was changed."
+    try:
+        state = await load_approval(client, workflow_id, rpc_timeout)
+    except DecisionRefused as refused:
+        return refused
+    except TemporalUnreachable:
+        return DecisionRefused(ended)
+    return DecisionRefused(refusal_for(state, decision) or ended, title=state.title)

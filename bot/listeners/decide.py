@@ -71,7 +71,8 @@ async def settle(
         return Settled(refusal=naming_the_request(str(err), err.title))
     except TemporalUnreachable as err:
         DECISIONS.labels(verdict=verdict, result="unreachable").inc()
-        return Settled(refusal=str(err), unreachable=True)
+        # Temporal did not say what the request is; its id still tells several answers apart.
+        return Settled(refusal=naming_the_request(str(err), workflow_id), unreachable=True)
     DECISIONS.labels(verdict=verdict, result="sent" if signal else "checked").inc()
     return Settled(state=state)
 

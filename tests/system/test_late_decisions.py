@@ -8,18 +8,22 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from temporalio.client import WorkflowHandle
 
 from activities.cards import APPROVE_ACTION
 from orchestration.approval import MEMO_KEY
+from orchestration.decisions import DecisionRefused, send_decision
 from orchestration.models.approval import (
     ApprovalState,
     ApprovalStatus,
     AttemptResult,
+    DecisionInput,
     DecisionSource,
     Verdict,
 )
 from orchestration.models.order import OrderResult, OrderStep
+from orchestration.slack_text import mention
 from orchestration.workflows.order import OrderWorkflow
 from slacksim import APPROVALS_CHANNEL_ID, APPROVER2_ID, APPROVER_ID
 from tests.helpers import assert_eventually, decide, new_worker, order_input, unique
@@ -112,3 +116,44 @@ async def test_decisions_are_judged_by_when_they_were_made(stack: Stack) -> None
     assert attempt.refusal is not None and attempt.refusal.startswith(
         f"This request expired at {deadline.strftime('%H:%M UTC')}"
     )
+
+
+async def test_a_decision_reaching_an_ended_workflow_is_told_what_became_of_the_request(
+    stack: Stack,
+) -> None:
+    """The bot's check passed while the request waited, then the workflow ended before the
+    signal arrived: the answer says who decided, and names the request."""
+    queue = unique("ended")
+    async with new_worker(stack.client, queue, stack.sim.api_url, stack.outbox):
+        handle = await waiting_order(stack, queue)
+        await decide(handle, Verdict.REJECT, APPROVER_ID, reason="too much")
+        result = await asyncio.wait_for(handle.result(), 30)
+    assert result.approval is not None and result.approval.status is ApprovalStatus.REJECTED
+    late = DecisionInput(
+        verdict=Verdict.APPROVE,
+        user_id=APPROVER2_ID,
+        source=DecisionSource.SLACK,
+        click_key="late:1",
+        decided_at=datetime.now(UTC),
+    )
+    with pytest.raises(DecisionRefused) as refused:
+        await send_decision(stack.client, handle.id, late)
+    assert str(refused.value).startswith(f"Already rejected by {mention(APPROVER_ID)} at ")
+    assert refused.value.title == result.approval.title
+
+
+async def test_a_decision_reaching_a_workflow_that_ended_undecided_says_so(stack: Stack) -> None:
+    queue = unique("ended")
+    async with new_worker(stack.client, queue, stack.sim.api_url, stack.outbox):
+        handle = await waiting_order(stack, queue)
+        await handle.terminate("gone")
+    late = DecisionInput(
+        verdict=Verdict.APPROVE,
+        user_id=APPROVER2_ID,
+        source=DecisionSource.SLACK,
+        click_key="late:2",
+        decided_at=datetime.now(UTC),
+    )
+    with pytest.raises(DecisionRefused) as refused:
+        await send_decision(stack.client, handle.id, late)
+    assert str(refused.value) == f"{handle.id} has terminated; nothing can be decided any more."
