@@ -16,17 +16,15 @@ import asyncio
 import math
 import statistics
 import time
-import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
 
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client
 
-from benchmarks.seeding import visibility, waiting_order
+from benchmarks.scenarios.lists import open_home, slash_pending
+from benchmarks.seeding import seed_waiting
 from benchmarks.servers import dev_server
 from bot.app import EVENTS_PATH, build_app, build_web_app
 from bot.digest import post_digest
@@ -35,17 +33,12 @@ from commands.workflow import pending_index
 from commands.workflow.common import APPROVABLE, types_clause
 from orchestration.approval import MEMO_KEY
 from slacksim import (
-    APPROVER_ID,
     DEFAULT_BOT_TOKEN,
     DEFAULT_SIGNING_SECRET,
-    GENERAL_CHANNEL_ID,
     REQUESTER_ID,
     SlackSim,
     running_sim,
 )
-
-POLL = 0.005
-T = TypeVar("T")
 
 
 def rss_mb() -> float:
@@ -54,28 +47,6 @@ def rss_mb() -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
-
-
-async def seed(client: Client, count: int, concurrency: int) -> float:
-    """Start ``count`` orders waiting for approval; returns the seconds it took."""
-    queue = f"bench-unpolled-{uuid.uuid4().hex[:8]}"
-    now = datetime.now(UTC)
-    gate = asyncio.Semaphore(concurrency)
-
-    async def one(n: int) -> None:
-        memo, attributes = visibility(waiting_order(n, now - timedelta(seconds=count - n)))
-        async with gate:
-            await client.start_workflow(
-                "OrderWorkflow",
-                id=f"bench-order-{uuid.uuid4().hex[:12]}",
-                task_queue=queue,
-                memo=memo,
-                search_attributes=attributes,
-            )
-
-    started = time.perf_counter()
-    await asyncio.gather(*(one(n) for n in range(count)))
-    return time.perf_counter() - started
 
 
 async def visible(client: Client, count: int) -> float:
@@ -107,40 +78,6 @@ def summary(name: str, times: list[float]) -> str:
     return f"{name} p50 {statistics.median(ordered):.0f} ms, p95 {p95:.0f} ms"
 
 
-async def timed_until(
-    probe: Callable[[], T], check: Callable[[T], bool], within: float = 300.0
-) -> float:
-    """Milliseconds until ``check(probe())`` holds."""
-    started = time.perf_counter()
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if check(probe()):
-            return (time.perf_counter() - started) * 1000
-        await asyncio.sleep(POLL)
-    raise TimeoutError("condition not reached")
-
-
-async def slash_pending(sim: SlackSim) -> tuple[float, str]:
-    before = len(sim.ephemerals(REQUESTER_ID))
-    started = time.perf_counter()
-    await sim.slash(REQUESTER_ID, GENERAL_CHANNEL_ID, "/workflow", "pending")
-    await timed_until(lambda: sim.ephemerals(REQUESTER_ID), lambda e: len(e) > before)
-    answer = str(sim.ephemerals(REQUESTER_ID)[-1]["text"])
-    return (time.perf_counter() - started) * 1000, answer.splitlines()[0]
-
-
-async def open_home(sim: SlackSim) -> float:
-    """Open the Home tab; milliseconds until a new view is published."""
-    previous = (sim.home_view(APPROVER_ID) or {}).get("hash")
-    started = time.perf_counter()
-    await sim.open_home(APPROVER_ID)
-    await timed_until(
-        lambda: (sim.home_view(APPROVER_ID) or {}).get("hash"),
-        lambda current: current is not None and current != previous,
-    )
-    return (time.perf_counter() - started) * 1000
-
-
 async def measure(
     sim: SlackSim, slack: AsyncWebClient, temporal: Client, rounds: int, cold: bool
 ) -> dict[str, list[float]]:
@@ -150,7 +87,7 @@ async def measure(
     forget = pending_index.forget_hints if cold else (lambda: None)
     for round_ in range(1, rounds + 1):
         forget()
-        pending_ms, first_line = await slash_pending(sim)
+        pending_ms, first_line = await slash_pending(sim, REQUESTER_ID)
         forget()
         home_ms = await open_home(sim)
         forget()
@@ -181,7 +118,14 @@ async def main(count: int, concurrency: int, rounds: int, cold: bool) -> None:
         try:
             await open_home(sim)  # warm up: imports, first connections
             memory_before = rss_mb()
-            seconds = await seed(env.client, count, concurrency)
+            spread = timedelta(seconds=1)
+            seconds = await seed_waiting(
+                env.client,
+                count,
+                since=datetime.now(UTC) - count * spread,
+                spacing=spread,
+                concurrency=concurrency,
+            )
             print(f"seeded {count} pending approvals in {seconds:.1f} s")
             print(f"visibility caught up {await visible(env.client, count):.1f} s later")
             raw_ms, seen = await raw_listing(env.client)

@@ -51,16 +51,24 @@ def waiting_order(n: int, requested_at: datetime) -> ApprovalState:
     )
 
 
-async def seed_waiting(client: Client, count: int, first: int = 0) -> float:
-    """Start ``count`` waiting orders numbered from ``first`` (older numbers asked earlier);
-    the seconds it took."""
+async def seed_waiting(
+    client: Client,
+    count: int,
+    first: int = 0,
+    *,
+    since: datetime | None = None,
+    spacing: timedelta = timedelta(milliseconds=1),
+    concurrency: int = SEED_CONCURRENCY,
+) -> float:
+    """Start ``count`` waiting orders numbered from ``first``, the ``n``-th asked at
+    ``since + n * spacing`` (by default an hour ago, a millisecond apart: older numbers asked
+    earlier); the seconds it took."""
     queue = f"bench-unpolled-{uuid.uuid4().hex[:8]}"
-    now = datetime.now(UTC)
-    gate = asyncio.Semaphore(SEED_CONCURRENCY)
+    oldest = since if since is not None else datetime.now(UTC) - timedelta(hours=1)
+    gate = asyncio.Semaphore(concurrency)
 
     async def one(n: int) -> None:
-        state = waiting_order(n, now - timedelta(hours=1) + timedelta(milliseconds=n))
-        memo, attributes = visibility(state)
+        memo, attributes = visibility(waiting_order(n, oldest + n * spacing))
         async with gate:
             await client.start_workflow(
                 "OrderWorkflow",

@@ -22,7 +22,7 @@ from benchmarks.stacks import Stack
 from benchmarks.stats import ratio, summary
 from bot.digest import post_digest
 from bot.slack_client import BotSlackClient
-from slacksim import APPROVER_ID, DEFAULT_BOT_TOKEN, GENERAL_CHANNEL_ID
+from slacksim import APPROVER_ID, DEFAULT_BOT_TOKEN, GENERAL_CHANNEL_ID, SlackSim
 
 NAME = "lists"
 READERS = ("pending", "home", "digest")
@@ -33,22 +33,20 @@ TARGET_RATIO = 2.0
 TARGET_SIZE = 10_000
 
 
-async def slash_pending(stack: Stack) -> tuple[float, str]:
-    """``/workflow pending``: ms until the answer shows; its first line."""
-    sim = stack.sim
-    before = len(sim.ephemerals(APPROVER_ID))
+async def slash_pending(sim: SlackSim, user: str = APPROVER_ID) -> tuple[float, str]:
+    """``/workflow pending`` as ``user``: ms until the answer shows; its first line."""
+    before = len(sim.ephemerals(user))
     started = time.perf_counter()
-    await sim.slash(APPROVER_ID, GENERAL_CHANNEL_ID, "/workflow", "pending")
+    await sim.slash(user, GENERAL_CHANNEL_ID, "/workflow", "pending")
     await assert_eventually(
-        lambda: len(sim.ephemerals(APPROVER_ID)), lambda n: n > before, within=WITHIN, interval=POLL
+        lambda: len(sim.ephemerals(user)), lambda n: n > before, within=WITHIN, interval=POLL
     )
     elapsed = (time.perf_counter() - started) * 1000
-    return elapsed, str(sim.ephemerals(APPROVER_ID)[-1]["text"]).splitlines()[0]
+    return elapsed, str(sim.ephemerals(user)[-1]["text"]).splitlines()[0]
 
 
-async def open_home(stack: Stack) -> float:
-    """Open the Home tab; ms until a new view is published."""
-    sim = stack.sim
+async def open_home(sim: SlackSim) -> float:
+    """Open the approver's Home tab; ms until a new view is published."""
     previous = (sim.home_view(APPROVER_ID) or {}).get("hash")
     started = time.perf_counter()
     await sim.open_home(APPROVER_ID)
@@ -87,7 +85,7 @@ async def measure(stack: Stack, scale: Scale) -> dict[str, Any]:
     samples: dict[str, list[float]] = {}
     seeded: dict[str, float] = {}
     answers: dict[str, str] = {}
-    await open_home(stack)  # warm-up: imports, first connections
+    await open_home(stack.sim)  # warm-up: imports, first connections
     count = 0
     for size in scale.list_sizes:
         seeded[str(size)] = await seed_waiting(stack.client, size - count, first=count)
@@ -95,10 +93,10 @@ async def measure(stack: Stack, scale: Scale) -> dict[str, Any]:
         await all_visible(stack, size)  # visibility lags the starts a little
         pending: list[float] = []
         for _ in range(scale.list_samples):
-            elapsed, answers[str(size)] = await slash_pending(stack)
+            elapsed, answers[str(size)] = await slash_pending(stack.sim)
             pending.append(elapsed)
         samples[f"pending@{size}"] = pending
-        samples[f"home@{size}"] = [await open_home(stack) for _ in range(scale.list_samples)]
+        samples[f"home@{size}"] = [await open_home(stack.sim) for _ in range(scale.list_samples)]
         samples[f"digest@{size}"] = [await digest(stack, slack) for _ in range(scale.list_samples)]
     return {
         "sizes": list(scale.list_sizes),
