@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import tempfile
 import time
 import traceback
@@ -94,19 +95,41 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     results.update(machine=report.machine(), scale=scale.to_json())
     scenarios = results.setdefault("scenarios", {})
     started = time.perf_counter()
-    for name in [name for name in ORDER if not args.only or name in args.only]:
-        configurations = (UP,) if name == startup.NAME else CONFIGURATIONS
-        for configuration in configurations:
-            if args.configuration and configuration != args.configuration:
-                continue
+    task = stop_on_interrupt()
+    runs = [
+        (name, configuration)
+        for name in ORDER
+        if not args.only or name in args.only
+        for configuration in ((UP,) if name == startup.NAME else CONFIGURATIONS)
+        if not args.configuration or configuration == args.configuration
+    ]
+    try:
+        for name, configuration in runs:
+            if task.cancelling():  # a scenario swallowed the cancellation
+                raise asyncio.CancelledError
             log.info("%s on %s ...", name, configuration)
             result = await one(name, configuration, scale)
             scenarios.setdefault(name, {})[configuration] = result
             log.info("%s on %s: %.0f s", name, configuration, result["run_seconds"])
             report.save(results, args.out)
+    except asyncio.CancelledError:
+        # Interrupted: what finished is saved; the report is left as it was.
+        results["interrupted"] = True
+        return results
     results["run_seconds"] = time.perf_counter() - started
     report.write(results, args.out, args.doc)
     return results
+
+
+def stop_on_interrupt() -> asyncio.Task[Any]:
+    """Ctrl-C (or SIGTERM) stops the whole run, not only the scenario it interrupts: the
+    running task is cancelled, and the stacks it started are shut down on the way out."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    assert task is not None
+    for number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(number, task.cancel)
+    return task
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -118,6 +141,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for noisy in ("bot.home", "bot.digest"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
     results = asyncio.run(run(args))
+    if results.get("interrupted"):
+        print(f"interrupted: the scenarios that finished are saved in {args.out}/results.json")
+        return 130
     print(report.table(report.rows_of(results)))
     print(f"\nwrote {args.doc} and {args.out}/ in {results['run_seconds']:.0f} s")
     failed = [
