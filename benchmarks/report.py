@@ -122,15 +122,20 @@ def details(results: dict[str, Any]) -> list[str]:
             continue
         lines += [f"### {name}", "", inspect.getdoc(module) or "", ""]
         for configuration, result in by_configuration.items():
-            facts = {
-                key: value
-                for key, value in result.items()
-                if key not in ("samples", "summary", "trace") and not isinstance(value, list)
-            }
-            shown = json.dumps(rounded(facts), sort_keys=True, default=str)
+            shown = json.dumps(rounded(facts(result)), sort_keys=True, default=str)
             lines.append(f"- {configuration}: `{shown}`")
         lines.append("")
     return lines
+
+
+def facts(result: dict[str, Any]) -> dict[str, Any]:
+    """What a result says beyond its samples and their summaries (a part measured on its
+    own, such as a second phase, shown the same way)."""
+    return {
+        key: facts(value) if isinstance(value, dict) and "samples" in value else value
+        for key, value in result.items()
+        if key not in ("samples", "summary", "trace") and not isinstance(value, list)
+    }
 
 
 def load_line(results: dict[str, Any]) -> str:

@@ -43,9 +43,14 @@ IN_MEMORY = "in-memory"
 CONFIGURATIONS = (UP, IN_MEMORY)
 STOP_WITHIN = 30.0
 
+# The kind of the approval service's requests the benchmarks start.
+REQUEST_KIND = "benchmark"
 POLICY = f"""\
 version: 1
 rules:
+  - name: benchmark-requests
+    when: {{kind: {REQUEST_KIND}}}
+    require_approval: {{approvers: [{APPROVER_ID}], deadline: 1d, reminder: 0s}}
   - name: benchmark-orders
     when: {{kind: order, amount_over: 1000}}
     require_approval: {{approvers: [{APPROVER_ID}], deadline: 1d, reminder: 0s}}

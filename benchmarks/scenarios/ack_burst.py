@@ -5,10 +5,17 @@ the worker). The ack is what Slack waits for: the stand-in's signed POST to the 
 click must have been applied by its workflow, exactly once, unless the bot told the clicker
 that Temporal did not answer in time ("nothing was changed": must not be applied; "may or may
 not have been recorded": at most once).
+
+Where the worker is its own process (chatops up), a second, shorter burst runs with the worker
+stopped (SIGSTOP): the server and the bot then do only what comes before the ack (the check
+and the durable signal), which tells the ack path's own cost from the CPU the decisions take
+on the same cores. Resumed, the worker must apply every one of those decisions too.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from collections import Counter
 from functools import partial
@@ -27,7 +34,7 @@ from benchmarks.drive import (
 )
 from benchmarks.scale import Scale
 from benchmarks.scenarios import Row, judged, ms
-from benchmarks.stacks import Stack
+from benchmarks.stacks import UP, Stack
 from benchmarks.stats import summary
 from orchestration.approval import ApprovableWorkflow
 from slacksim import APPROVER_ID, SlackSim
@@ -37,6 +44,8 @@ TARGET_P99_MS = 100.0
 TARGET_RATE = 100.0
 TARGET_SECONDS = 60.0
 JUDGE_CONCURRENCY = 16
+# The burst with the worker stopped lasts at most this long.
+PAUSED_SECONDS = 10.0
 # What the bot answers when Temporal did not answer before Slack's deadline.
 NOT_RECORDED = ("Could not reach Temporal", "NOT recorded")
 MAYBE_RECORDED = ("may or may not have been recorded",)
@@ -66,12 +75,33 @@ async def applied_count(client: Client, workflow_id: str) -> int:
 
 
 async def measure(stack: Stack, scale: Scale) -> dict[str, Any]:
-    """``scale.ack_rate`` clicks a second for ``scale.ack_seconds`` seconds."""
-    count = round(scale.ack_rate * scale.ack_seconds)
+    """``scale.ack_rate`` clicks a second for ``scale.ack_seconds`` seconds; then, with the
+    worker stopped where it is its own process, for at most ``PAUSED_SECONDS``."""
+    result = await burst(stack, scale.ack_rate, scale.ack_seconds)
+    worker = stack.processes.get("worker") if stack.configuration == UP else None
+    if worker is not None:
+        result["worker_stopped"] = await burst(
+            stack, scale.ack_rate, min(scale.ack_seconds, PAUSED_SECONDS), stopped=worker
+        )
+    return result
+
+
+async def burst(
+    stack: Stack, rate: float, seconds: float, stopped: int | None = None
+) -> dict[str, Any]:
+    """``rate`` clicks a second for ``seconds`` on as many waiting orders (with process
+    ``stopped`` stopped meanwhile), then judge what became of each."""
+    count = round(rate * seconds)
     started = time.perf_counter()
     cards = await ready_orders(stack, count)
     prepared = time.perf_counter() - started
-    deliveries, behind = await paced(cards, scale.ack_rate, lambda card: click(stack, card))
+    if stopped is not None:
+        os.kill(stopped, signal.SIGSTOP)
+    try:
+        deliveries, behind = await paced(cards, rate, lambda card: click(stack, card))
+    finally:
+        if stopped is not None:
+            os.kill(stopped, signal.SIGCONT)
     sent = time.perf_counter() - started - prepared
     acked_ids = [card.workflow_id for card, d in zip(cards, deliveries, strict=True) if acked(d)]
     answered = told(stack.sim, acked_ids)
@@ -91,8 +121,8 @@ async def measure(stack: Stack, scale: Scale) -> dict[str, Any]:
     ]
     samples = [d.elapsed_ms for d in deliveries]
     return {
-        "rate": scale.ack_rate,
-        "seconds": scale.ack_seconds,
+        "rate": rate,
+        "seconds": seconds,
         "clicks": len(deliveries),
         "acked": len(acked_ids),
         "errors": dict(Counter(d.error or f"HTTP {d.status}" for d in deliveries if not acked(d))),
@@ -110,7 +140,16 @@ async def measure(stack: Stack, scale: Scale) -> dict[str, Any]:
 
 
 def rows(configuration: str, result: dict[str, Any]) -> list[Row]:
-    """p99 of the ack against 100 ms, every click acked and applied exactly once."""
+    """p99 of the ack against 100 ms, every click acked and applied exactly once; and the
+    same with the worker stopped, when that ran."""
+    found = [row(NAME, configuration, result)]
+    if "worker_stopped" in result:
+        found.append(row(f"{NAME} (worker stopped)", configuration, result["worker_stopped"]))
+    return found
+
+
+def row(name: str, configuration: str, result: dict[str, Any]) -> Row:
+    """One burst's line of the table."""
     ack = result["summary"]["ack"]
     wrong = len(result["not_applied_once"]) + len(result.get("answer_untrue", []))
     turned_away = result.get("told_not_recorded", 0) + result.get("told_maybe_recorded", 0)
@@ -131,8 +170,11 @@ def rows(configuration: str, result: dict[str, Any]) -> list[Row]:
     ok = ack["p99"] <= TARGET_P99_MS and all_acked and wrong == 0
     met = judged(ok, result["rate"] >= TARGET_RATE and result["seconds"] >= TARGET_SECONDS)
     target = f"p99 <= {TARGET_P99_MS:.0f} ms at 100/s for 60 s; all acked, applied once"
-    return [Row(NAME, configuration, measured, target, met)]
+    return Row(name, configuration, measured, target, met)
 
 
 def distributions(result: dict[str, Any]) -> dict[str, list[float]]:
-    return {"ack": result["samples"]["ack"]}
+    found = {"ack": result["samples"]["ack"]}
+    if "worker_stopped" in result:
+        found["ack, worker stopped"] = result["worker_stopped"]["samples"]["ack"]
+    return found

@@ -4,10 +4,10 @@ visibility queries, so a read costs about the same at 200 waiting as at 10,000.
 
 - **The total** is one count: of every pending request (``/workflow pending``, the digest),
   or of those the index names one person for (the Home tab). The Home tab adds what the
-  index cannot name, read from memo one by one: requests published before the index
-  existed, and requests whose deciders are too many to name
-  (:data:`~orchestration.search_attributes.MANY_DECIDERS`), which one scan of the pending
-  finds.
+  index cannot name, read from memo one by one: requests whose deciders are too many to
+  name (:data:`~orchestration.search_attributes.MANY_DECIDERS`, one query), and requests
+  published before the index existed (:data:`UNINDEXED`: a scan of the pending, at most once
+  a minute while they are few; those it found are read again each time).
 - **The oldest** are those asked at or before a moment that :func:`threshold` finds with a
   few counts while the total is counted; only those are listed, and the oldest kept. For
   all requests, those published before the index existed are listed when their workflows
@@ -23,6 +23,7 @@ visibility queries, so a read costs about the same at 200 waiting as at 10,000.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -44,6 +45,16 @@ WAITING_FOR = sa.APPROVAL_WAITING_FOR.name
 # A request is asked after its workflow starts: one asked by a moment started by then (and a
 # second more keeps StartTime's text comparison away from the edge).
 STARTED_BEFORE = timedelta(seconds=1)
+# Requests published before the index existed: finding them reads every pending request
+# (a scan growing with the backlog), and no new ones appear once every worker publishes the
+# index, so one person's list scans for them at most once a period per namespace and reads
+# the ones found again each time (a decided one drops out at once; one an older worker
+# publishes mid-upgrade shows within the period).
+UNINDEXED = f"{PENDING} AND {SINCE} IS NULL"
+UNINDEXED_RESCAN = 60.0
+# More of them than this are scanned for each time rather than read one by one.
+UNINDEXED_ONE_BY_ONE = 50
+_UNINDEXED: dict[str, tuple[float, list[str]]] = {}
 # The moment each selection's last search found: the oldest requests rarely change between
 # two reads, so it is counted first (a hint only: whatever it counts decides).
 _HINTS: dict[str, datetime] = {}
@@ -79,13 +90,11 @@ class Selection:
 
     @property
     def outside(self) -> str | None:
-        """For one person, the requests not counted that may be theirs all the same: those
-        naming too many deciders, and those published before the index existed (one scan
-        of the pending finds both)."""
+        """For one person, requests not counted that may be theirs all the same: those
+        naming too many deciders (the others are :data:`UNINDEXED`)."""
         if self.decider is None:
             return None
-        many = f"{WAITING_FOR} = '{sa.MANY_DECIDERS}'"
-        return f"{RUNNING} AND ({many} OR (ApprovalStatus = 'pending' AND {SINCE} IS NULL))"
+        return f"{RUNNING} AND {WAITING_FOR} = '{sa.MANY_DECIDERS}'"
 
 
 async def indexed_pending(
@@ -105,7 +114,7 @@ async def indexed_pending(
     window = Window(keep + len(recheck), 2 * (keep + len(recheck)))
     tally = Tally(keep, accept)
     counted = asyncio.ensure_future(_count(client, selection.counted))
-    outside = asyncio.ensure_future(_read(client, selection.outside, tally, counted=False))
+    outside = asyncio.ensure_future(_outside(client, selection, tally))
     listed: asyncio.Future[list[int]] | None = None
     try:
         bound = await _bound(client, selection, window, counted)
@@ -155,8 +164,10 @@ async def _bound(
 
 
 def forget_hints() -> None:
-    """Forget the moments found so far: the next searches start from scratch."""
+    """Forget the moments and unindexed requests found so far: the next reads start from
+    scratch."""
     _HINTS.clear()
+    _UNINDEXED.clear()
 
 
 def _drop(started: asyncio.Future[Any] | None) -> None:
@@ -187,6 +198,55 @@ async def _read(client: Client, query: str | None, tally: Tally, *, counted: boo
         waiting = None if state is None else (execution.id, state)
         taken += tally.add(execution.run_id, waiting, counted=counted)
     return taken
+
+
+async def _outside(client: Client, selection: Selection, tally: Tally) -> None:
+    """Tally, for one person, the requests the index does not count: those naming too many
+    deciders, and those published before the index existed (scanned for once a period,
+    and every time while there are many of them)."""
+    if selection.decider is None:
+        return
+    many = asyncio.ensure_future(_read(client, selection.outside, tally, counted=False))
+    try:
+        scanned, ids = _UNINDEXED.get(client.namespace, (None, []))
+        stale = scanned is None or time.monotonic() - scanned > UNINDEXED_RESCAN
+        if stale or len(ids) > UNINDEXED_ONE_BY_ONE:
+            started = time.monotonic()
+            ids = await _scan_unindexed(client, tally)
+            _UNINDEXED[client.namespace] = (started, ids)
+        else:
+            found = await asyncio.gather(*(_unindexed(client, wid) for wid in ids))
+            for row in found:
+                if row is not None:
+                    tally.add(*row, counted=False)
+        await many
+    finally:
+        _drop(many)
+
+
+async def _scan_unindexed(client: Client, tally: Tally) -> list[str]:
+    """Tally every request published before the index existed; their workflow ids."""
+    ids = []
+    async for execution in client.list_workflows(UNINDEXED):
+        ids.append(execution.id)
+        state = waiting_state(await execution.memo_value(MEMO_KEY, None))
+        tally.add(execution.run_id, None if state is None else (execution.id, state), counted=False)
+    return ids
+
+
+async def _unindexed(client: Client, workflow_id: str) -> tuple[str, Waiting | None] | None:
+    """The run and request of a workflow that still waits without the index; else None."""
+    try:
+        description = await client.get_workflow_handle(workflow_id).describe()
+    except RPCError as err:
+        if err.status is RPCStatusCode.NOT_FOUND:
+            return None
+        raise
+    published = description.typed_search_attributes.get(sa.APPROVAL_WAITING_SINCE)
+    if description.status is not WorkflowExecutionStatus.RUNNING or published is not None:
+        return None  # ended, or counted by the index now
+    state = waiting_state(await description.memo_value(MEMO_KEY, None))
+    return description.run_id or "", None if state is None else (workflow_id, state)
 
 
 async def _recheck(

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from benchmarks import report
 from benchmarks.scale import Scale
-from benchmarks.scenarios import judged, lists
+from benchmarks.scenarios import ack_burst, judged, lists
 from benchmarks.stacks import IN_MEMORY, UP, running_stack
 from benchmarks.stats import summary
+from slacksim import SlackSim
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -50,13 +51,21 @@ def made_up_run() -> dict[str, Any]:
                     "rate": 100.0, "seconds": 60.0, "clicks": 100, "acked": 100,
                     "not_applied_once": [], "samples": {"ack": ack},
                     "summary": {"ack": summary(ack)},
+                    "worker_stopped": {
+                        "rate": 100.0, "seconds": 10.0, "clicks": 1000, "acked": 1000,
+                        "not_applied_once": [], "told_not_recorded": 2,
+                        "samples": {"ack": ack}, "summary": {"ack": summary(ack)},
+                    },
                 }
             },
             "click_card": {
                 UP: {"samples": card, "summary": {k: summary(v) for k, v in card.items()}}
             },
             "throughput": {
-                UP: {"decisions": 600, "per_second": 9.0, "raw_per_second": 30.0}
+                UP: {
+                    "decisions": 600, "per_second": 9.0, "raw_per_second": 30.0,
+                    "request_per_second": 21.0,
+                }
             },
             "memory": {
                 UP: {
@@ -100,10 +109,16 @@ def test_report_writes_json_plot_and_markdown(tmp_path: Path) -> None:
     assert "p95 918 ms at 10,000" in row(text, "lists: pending", UP)
     assert row(text, "lists: home", UP).endswith("| met |")
     assert "failed: TimeoutError: too slow" in row(text, "lists", IN_MEMORY)
-    assert row(text, "ack_burst", UP).endswith("| met |")
+    assert row(text, "ack_burst |", UP).endswith("| met |")
+    stopped = row(text, "ack_burst (worker stopped)", UP)
+    assert "1,000/1,000 acked at 100/s for 10 s (2 of them told Temporal did not" in stopped
+    assert stopped.endswith("| not met |")  # turned away, and short of 60 s
+    assert '"worker_stopped": {"acked": 1000, "clicks": 1000' in text  # facts, no samples
     assert row(text, "click_card", UP).endswith("| met |")  # p50 70 / 50 ms: 1.40x
-    assert "(30%)" in row(text, "throughput", UP)
-    assert row(text, "throughput", UP).endswith("| not met |")
+    assert "(30%)" in row(text, "throughput: orders", UP)
+    assert row(text, "throughput: orders", UP).endswith("| not met |")
+    assert "21.0/s vs raw 30.0/s (70%)" in row(text, "throughput: approvals", UP)
+    assert row(text, "throughput: approvals", UP).endswith("| met |")
     assert row(text, "memory: bot", UP).endswith("| met |")  # +6%
     assert row(text, "memory: worker", UP).endswith("| not met |")  # +100%
     assert row(text, "startup", UP).endswith("| met |")
@@ -140,3 +155,30 @@ def test_a_target_met_short_of_its_scale_is_unknown() -> None:
     assert judged(True, at_scale=False) is None
     assert judged(False, at_scale=False) is False
     assert judged(True, at_scale=True) is True
+
+
+class Told:
+    """The stand-in's record of ephemerals, as ``ack_burst.told`` reads it."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self.texts = texts
+
+    def ephemerals(self, user: str) -> list[dict[str, str]]:
+        return [{"text": text} for text in self.texts]
+
+
+def test_ack_burst_tells_refusals_for_temporal_apart_by_the_request_they_name() -> None:
+    texts = [
+        "Could not reach Temporal (DEADLINE_EXCEEDED); nothing was changed. Try again shortly."
+        "\nRequest: order-a",
+        "Temporal did not confirm your decision in time (DEADLINE_EXCEEDED); it may or may not "
+        "have been recorded. Look at the request again in a minute before deciding again."
+        "\nRequest: order-b",
+        "Already approved by <@U1> at 10:00 UTC.\nRequest: order-c",
+        "Could not reach Temporal (UNAVAILABLE); nothing was changed.\nRequest: elsewhere",
+    ]
+    sim = cast(SlackSim, Told(texts))
+    assert ack_burst.told(sim, ["order-a", "order-b", "order-c", "order-d"]) == {
+        "order-a": "not",
+        "order-b": "maybe",
+    }

@@ -11,6 +11,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from commands.workflow.pending_index import forget_hints
 from orchestration.devserver import ensure_search_attributes
 from tests.commands.seeding import terminate_all, visible
 from tests.helpers import PENDING_NAMESPACE
@@ -45,5 +46,7 @@ async def pending_client(env: WorkflowEnvironment) -> AsyncIterator[Client]:
     )
     await ensure_search_attributes(client, namespace=PENDING_NAMESPACE)
     await visible(client, 0)
+    forget_hints()  # what an earlier test's reads found in this namespace
     yield client
     await terminate_all(client)
+    forget_hints()

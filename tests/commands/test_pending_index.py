@@ -15,6 +15,7 @@ from temporalio.client import Client, WorkflowExecution
 
 from bot.home import request_key, waiting_for
 from commands.replies import CommandContext, CommandSettings
+from commands.workflow import pending_index
 from commands.workflow.pending import pending_approvals, scanned_pending
 from commands.workflow.waiting import Pending
 from orchestration.models.approval import ApprovalState
@@ -138,6 +139,32 @@ async def test_legacy_requests_without_the_index_still_count_and_show(
         assert [wid for wid, _ in found.oldest[:3]] == legacy_ids[:keep]
     home = await waiting_for(context(pending_client), APPROVER, keep=5)
     assert (home.total, [wid for wid, _ in home.oldest[:3]]) == (83, legacy_ids)
+
+
+async def test_requests_without_the_index_are_scanned_for_once_a_period_and_reread_each_time(
+    pending_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = datetime.now(UTC)
+    legacy = [request(200 + n, now + timedelta(seconds=n)) for n in range(3)]
+    legacy_ids = await seed(pending_client, legacy, Kept.LEGACY)
+    await seed(pending_client, [request(n, now + timedelta(seconds=5 + n)) for n in range(10)])
+    await visible(pending_client, 13)
+    home = await waiting_for(context(pending_client), APPROVER, keep=5)
+    assert (home.total, [wid for wid, _ in home.oldest[:3]]) == (13, legacy_ids)
+
+    # Within the period: those found are read again (one that ended drops out at once), and
+    # no scan runs, so one published since by an older worker is not seen yet.
+    await pending_client.get_workflow_handle(legacy_ids[0]).terminate("decided elsewhere")
+    await visible(pending_client, 12)
+    (late,) = await seed(pending_client, [request(300, now - timedelta(hours=1))], Kept.LEGACY)
+    await visible(pending_client, 13)
+    home = await waiting_for(context(pending_client), APPROVER, keep=5)
+    assert (home.total, [wid for wid, _ in home.oldest[:2]]) == (12, legacy_ids[1:])
+
+    # Once the period is over, the next read scans again and finds it.
+    monkeypatch.setattr(pending_index, "UNINDEXED_RESCAN", 0.0)
+    home = await waiting_for(context(pending_client), APPROVER, keep=5)
+    assert (home.total, [wid for wid, _ in home.oldest[:3]]) == (13, [late, *legacy_ids[1:]])
 
 
 def home_states() -> list[ApprovalState]:

@@ -111,6 +111,7 @@ async def test_temporal_unreachable_is_told_and_acked() -> None:
     assert handle.sent == []
     assert awaited_kwargs(client.chat_postEphemeral)["text"] == (
         "Could not reach Temporal (UNAVAILABLE); nothing was changed. Try again shortly."
+        f"\nRequest: {WORKFLOW_ID}"
     )
 
 

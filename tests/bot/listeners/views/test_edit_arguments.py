@@ -14,6 +14,7 @@ from bot.modals import ARGUMENTS_BLOCK, ARGUMENTS_INPUT, EDIT_VIEW, REASON_BLOCK
 from orchestration.models.approval import Verdict
 from slacksim import APPROVER_ID
 from tests.bot.listeners.fakes import (
+    WORKFLOW_ID,
     FakeTemporal,
     approval_state,
     context_for,
@@ -100,7 +101,7 @@ async def test_temporal_unreachable_shows_under_the_arguments() -> None:
         response_action="errors",
         errors={
             ARGUMENTS_BLOCK: "Could not reach Temporal (UNAVAILABLE); nothing was changed. "
-            "Try again shortly."
+            f"Try again shortly.\nRequest: {WORKFLOW_ID}"
         },
     )
     assert handle.sent == []

@@ -15,6 +15,7 @@ from bot.modals import REASON_BLOCK, REASON_INPUT, REJECT_VIEW
 from orchestration.models.approval import DecisionSource, Verdict
 from slacksim import APPROVALS_CHANNEL_ID, APPROVER_ID, OUTSIDER_ID
 from tests.bot.listeners.fakes import (
+    WORKFLOW_ID,
     FakeTemporal,
     approval_state,
     awaited_kwargs,
@@ -141,7 +142,7 @@ async def test_temporal_unreachable_keeps_the_modal_open_with_the_reason_typed()
         errors={
             REASON_BLOCK: "Temporal did not confirm your decision (UNAVAILABLE); it may or may "
             "not have been recorded. Look at the request again in a minute before deciding "
-            "again."
+            f"again.\nRequest: {WORKFLOW_ID}"
         },
     )
     client.chat_postEphemeral.assert_not_awaited()
