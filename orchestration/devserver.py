@@ -9,11 +9,13 @@ with :func:`ensure_search_attributes` too.
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import logging
 import shutil
 import socket
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,15 +24,33 @@ from temporalio.api.operatorservice.v1 import (
     AddSearchAttributesRequest,
     ListSearchAttributesRequest,
 )
+from temporalio.api.workflowservice.v1 import CountWorkflowExecutionsRequest
 from temporalio.client import Client
 from temporalio.common import SearchAttributeIndexedValueType, SearchAttributeKey
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from orchestration.search_attributes import ALL
 
 logger = logging.getLogger(__name__)
 
 NAMESPACE = "default"
+
+# What the dev server is told beyond its defaults (``--dynamic-config-value``):
+# - It re-reads the search attributes from its database on every visibility call unless told
+#   not to; under list load that trips its own persistence rate limit, and each call refused
+#   waits a second in the client's retry. Read from its cache (refreshed every minute), they
+#   are usable at once all the same: :func:`ensure_search_attributes` waits for those it adds.
+# - Counts and lists are limited to 10 a second per namespace; one pending list takes a few,
+#   so a team opening the Home tab together would queue on the limit.
+# - The frontend otherwise phones home for version checks; a local server has no need.
+DYNAMIC_CONFIG = {
+    "system.forceSearchAttributesCacheRefreshOnRead": "false",
+    "frontend.namespaceRPS.visibility": "1000",
+    "frontend.enableServerVersionCheck": "false",
+}
+# How long attributes just added may take to become searchable (the server's cache refresh).
+SEARCHABLE_WITHIN = 90.0
+SEARCHABLE_POLL = 0.25
 
 _TYPE_NAMES = {
     SearchAttributeIndexedValueType.TEXT: "Text",
@@ -81,10 +101,14 @@ def server_args(
     for key in search_attributes:
         args += ["--search-attribute", f"{key.name}={_TYPE_NAMES[key.indexed_value_type]}"]
     args += ["--log-level", log_level]
-    # Attributes added over the operator API must be usable at once, not after a cache refresh.
-    args += ["--dynamic-config-value", "system.forceSearchAttributesCacheRefreshOnRead=true"]
-    # The frontend otherwise phones home for version checks; a local server has no need.
-    args += ["--dynamic-config-value", "frontend.enableServerVersionCheck=false"]
+    return args + dynamic_config_args()
+
+
+def dynamic_config_args() -> list[str]:
+    """:data:`DYNAMIC_CONFIG` as ``temporal server start-dev`` options."""
+    args = []
+    for key, value in DYNAMIC_CONFIG.items():
+        args += ["--dynamic-config-value", f"{key}={value}"]
     return args
 
 
@@ -97,7 +121,8 @@ async def ensure_search_attributes(
     """Register those of ``keys`` the namespace lacks; return the names added.
 
     ``--search-attribute`` only takes effect when the database is created, so a data dir
-    from an older chatops needs this. Safe to call any number of times.
+    from an older chatops needs this. Safe to call any number of times. Returns once the
+    namespace can be searched by those added.
     """
     registered = await _registered_search_attributes(client, namespace)
     _refuse_wrong_types(keys, registered, namespace)
@@ -118,7 +143,29 @@ async def ensure_search_attributes(
     if absent:
         raise EmbeddedServerError(f"could not register search attributes {absent}{failure}")
     logger.info("registered search attributes %s", sorted(missing))
+    await _until_searchable(client, namespace, sorted(missing))
     return sorted(missing)
+
+
+async def _until_searchable(client: Client, namespace: str, names: Sequence[str]) -> None:
+    """Until a query naming each of ``names`` is accepted: a server caching its search
+    attributes refuses them (INVALID_ARGUMENT) until its next refresh."""
+    query = " AND ".join(f"{name} IS NULL" for name in names)
+    request = CountWorkflowExecutionsRequest(namespace=namespace, query=query)
+    deadline = time.monotonic() + SEARCHABLE_WITHIN
+    while True:
+        try:
+            await client.workflow_service.count_workflow_executions(request)
+            return
+        except RPCError as err:
+            if err.status is not RPCStatusCode.INVALID_ARGUMENT:
+                raise
+            if time.monotonic() > deadline:
+                raise EmbeddedServerError(
+                    f"search attributes {list(names)} were registered in namespace {namespace} "
+                    f"but are still not searchable after {SEARCHABLE_WITHIN:.0f} s: {err}"
+                ) from None
+        await asyncio.sleep(SEARCHABLE_POLL)
 
 
 def _refuse_wrong_types(

@@ -54,6 +54,8 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
         dev_server_extra_args=[
             "--dynamic-config-value",
             "system.forceSearchAttributesCacheRefreshOnRead=true",
+            "--dynamic-config-value",
+            "frontend.namespaceRPS.visibility=1000",
             "--sqlite-pragma",
             "journal_mode=wal",
             "--sqlite-pragma",

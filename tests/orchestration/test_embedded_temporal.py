@@ -20,7 +20,7 @@ from orchestration import embedded_temporal
 from orchestration.devserver import EmbeddedServerError, ensure_search_attributes
 from orchestration.embedded_temporal import EmbeddedTemporal
 from orchestration.search_attributes import ALL, APPROVAL_STATUS, KIND
-from tests.helpers import free_port
+from tests.helpers import assert_eventually, free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEADLINE = 15.0
@@ -107,6 +107,15 @@ async def test_restart_keeps_workflows_and_adds_attributes_an_old_db_lacks(
         assert described.typed_search_attributes.get(KIND) == "probe"
         types = await registered_types(client)
         assert {key.name for key in ALL} <= set(types)
+        # The attributes just added are usable at once, though the server caches them.
+        await client.start_workflow(
+            "DevserverProbe",
+            id="devserver-restart-probe-2",
+            task_queue="devserver-no-worker",
+            search_attributes=TypedSearchAttributes([SearchAttributePair(APPROVAL_STATUS, "x")]),
+        )
+        query = f"{APPROVAL_STATUS.name} = 'x'"
+        await assert_eventually(lambda: client.count_workflows(query), lambda c: c.count == 1)
     assert second.pid is not None
     assert not pid_alive(second.pid)
 
