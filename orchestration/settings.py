@@ -35,6 +35,11 @@ SAMPLE_PAGES = ("status.html", "prices.html")
 MIN_WEBHOOK_SECRET = 16
 # What turns off an optional periodic job.
 OFF = ("", "off", "none", "never")
+# Workflows the worker keeps in memory between their tasks (each holds its sandbox, a few
+# hundred KB): enough for those active at once, while a backlog of waiting requests is
+# replayed from history when decided (a few ms each) instead of growing the worker.
+WORKFLOW_CACHE = 100
+WORKFLOW_CACHE_MAX = 10_000
 
 IdList = Annotated[list[str], NoDecode]
 
@@ -118,6 +123,9 @@ class Settings(BaseSettings):
         default=timedelta(minutes=2), alias="CHATOPS_AGENT_ACCEPT_TIMEOUT"
     )
     assignment_attempts: int = Field(default=3, alias="CHATOPS_ASSIGNMENT_ATTEMPTS", ge=1, le=20)
+    workflow_cache: int = Field(
+        default=WORKFLOW_CACHE, alias="CHATOPS_WORKFLOW_CACHE", ge=0, le=WORKFLOW_CACHE_MAX
+    )
     webhook_secret: SecretStr | None = Field(default=None, alias="CHATOPS_WEBHOOK_SECRET")
 
     scrape_every: timedelta = Field(default=timedelta(hours=1), alias="CHATOPS_SCRAPE_EVERY")

@@ -27,7 +27,7 @@ from orchestration.devserver import EmbeddedServerError, ensure_search_attribute
 from orchestration.nexus_handler import ChatopsNexusHandler
 from orchestration.sandbox import sandbox_runner
 from orchestration.schedules import ensure_scrape_schedule
-from orchestration.settings import Settings, default_policy_file
+from orchestration.settings import WORKFLOW_CACHE, Settings, default_policy_file
 from orchestration.starts import approval_policy, ui_url
 from orchestration.workflows.agent_task import AgentTaskWorkflow
 from orchestration.workflows.order import OrderWorkflow
@@ -68,9 +68,11 @@ def build_worker(
     desk: SupportDesk | None = None,
     policy: PolicyEngine | None = None,
     agents: AgentRunner | None = None,
+    workflow_cache: int = WORKFLOW_CACHE,
 ) -> Worker:
-    """A worker for every chatops workflow, with the given Slack client and domain services;
-    it also serves the ``chatops`` Nexus service (docs/request-approval.md)."""
+    """A worker for every chatops workflow, with the given Slack client and domain services,
+    keeping at most ``workflow_cache`` workflows in memory between their tasks; it also
+    serves the ``chatops`` Nexus service (docs/request-approval.md)."""
     slack_activities = SlackActivities(slack)
     policy = policy or PolicyEngine(default_policy_file())
     return Worker(
@@ -97,6 +99,7 @@ def build_worker(
         nexus_service_handlers=[ChatopsNexusHandler()],
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
         workflow_runner=sandbox_runner(),
+        max_cached_workflows=workflow_cache,
     )
 
 
@@ -128,7 +131,14 @@ async def run_worker(settings: Settings, client: Client, stop: asyncio.Event) ->
         outbox=settings.data_dir / "outbox", ledger=settings.data_dir / LEDGER_FILENAME
     )
     policy = PolicyEngine(settings.policy_file, approval_policy(settings, ui_url(settings)))
-    worker = build_worker(client, settings.task_queue, slack, services, policy=policy)
+    worker = build_worker(
+        client,
+        settings.task_queue,
+        slack,
+        services,
+        policy=policy,
+        workflow_cache=settings.workflow_cache,
+    )
     if await ensure_scrape_schedule(
         client, settings.scrape_input(), settings.task_queue, settings.scrape_every
     ):
