@@ -1,9 +1,12 @@
 """Live updates for the web page: a version number that moves when the workspace changes.
 
-The workspace has no change hooks, so the tracker compares a digest of its JSON dump: after
-every request that may have changed something (a middleware), and every half second while a
-page listens (changes made in-process, such as ``sim.reset()``, have no request). The page
-learns new versions over Server-Sent Events and then fetches the state again.
+The workspace has no change hooks, so the tracker compares a digest of its JSON dump when
+asked for the version: by the page's state request, and by each open event stream after every
+request that may have changed something (a middleware wakes the streams) and every half
+second (changes made in-process, such as ``sim.reset()``, have no request). With no page
+listening, a request costs nothing more: the dump grows with the workspace, and thousands of
+cards would make every post pay for all of them. The page learns new versions over
+Server-Sent Events and then fetches the state again.
 """
 
 from __future__ import annotations
@@ -57,6 +60,10 @@ class ChangeTracker:
             self._wake()
         return self.version
 
+    def poke(self) -> None:
+        """Something may have changed: the open streams look (none open: nothing to do)."""
+        self._wake()
+
     def _wake(self) -> None:
         for waiter in self._waiters:
             waiter.set()
@@ -90,7 +97,8 @@ def may_change(request: web.Request) -> bool:
 
 
 def change_middleware(tracker: ChangeTracker) -> Callable[..., Any]:
-    """An aiohttp middleware that re-checks the workspace after each changing request."""
+    """An aiohttp middleware that has the open streams re-check the workspace after each
+    changing request."""
 
     @web.middleware
     async def track_changes(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -98,7 +106,7 @@ def change_middleware(tracker: ChangeTracker) -> Callable[..., Any]:
             return await handler(request)
         finally:
             if may_change(request):
-                tracker.refresh()
+                tracker.poke()
 
     return track_changes
 
