@@ -35,10 +35,11 @@ SAMPLE_PAGES = ("status.html", "prices.html")
 MIN_WEBHOOK_SECRET = 16
 # What turns off an optional periodic job.
 OFF = ("", "off", "none", "never")
-# Workflows the worker keeps in memory between their tasks (each holds its sandbox, a few
-# hundred KB): enough for those active at once, while a backlog of waiting requests is
-# replayed from history when decided (a few ms each) instead of growing the worker.
-WORKFLOW_CACHE = 100
+# Workflows the worker keeps in memory between their tasks (the SDK's default). Each holds its
+# sandbox and state, a few hundred KB, so a backlog of waiting requests grows the worker up to
+# this many; fewer than are active at once makes every workflow task replay its history (with
+# 100, a burst of 2,000 new orders kept the worker's core busy several times longer).
+WORKFLOW_CACHE = 1000
 WORKFLOW_CACHE_MAX = 10_000
 
 IdList = Annotated[list[str], NoDecode]
