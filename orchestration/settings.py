@@ -35,10 +35,8 @@ SAMPLE_PAGES = ("status.html", "prices.html")
 MIN_WEBHOOK_SECRET = 16
 # What turns off an optional periodic job.
 OFF = ("", "off", "none", "never")
-# Workflows the worker keeps in memory between their tasks (the SDK's default). Each holds its
-# sandbox and state, a few hundred KB, so a backlog of waiting requests grows the worker up to
-# this many; fewer than are active at once makes every workflow task replay its history (with
-# 100, a burst of 2,000 new orders kept the worker's core busy several times longer).
+# Workflows the worker keeps between their tasks (the SDK's default), a few hundred KB each;
+# fewer than are active at once makes their tasks replay history (docs/PERFORMANCE.md).
 WORKFLOW_CACHE = 1000
 WORKFLOW_CACHE_MAX = 10_000
 

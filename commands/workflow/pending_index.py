@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.client import Client, WorkflowExecutionDescription, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
 from commands.workflow.common import APPROVABLE, types_clause
@@ -234,14 +234,21 @@ async def _scan_unindexed(client: Client, tally: Tally) -> list[str]:
     return ids
 
 
-async def _unindexed(client: Client, workflow_id: str) -> tuple[str, Waiting | None] | None:
-    """The run and request of a workflow that still waits without the index; else None."""
+async def _describe(client: Client, workflow_id: str) -> WorkflowExecutionDescription | None:
+    """The workflow's description; None if Temporal does not know it."""
     try:
-        description = await client.get_workflow_handle(workflow_id).describe()
+        return await client.get_workflow_handle(workflow_id).describe()
     except RPCError as err:
         if err.status is RPCStatusCode.NOT_FOUND:
             return None
         raise
+
+
+async def _unindexed(client: Client, workflow_id: str) -> tuple[str, Waiting | None] | None:
+    """The run and request of a workflow that still waits without the index; else None."""
+    description = await _describe(client, workflow_id)
+    if description is None:
+        return None
     published = description.typed_search_attributes.get(sa.APPROVAL_WAITING_SINCE)
     if description.status is not WorkflowExecutionStatus.RUNNING or published is not None:
         return None  # ended, or counted by the index now
@@ -263,12 +270,9 @@ async def _described(
     client: Client, workflow_id: str, selection: Selection
 ) -> tuple[str, Waiting | None] | None:
     """The run and request of a workflow the index counts in ``selection``; else None."""
-    try:
-        description = await client.get_workflow_handle(workflow_id).describe()
-    except RPCError as err:
-        if err.status is RPCStatusCode.NOT_FOUND:
-            return None
-        raise
+    description = await _describe(client, workflow_id)
+    if description is None:
+        return None
     attributes = description.typed_search_attributes
     if description.status is not WorkflowExecutionStatus.RUNNING:
         return None

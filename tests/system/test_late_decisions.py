@@ -118,6 +118,17 @@ async def test_decisions_are_judged_by_when_they_were_made(stack: Stack) -> None
     )
 
 
+def late_approval(click_key: str) -> DecisionInput:
+    """A second approver's click, made now."""
+    return DecisionInput(
+        verdict=Verdict.APPROVE,
+        user_id=APPROVER2_ID,
+        source=DecisionSource.SLACK,
+        click_key=click_key,
+        decided_at=datetime.now(UTC),
+    )
+
+
 async def test_a_decision_reaching_an_ended_workflow_is_told_what_became_of_the_request(
     stack: Stack,
 ) -> None:
@@ -129,13 +140,7 @@ async def test_a_decision_reaching_an_ended_workflow_is_told_what_became_of_the_
         await decide(handle, Verdict.REJECT, APPROVER_ID, reason="too much")
         result = await asyncio.wait_for(handle.result(), 30)
     assert result.approval is not None and result.approval.status is ApprovalStatus.REJECTED
-    late = DecisionInput(
-        verdict=Verdict.APPROVE,
-        user_id=APPROVER2_ID,
-        source=DecisionSource.SLACK,
-        click_key="late:1",
-        decided_at=datetime.now(UTC),
-    )
+    late = late_approval("late:1")
     with pytest.raises(DecisionRefused) as refused:
         await send_decision(stack.client, handle.id, late)
     assert str(refused.value).startswith(f"Already rejected by {mention(APPROVER_ID)} at ")
@@ -147,13 +152,7 @@ async def test_a_decision_reaching_a_workflow_that_ended_undecided_says_so(stack
     async with new_worker(stack.client, queue, stack.sim.api_url, stack.outbox):
         handle = await waiting_order(stack, queue)
         await handle.terminate("gone")
-    late = DecisionInput(
-        verdict=Verdict.APPROVE,
-        user_id=APPROVER2_ID,
-        source=DecisionSource.SLACK,
-        click_key="late:2",
-        decided_at=datetime.now(UTC),
-    )
+    late = late_approval("late:2")
     with pytest.raises(DecisionRefused) as refused:
         await send_decision(stack.client, handle.id, late)
     assert str(refused.value) == f"{handle.id} has terminated; nothing can be decided any more."
