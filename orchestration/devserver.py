@@ -43,9 +43,10 @@ NAMESPACE = "default"
 # - Counts and lists are limited to 10 a second per namespace; one pending list takes a few,
 #   so a team opening the Home tab together would queue on the limit.
 # - The frontend otherwise phones home for version checks; a local server has no need.
+VISIBILITY_RPS = "frontend.namespaceRPS.visibility"
 DYNAMIC_CONFIG = {
     "system.forceSearchAttributesCacheRefreshOnRead": "false",
-    "frontend.namespaceRPS.visibility": "1000",
+    VISIBILITY_RPS: "1000",
     "frontend.enableServerVersionCheck": "false",
 }
 # How long attributes just added may take to become searchable (the server's cache refresh).

@@ -16,6 +16,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from orchestration import search_attributes as sa
+from orchestration.devserver import DYNAMIC_CONFIG, VISIBILITY_RPS
 from tests.desk import DeskStack, running_desk
 from tests.helpers import CALLER_NAMESPACE, PENDING_NAMESPACE
 from tests.recording import (  # noqa: F401 (registers the hook)
@@ -55,7 +56,7 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
             "--dynamic-config-value",
             "system.forceSearchAttributesCacheRefreshOnRead=true",
             "--dynamic-config-value",
-            "frontend.namespaceRPS.visibility=1000",
+            f"{VISIBILITY_RPS}={DYNAMIC_CONFIG[VISIBILITY_RPS]}",
             "--sqlite-pragma",
             "journal_mode=wal",
             "--sqlite-pragma",

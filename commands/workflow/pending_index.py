@@ -188,12 +188,22 @@ async def _count(client: Client, query: str) -> int:
     return (await client.count_workflows(query)).count
 
 
-async def _read(client: Client, query: str | None, tally: Tally, *, counted: bool = True) -> int:
-    """Tally every workflow ``query`` lists, as it streams; how many of them were taken."""
+async def _read(
+    client: Client,
+    query: str | None,
+    tally: Tally,
+    *,
+    counted: bool = True,
+    listed: list[str] | None = None,
+) -> int:
+    """Tally every workflow ``query`` lists, as it streams (their ids added to ``listed``);
+    how many of them were taken."""
     taken = 0
     if query is None:
         return taken
     async for execution in client.list_workflows(query):
+        if listed is not None:
+            listed.append(execution.id)
         state = waiting_state(await execution.memo_value(MEMO_KEY, None))
         waiting = None if state is None else (execution.id, state)
         taken += tally.add(execution.run_id, waiting, counted=counted)
@@ -211,8 +221,8 @@ async def _outside(client: Client, selection: Selection, tally: Tally) -> None:
         scanned, ids = _UNINDEXED.get(client.namespace, (None, []))
         stale = scanned is None or time.monotonic() - scanned > UNINDEXED_RESCAN
         if stale or len(ids) > UNINDEXED_ONE_BY_ONE:
-            started = time.monotonic()
-            ids = await _scan_unindexed(client, tally)
+            started, ids = time.monotonic(), []
+            await _read(client, UNINDEXED, tally, counted=False, listed=ids)
             _UNINDEXED[client.namespace] = (started, ids)
         else:
             found = await asyncio.gather(*(_unindexed(client, wid) for wid in ids))
@@ -222,16 +232,6 @@ async def _outside(client: Client, selection: Selection, tally: Tally) -> None:
         await many
     finally:
         _drop(many)
-
-
-async def _scan_unindexed(client: Client, tally: Tally) -> list[str]:
-    """Tally every request published before the index existed; their workflow ids."""
-    ids = []
-    async for execution in client.list_workflows(UNINDEXED):
-        ids.append(execution.id)
-        state = waiting_state(await execution.memo_value(MEMO_KEY, None))
-        tally.add(execution.run_id, None if state is None else (execution.id, state), counted=False)
-    return ids
 
 
 async def _describe(client: Client, workflow_id: str) -> WorkflowExecutionDescription | None:
@@ -244,6 +244,14 @@ async def _describe(client: Client, workflow_id: str) -> WorkflowExecutionDescri
         raise
 
 
+async def _waiting_row(
+    description: WorkflowExecutionDescription, workflow_id: str
+) -> tuple[str, Waiting | None]:
+    """The run of a described workflow, and its request if its memo says it waits."""
+    state = waiting_state(await description.memo_value(MEMO_KEY, None))
+    return description.run_id or "", None if state is None else (workflow_id, state)
+
+
 async def _unindexed(client: Client, workflow_id: str) -> tuple[str, Waiting | None] | None:
     """The run and request of a workflow that still waits without the index; else None."""
     description = await _describe(client, workflow_id)
@@ -252,8 +260,7 @@ async def _unindexed(client: Client, workflow_id: str) -> tuple[str, Waiting | N
     published = description.typed_search_attributes.get(sa.APPROVAL_WAITING_SINCE)
     if description.status is not WorkflowExecutionStatus.RUNNING or published is not None:
         return None  # ended, or counted by the index now
-    state = waiting_state(await description.memo_value(MEMO_KEY, None))
-    return description.run_id or "", None if state is None else (workflow_id, state)
+    return await _waiting_row(description, workflow_id)
 
 
 async def _recheck(
@@ -283,5 +290,4 @@ async def _described(
             return None
     elif selection.decider not in (attributes.get(sa.APPROVAL_WAITING_FOR) or []):
         return None
-    state = waiting_state(await description.memo_value(MEMO_KEY, None))
-    return description.run_id or "", None if state is None else (workflow_id, state)
+    return await _waiting_row(description, workflow_id)
