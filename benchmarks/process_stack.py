@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -126,15 +126,19 @@ def part_env(base: dict[str, str], sim: SlackSim, data: Path, policy: Path) -> d
 
 @asynccontextmanager
 async def running_process_stack(
-    tmp_path: Path, policy: Path = REPO_POLICY, start: Sequence[str] = ("server", "worker", "bot")
+    tmp_path: Path,
+    policy: Path = REPO_POLICY,
+    start: Sequence[str] = ("server", "worker", "bot"),
+    extra_env: Mapping[str, str] | None = None,
 ) -> AsyncIterator[ProcessStack]:
-    """The parts in ``start`` started in that order, each ready before the next; all of them
-    stopped at the end (SIGTERM, then SIGKILL), also on failure."""
+    """The parts in ``start`` started in that order, each ready before the next, the worker and
+    the bot with ``extra_env`` on top of their own environment; all of them stopped
+    at the end (SIGTERM, then SIGKILL), also on failure."""
     base, ports = isolated_env()
     data, logs = tmp_path / "data", tmp_path / "logs"
     async with running_sim() as sim:
         sim.bot_url = f"http://127.0.0.1:{ports['CHATOPS_BOT_PORT']}{EVENTS_PATH}"
-        env = part_env(base, sim, data, policy)
+        env = part_env(base, sim, data, policy) | dict(extra_env or {})
         parts = {
             "server": Part("server", base | {"CHATOPS_DATA_DIR": str(data)}, logs),
             "worker": Part("worker", env, logs),

@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import os
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,12 +81,15 @@ def write_policy(folder: Path) -> Path:
 
 
 @asynccontextmanager
-async def running_stack(configuration: str, workdir: Path) -> AsyncIterator[Stack]:
+async def running_stack(
+    configuration: str, workdir: Path, extra_env: Mapping[str, str] | None = None
+) -> AsyncIterator[Stack]:
     """Start ``configuration`` in ``workdir``, ready (the bot answers, the worker polls);
-    stop all of it at the end, also on failure."""
+    stop all of it at the end, also on failure. ``extra_env``: settings of the worker and
+    the bot (chatops up only)."""
     policy = write_policy(workdir)
     if configuration == UP:
-        async with running_process_stack(workdir, policy) as parts:
+        async with running_process_stack(workdir, policy, extra_env=extra_env) as parts:
             pids = {role: parts.parts[role].pid for role in ("bot", "worker")}
             processes = {role: pid for role, pid in pids.items() if pid is not None}
             settings = parts.settings.with_stand_in(STAND_IN)
