@@ -31,7 +31,7 @@ from benchmarks.processes import Part, answers
 from bot.app import EVENTS_PATH
 from orchestration import search_attributes as sa
 from orchestration.devserver import create_commands
-from orchestration.models.order import OrderResult
+from orchestration.models.order import OrderResult, OrderStep
 from slacksim import APPROVALS_CHANNEL_ID, APPROVER_ID, SlackSim, running_sim
 from tests.cli.test_cli import chatops
 from tests.conftest import venv_binary
@@ -182,6 +182,8 @@ async def test_an_approval_through_mtls_in_another_namespace(
         )
         assert f"Approved by <@{APPROVER_ID}>" in final
         handle = cluster.env.client.get_workflow_handle(workflow_id, result_type=OrderResult)
+        result = await asyncio.wait_for(handle.result(), READY_WITHIN)
+        assert result.step is OrderStep.COMPLETED
         assert (await handle.describe()).status is WorkflowExecutionStatus.COMPLETED
         status = await chatops("workflow", "status", workflow_id, env=env)
         assert status.code == 0 and workflow_id in status.out, status.err
@@ -190,6 +192,7 @@ async def test_an_approval_through_mtls_in_another_namespace(
     assert expected_search_attributes().items() <= registered.items()
     assert await namespace_knows(cluster, "default", workflow_id) is False
     for part in parts.values():
+        assert part.process is not None and part.process.returncode == 0, part.log_tail()
         assert API_KEY not in part.log_path.read_text()
 
 
