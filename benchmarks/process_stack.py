@@ -95,10 +95,13 @@ class ProcessStack:
             await self.ready(role)
 
 
-async def worker_polls(client: Client, task_queue: str, pid: int) -> bool:
-    """Whether the worker in process ``pid`` polls ``task_queue`` for workflow tasks."""
+async def worker_polls(
+    client: Client, task_queue: str, pid: int, namespace: str = NAMESPACE
+) -> bool:
+    """Whether the worker in process ``pid`` polls ``task_queue`` of ``namespace`` for
+    workflow tasks."""
     request = DescribeTaskQueueRequest(
-        namespace=NAMESPACE,
+        namespace=namespace,
         task_queue=TaskQueue(name=task_queue),
         task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
     )

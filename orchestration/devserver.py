@@ -105,6 +105,17 @@ def server_args(
     return args + dynamic_config_args()
 
 
+def create_commands(namespace: str, keys: Sequence[SearchAttributeKey] = ALL) -> list[str]:
+    """The ``temporal operator search-attribute create`` command lines that register ``keys``
+    in ``namespace``, for an operator to run where the worker may not. One per attribute:
+    the CLI (1.9) registers only the first of several ``--name`` options."""
+    return [
+        f"temporal operator search-attribute create --namespace {namespace} "
+        f"--name {key.name} --type {_TYPE_NAMES[key.indexed_value_type]}"
+        for key in keys
+    ]
+
+
 def dynamic_config_args() -> list[str]:
     """:data:`DYNAMIC_CONFIG` as ``temporal server start-dev`` options."""
     args = []

@@ -22,8 +22,11 @@ from activities.schedules import unpause_schedule
 from activities.scrape import Scraper
 from activities.slack import SlackActivities, new_slack_client
 from activities.support import SupportDesk
-from orchestration import search_attributes as sa
-from orchestration.devserver import EmbeddedServerError, ensure_search_attributes
+from orchestration.devserver import (
+    EmbeddedServerError,
+    create_commands,
+    ensure_search_attributes,
+)
 from orchestration.nexus_handler import ChatopsNexusHandler
 from orchestration.sandbox import sandbox_runner
 from orchestration.schedules import ensure_scrape_schedule
@@ -111,14 +114,12 @@ async def check_search_attributes(client: Client, namespace: str) -> None:
     try:
         await ensure_search_attributes(client, namespace=namespace)
     except (RPCError, EmbeddedServerError) as err:
-        wanted = ", ".join(f"{k.name} ({k.indexed_value_type.name.title()})" for k in sa.ALL)
         log.error(
             "could not check or register search attributes in namespace %s (%s). Workflows "
-            "need: %s; create them with `temporal operator search-attribute create` or your "
-            "cloud console.",
+            "need them; create them (deploy/README.md) with:\n  %s",
             namespace,
             err,
-            wanted,
+            "\n  ".join(create_commands(namespace)),
         )
 
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
-PAGES = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
+PAGES = [ROOT / "README.md", ROOT / "deploy" / "README.md", *sorted(DOCS.glob("*.md"))]
 # The decision record keeps history, such as settings that are gone.
 CURRENT_PAGES = [page for page in PAGES if page.name != "decisions.md"]
 ROUTE = re.compile(r"`(GET|POST|PUT|PATCH|DELETE) (/[^`\s]*)`")
