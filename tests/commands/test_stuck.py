@@ -19,7 +19,7 @@ from bot.slack_client import BotSlackClient
 from commands.replies import CommandContext, Invoker
 from commands.workflow import WORKFLOW
 from commands.workflow.status import StatusReport
-from commands.workflow.stuck import StuckReport
+from commands.workflow.stuck import STUCK_LIMIT, StuckReport
 from orchestration.approval import MEMO_KEY
 from slacksim import APPROVALS_CHANNEL_ID, DEFAULT_BOT_TOKEN, running_sim
 from tests.commands.broken_workflows import (
@@ -63,10 +63,11 @@ async def start_waiting(client: Client, task_queue: str, n: int) -> WorkflowHand
     )
 
 
-async def stuck_now(client: Client, count: int) -> StuckReport:
+async def stuck_now(client: Client, count: int, shown: int | None = None) -> StuckReport:
+    """The stuck list once ``count`` are stuck and it shows ``shown`` (all, by default)."""
     report: StuckReport = await assert_eventually(
         lambda: facts(client, "stuck"),
-        lambda r: r.total == count and len(r.workflows) == count,
+        lambda r: r.total == count and len(r.workflows) == (count if shown is None else shown),
         what=f"{count} stuck workflow(s) reported",
     )
     return report
@@ -200,3 +201,16 @@ async def test_nothing_stuck_says_so(pending_client: Client) -> None:
     assert await ask(pending_client, "stuck") == (
         "No workflow is stuck: every running workflow's task is completing."
     )
+
+
+async def test_many_stuck_are_counted_and_the_oldest_listed_first(pending_client: Client) -> None:
+    queue = unique("tq-broken")
+    async with Worker(pending_client, task_queue=queue, workflows=[RaisingOrderWorkflow]):
+        # Started one after another: more than the list shows and than it reads whole.
+        handles = [await start_waiting(pending_client, queue, n) for n in range(25)]
+        report = await stuck_now(pending_client, len(handles), shown=STUCK_LIMIT)
+
+    assert [row.workflow_id for row in report.workflows] == [h.id for h in handles[:STUCK_LIMIT]]
+    started = [row.started_at for row in report.workflows]
+    assert started == sorted(started)
+    assert {row.failure.error for row in report.workflows} == {BROKEN_MESSAGE}
