@@ -13,10 +13,11 @@ from datetime import UTC, datetime, timedelta
 from temporalio.client import Client
 
 from activities.cards import Block, Message
-from bot.home import card_links, request_key
+from bot.home import card_links, request_key, stuck_line
 from bot.slack_client import BotSlackClient
 from commands.replies import CommandContext, CommandSettings
 from commands.workflow.pending import Pending, pending_approvals
+from commands.workflow.task_failure import MARK, stuck_among, stuck_count
 from orchestration.durations import format_duration
 from orchestration.slack_text import SECTION_TEXT, cut, cut_plain, escape, link, mention
 from orchestration.wording import format_time, quorum_line, quoted_title
@@ -31,8 +32,17 @@ def card_link(url: str, title: str) -> str:
     return link(url, cut_plain(title, TITLE_IN_LINK))
 
 
-def digest_message(found: Pending, now: datetime, links: dict[str, str]) -> Message:
-    """The digest for ``found`` (not empty)."""
+def digest_message(
+    found: Pending,
+    now: datetime,
+    links: dict[str, str],
+    stuck: dict[str, str] | None = None,
+    stuck_total: int = 0,
+) -> Message:
+    """The digest for ``found`` (not empty); ``stuck``: why those of its requests whose
+    workflow task keeps failing are stuck, by workflow id; ``stuck_total``: how many
+    workflows are stuck in all."""
+    stuck = stuck or {}
     waiting = found.oldest
     count = f"{found.total} approval" + ("s" if found.total != 1 else "")
     oldest = format_duration(now - waiting[0][1].requested_at)
@@ -52,6 +62,8 @@ def digest_message(found: Pending, now: datetime, links: dict[str, str]) -> Mess
         progress = quorum_line(state)
         if progress:
             line += f" · {progress}"
+        if workflow_id in stuck:
+            line += "\n" + stuck_line(workflow_id, stuck[workflow_id])
         blocks.append(
             {"type": "section", "text": {"type": "mrkdwn", "text": cut(line, SECTION_TEXT)}}
         )
@@ -59,6 +71,12 @@ def digest_message(found: Pending, now: datetime, links: dict[str, str]) -> Mess
     shown = len(waiting[:DIGEST_ITEMS])
     if found.total > shown:
         footer = f"… and {found.total - shown} more. " + footer
+    if stuck_total:
+        footer += (
+            f"\n{MARK} {stuck_total} workflow"
+            + ("s are" if stuck_total != 1 else " is")
+            + " stuck (the workflow task keeps failing): `/workflow stuck` lists them."
+        )
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": footer}]})
     return Message(text=f"{count} waiting; the oldest for {oldest}.", blocks=blocks)
 
@@ -79,7 +97,9 @@ async def post_digest(
         log.info("digest: nothing is waiting for approval; nothing posted")
         return None
     links = await card_links(slack.client, found.oldest)
-    message = digest_message(found, datetime.now(UTC), links)
+    shown = [workflow_id for workflow_id, _ in found.oldest[:DIGEST_ITEMS]]
+    stuck = await stuck_among(temporal, shown)
+    message = digest_message(found, datetime.now(UTC), links, stuck, await stuck_count(temporal))
     ts = await slack.post_message(await slack.channel_id(channel), message)
     log.info("digest of %d pending approval(s) posted", found.total)
     return ts

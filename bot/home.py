@@ -20,6 +20,7 @@ from temporalio.service import RPCError
 from activities.cards import Block, decision_buttons, decision_value, parse_decision_value
 from commands.replies import CommandContext
 from commands.workflow.pending import Pending, Waiting, pending_approvals
+from commands.workflow.task_failure import stuck_among, stuck_mark
 from orchestration.durations import format_duration
 from orchestration.models.approval import ApprovalState, ConfirmText
 from orchestration.policy.deciders import may_decide
@@ -40,7 +41,17 @@ def home_confirm(state: ApprovalState) -> ConfirmText:
     return ConfirmText(title="Approve this request?", text=cut_plain(text, CONFIRM_TEXT))
 
 
-def _item_text(workflow_id: str, state: ApprovalState, now: datetime, link: str | None) -> str:
+def stuck_line(workflow_id: str, reason: str) -> str:
+    """What a stuck request's item says: a decision waits for the fix (mrkdwn)."""
+    return (
+        f"{stuck_mark(reason)}: a decision is recorded, and applied once its workflow is "
+        f"fixed (`/workflow status {escape(workflow_id)}`)"
+    )
+
+
+def _item_text(
+    workflow_id: str, state: ApprovalState, now: datetime, link: str | None, stuck: str | None
+) -> str:
     kind = state.kind.replace("_", " ")
     left = max(state.deadline - now, timedelta(0))
     lines = [
@@ -54,6 +65,8 @@ def _item_text(workflow_id: str, state: ApprovalState, now: datetime, link: str 
         lines.append(progress)
     if state.escalated_at is not None:
         lines.append(f"Escalated at {format_time(state.escalated_at)}")
+    if stuck:
+        lines.append(stuck_line(workflow_id, stuck))
     if link:
         lines.append(link_to(link, "Open the card"))
     return cut("\n".join(lines), SECTION_TEXT)
@@ -83,7 +96,12 @@ def _summary(found: Pending | None, now: datetime) -> list[Block]:
 
 
 def _item(
-    index: int, workflow_id: str, state: ApprovalState, now: datetime, link: str | None
+    index: int,
+    workflow_id: str,
+    state: ApprovalState,
+    now: datetime,
+    link: str | None,
+    stuck: str | None = None,
 ) -> list[Block]:
     """One request: a divider, what it is, and the card's buttons."""
     buttons = decision_buttons(
@@ -95,7 +113,7 @@ def _item(
     )
     return [
         {"type": "divider"},
-        _text_section(_item_text(workflow_id, state, now, link)),
+        _text_section(_item_text(workflow_id, state, now, link, stuck)),
         buttons,
     ]
 
@@ -106,10 +124,12 @@ def home_view(
     *,
     notice: str | None = None,
     links: dict[str, str] | None = None,
+    stuck: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The Home view for one person: ``found`` holds only what they may decide (None: it
-    could not be listed, and ``notice`` says why)."""
-    links = links or {}
+    could not be listed, and ``notice`` says why); ``stuck``: why those whose workflow task
+    keeps failing are stuck, by workflow id."""
+    links, stuck = links or {}, stuck or {}
     shown = (found.oldest if found is not None else [])[:HOME_ITEMS]
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Waiting for you"}},
@@ -119,7 +139,7 @@ def home_view(
     blocks.extend(_summary(found, now))
     for index, (workflow_id, state) in enumerate(shown):
         link = links.get(request_key(workflow_id, state))
-        blocks.extend(_item(index, workflow_id, state, now, link))
+        blocks.extend(_item(index, workflow_id, state, now, link, stuck.get(workflow_id)))
     if found is not None and found.total > len(shown):
         more = found.total - len(shown)
         blocks.append(_context_line(f"… and {more} more: `/workflow pending` lists them all."))
@@ -180,8 +200,11 @@ async def publish_home(
     just decided, left out because the workflow may not have applied the decision yet."""
     found: Pending | None = None
     links: dict[str, str] = {}
+    stuck: dict[str, str] = {}
     try:
         found = await waiting_for(context, user_id, decided)
+        shown = [workflow_id for workflow_id, _ in found.oldest[:HOME_ITEMS]]
+        stuck = await stuck_among(context.client, shown)
     except RPCError as err:
         problem = (
             f"Could not reach Temporal ({err.status.name}) to list your approvals; open this "
@@ -190,7 +213,7 @@ async def publish_home(
         notice = f"{notice}\n{problem}" if notice else problem
     else:
         links = await card_links(client, found.oldest)
-    view = home_view(found, datetime.now(UTC), notice=notice, links=links)
+    view = home_view(found, datetime.now(UTC), notice=notice, links=links, stuck=stuck)
     try:
         await client.views_publish(user_id=user_id, view=view)
     except SlackApiError as err:

@@ -43,10 +43,14 @@ NAMESPACE = "default"
 # - Counts and lists are limited to 10 a second per namespace; one pending list takes a few,
 #   so a team opening the Home tab together would queue on the limit.
 # - The frontend otherwise phones home for version checks; a local server has no need.
+# - A workflow whose workflow task failed or timed out twice in a row is marked with the
+#   TemporalReportedProblems search attribute (off unless set), which the stuck lists query.
 VISIBILITY_RPS = "frontend.namespaceRPS.visibility"
+REPORTED_PROBLEMS_AFTER = "system.numConsecutiveWorkflowTaskProblemsToTriggerSearchAttribute"
 DYNAMIC_CONFIG = {
     "system.forceSearchAttributesCacheRefreshOnRead": "false",
     VISIBILITY_RPS: "1000",
+    REPORTED_PROBLEMS_AFTER: "2",
     "frontend.enableServerVersionCheck": "false",
 }
 # How long attributes just added may take to become searchable (the server's cache refresh).

@@ -31,6 +31,13 @@ APPROVAL_WAITING_FOR = SearchAttributeKey.for_keyword_list("ApprovalWaitingFor")
 MANY_DECIDERS = "many"
 WAITING_FOR_BYTES = 1024
 
+# Set by Temporal itself (a system attribute: never registered, never set by chatops) while a
+# workflow's workflow task has failed or timed out some number of times in a row (dynamic
+# config system.numConsecutiveWorkflowTaskProblemsToTriggerSearchAttribute); cleared once a
+# task completes. Values such as "category=WorkflowTaskFailed" and
+# "cause=WorkflowTaskFailedCauseNonDeterministicError".
+REPORTED_PROBLEMS = SearchAttributeKey.for_keyword_list("TemporalReportedProblems")
+
 ALL: tuple[SearchAttributeKey, ...] = (
     KIND,
     STEP,

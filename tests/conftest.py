@@ -16,7 +16,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from orchestration import search_attributes as sa
-from orchestration.devserver import DYNAMIC_CONFIG, VISIBILITY_RPS
+from orchestration.devserver import DYNAMIC_CONFIG, REPORTED_PROBLEMS_AFTER, VISIBILITY_RPS
 from tests.desk import DeskStack, running_desk
 from tests.helpers import CALLER_NAMESPACE, PENDING_NAMESPACE
 from tests.recording import (  # noqa: F401 (registers the hook)
@@ -57,6 +57,8 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
             "system.forceSearchAttributesCacheRefreshOnRead=true",
             "--dynamic-config-value",
             f"{VISIBILITY_RPS}={DYNAMIC_CONFIG[VISIBILITY_RPS]}",
+            "--dynamic-config-value",
+            f"{REPORTED_PROBLEMS_AFTER}={DYNAMIC_CONFIG[REPORTED_PROBLEMS_AFTER]}",
             "--sqlite-pragma",
             "journal_mode=wal",
             "--sqlite-pragma",

@@ -22,6 +22,7 @@ from commands.workflow.common import (
     state_text,
     types_clause,
 )
+from commands.workflow.task_failure import listed_problem, stuck_mark
 from orchestration.slack_text import escape
 from orchestration.wording import format_time
 
@@ -46,6 +47,10 @@ class ListedWorkflow(BaseModel):
     step: str | None = Field(description="the step its memo names, e.g. awaiting_approval")
     started_at: datetime
     link: str | None
+    stuck: str | None = Field(
+        default=None,
+        description="why its workflow task keeps failing, in a few words (null: not stuck)",
+    )
 
 
 class ListReport(BaseModel):
@@ -95,6 +100,7 @@ async def report(context: CommandContext, args: WorkflowList) -> ListReport:
                 step=str(step["step"]) if isinstance(step, dict) and step.get("step") else None,
                 started_at=execution.start_time,
                 link=workflow_link(context, execution.id),
+                stuck=listed_problem(execution),
             )
         )
     return ListReport(state=args.state, kind=args.kind, workflows=found, more=more)
@@ -105,6 +111,7 @@ def render(listed: ListReport) -> Reply:
     lines = []
     for row in listed.workflows:
         step = f" · {escape(row.step.replace('_', ' '))}" if row.step else ""
+        step += f" · {stuck_mark(row.stuck)}" if row.stuck else ""
         lines.append(
             f"• `{escape(row.workflow_id)}` · {kind_text(row.kind)} · {state_text(row.state)}"
             f"{step} · started {format_time(row.started_at)}"

@@ -4,6 +4,7 @@ running; asks the live ``status`` query (briefly) only of a running workflow."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -22,6 +23,7 @@ from commands.workflow.common import (
     state_of,
     state_text,
 )
+from commands.workflow.task_failure import MARK, TaskFailure, advice, failure_line, task_failure
 from orchestration.decisions import describe_workflow
 from orchestration.slack_text import escape
 from orchestration.slack_text import link as link_to
@@ -64,6 +66,9 @@ class StatusReport(BaseModel):
     started_at: datetime | None
     closed_at: datetime | None
     link: str | None = Field(description="the workflow in Temporal's UI, when one is known")
+    stuck: TaskFailure | None = Field(
+        default=None, description="its workflow task keeps failing (null: it is not stuck)"
+    )
 
 
 async def _live_status(context: CommandContext, workflow_id: str) -> dict[str, Any] | None:
@@ -100,9 +105,11 @@ async def report(context: CommandContext, args: WorkflowId) -> StatusReport:
     """The workflow's facts (an unknown id raises "No workflow X.")."""
     workflow_id = args.workflow_id
     description = await describe_workflow(context.client, workflow_id)
-    info, source = None, "memo"
+    info, source, stuck = None, "memo", None
     if description.status == WorkflowExecutionStatus.RUNNING:
-        info = await _live_status(context, workflow_id)
+        info, stuck = await asyncio.gather(
+            _live_status(context, workflow_id), task_failure(context.client, description)
+        )
         source = "live" if info is not None else "memo_no_worker"
     if info is None:
         info = await description.memo_value("status", None)
@@ -119,6 +126,7 @@ async def report(context: CommandContext, args: WorkflowId) -> StatusReport:
         started_at=description.start_time,
         closed_at=description.close_time,
         link=workflow_link(context, workflow_id),
+        stuck=stuck,
     )
 
 
@@ -127,6 +135,8 @@ def render(status: StatusReport) -> Reply:
     lines = [
         f"*{escape(status.workflow_id)}*: {kind_text(status.kind)}, {state_text(status.state)}"
     ]
+    if status.stuck is not None:
+        lines += _stuck_lines(status.workflow_id, status.stuck)
     step = status.step
     if step is not None:
         extra = " (paused)" if step.paused else ""
@@ -145,6 +155,15 @@ def render(status: StatusReport) -> Reply:
     if status.link:
         lines.append(link_to(status.link, "Open in Temporal"))
     return Reply(clip("\n".join(lines)))
+
+
+def _stuck_lines(workflow_id: str, stuck: TaskFailure) -> list[str]:
+    """Stuck: what fails, since when, the error, and what to do."""
+    return [
+        f"{MARK} *Stuck: its workflow task keeps failing* ({escape(stuck.reason)}; "
+        f"{failure_line(stuck)})",
+        f"*What to do:* {advice(stuck, workflow_id)}",
+    ]
 
 
 USAGE = usage_line("status <id>", "kind, state, step, pending approval, who decided, a link")

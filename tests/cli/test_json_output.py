@@ -1,4 +1,4 @@
-"""``chatops --version`` and ``chatops workflow status|list|pending --json``, run as real
+"""``chatops --version`` and ``chatops workflow status|list|pending|stuck --json``, run as real
 processes against the session's Temporal: one JSON document with the documented fields, and
 errors that still exit non-zero with one clear line."""
 
@@ -6,24 +6,28 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pytest
+from temporalio.worker import Worker
 
 from cli.version import UNKNOWN, source_version
 from commands.workflow.list import ListReport
 from commands.workflow.pending import PendingReport
 from commands.workflow.status import StatusReport
+from commands.workflow.stuck import StuckReport
 from slacksim import APPROVER2_ID, APPROVER_ID, REQUESTER_ID
 from tests.cli.test_cli import chatops
-from tests.helpers import assert_eventually
+from tests.commands.broken_workflows import BROKEN_MESSAGE, RaisingOrderWorkflow
+from tests.helpers import assert_eventually, unique
 from tests.stack import Stack, large_order
 
 ROOT = Path(__file__).resolve().parents[2]
 UI = "http://temporal-ui.example"
+TASK = timedelta(seconds=1)  # a failing workflow task is retried after it
 
 
 async def json_of(*args: str, env: dict[str, str]) -> Any:
@@ -115,14 +119,44 @@ async def test_json_errors_are_one_line_and_exit_non_zero(cli_env: dict[str, str
     other = await chatops("workflow", "cancel", "order-NOPE", "--json", env=cli_env)
     assert (other.code, other.out) == (2, "")
     assert other.err == (
-        "error: --json works with chatops workflow status, list, pending; not with cancel.\n"
+        "error: --json works with chatops workflow status, list, pending, stuck; not with cancel.\n"
     )
 
 
 @pytest.mark.unit
 def test_every_json_field_is_documented() -> None:
     documented = set(re.findall(r"`([a-z_]+)`", (ROOT / "docs" / "json-output.md").read_text()))
-    schemas = [m.model_json_schema() for m in (StatusReport, ListReport, PendingReport)]
+    reports = (StatusReport, ListReport, PendingReport, StuckReport)
+    schemas = [m.model_json_schema() for m in reports]
     models = [s for schema in schemas for s in [schema, *schema.get("$defs", {}).values()]]
     fields = {name for model in models for name in model.get("properties", {})}
     assert fields and fields <= documented, fields - documented
+
+
+async def test_stuck_in_the_terminal_as_text_and_json(
+    stack: Stack, cli_env: dict[str, str]
+) -> None:
+    queue = unique("tq-broken")
+    async with Worker(stack.client, task_queue=queue, workflows=[RaisingOrderWorkflow]):
+        handle = await stack.client.start_workflow(
+            RaisingOrderWorkflow.run, id=unique("order-stuck"), task_queue=queue, task_timeout=TASK
+        )
+        stack.started.append(handle)  # ended after the test: stuck, it would run forever
+        stuck = await assert_eventually(
+            lambda: json_of("workflow", "stuck", env=cli_env),
+            lambda report: handle.id in str(report),
+            what="the stuck workflow listed",
+        )
+        rows = StuckReport.model_validate(stuck).workflows
+        [row] = [r for r in rows if r.workflow_id == handle.id]
+        assert (row.kind, row.failure.error, row.failure.error_type) == (
+            "order",
+            BROKEN_MESSAGE,
+            "RuntimeError",
+        )
+        assert row.link == f"{UI}/namespaces/default/workflows/{handle.id}"
+        run = await chatops("workflow", "stuck", env=cli_env)
+    assert run.code == 0, run.err
+    assert f"⚠️ {handle.id} · order · workflow code raises an error · started " in run.out
+    assert f"RuntimeError: {BROKEN_MESSAGE}" in run.out  # plain text on a terminal
+    assert "What to do about an error in workflow code: Temporal retries" in run.out

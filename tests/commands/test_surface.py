@@ -24,6 +24,7 @@ Usage: /workflow <command>
   status <id>                      kind, state, step, pending approval, who decided, a link
   list [running|completed|failed|cancelled|terminated|timed_out] [order|ticket|agent_task|request_approval]
   pending                          approvals waiting, oldest first
+  stuck                            workflows whose workflow task keeps failing, oldest first
   history <id>                     decisions and key events from the workflow's history
   cancel <id> [reason ...]         cancel a workflow (operators)
   pause <id> [reason ...]          hold a ticket before its next step (operators)
@@ -53,7 +54,7 @@ Durations: 90s, 30m, 2h, 1d, 1h30m."""
 
 
 # Modules the verbs share; every other module in a surface's package is a verb.
-SHARED = {"common", "approvals", "specs", "pending_index", "threshold", "waiting"}
+SHARED = {"common", "approvals", "specs", "pending_index", "threshold", "waiting", "task_failure"}
 
 
 def test_the_help_is_assembled_from_the_verbs_usage_lines() -> None:

@@ -39,6 +39,8 @@ def test_server_args_spell_out_a_persistent_local_server(tmp_path: Path) -> None
         "--log-level", "warn",
         "--dynamic-config-value", "system.forceSearchAttributesCacheRefreshOnRead=false",
         "--dynamic-config-value", "frontend.namespaceRPS.visibility=1000",
+        "--dynamic-config-value",
+        "system.numConsecutiveWorkflowTaskProblemsToTriggerSearchAttribute=2",
         "--dynamic-config-value", "frontend.enableServerVersionCheck=false",
     ]  # fmt: skip
 

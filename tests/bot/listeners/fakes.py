@@ -18,7 +18,9 @@ from unittest.mock import AsyncMock
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionResponse
 from temporalio.client import WorkflowExecutionStatus
+from temporalio.common import TypedSearchAttributes
 from temporalio.service import RPCError, RPCStatusCode
 
 from bot.context import TEMPORAL_KEY
@@ -66,6 +68,11 @@ class FakeExecution:
     workflow_type: str = "OrderWorkflow"
     start_time: datetime = NOW
     close_time: datetime | None = None
+    typed_search_attributes: TypedSearchAttributes = TypedSearchAttributes.empty
+    # No workflow task pending: the workflow is not stuck.
+    raw_description: DescribeWorkflowExecutionResponse = field(
+        default_factory=DescribeWorkflowExecutionResponse
+    )
 
     async def memo_value(self, key: str, default: Any = None) -> Any:
         return self.memo.get(key, default)
