@@ -50,7 +50,7 @@ def record_request_ended(state: ApprovalState) -> None:
     meter.create_counter(
         APPROVAL_OUTCOMES, "Approval requests that ended, by kind and outcome."
     ).add(1, {"kind": kind, "outcome": state.status.value})
-    if state.status is ApprovalStatus.EXPIRED:
+    if state.status == ApprovalStatus.EXPIRED:  # by value: the sandbox may hold its own copy
         meter.create_counter(
             APPROVAL_EXPIRIES, "Approval requests nobody decided before their deadline."
         ).add(1, {"kind": kind})

@@ -63,7 +63,13 @@ async def test_the_endpoint_serves_sdk_and_chatops_metrics_after_a_workflow(
             url = f"http://127.0.0.1:{port}/metrics"
 
             def counted(text: str) -> bool:
-                return total(samples(text), "chatops_worker_slack_api_errors_total") >= 1
+                # The worker records what it did just after telling the server.
+                page = samples(text)
+                wanted = (
+                    "chatops_worker_slack_api_errors_total",
+                    "temporal_workflow_completed_total",
+                )
+                return all(total(page, name, task_queue=queue) >= 1 for name in wanted)
 
             text = await assert_eventually(lambda: scrape_text(url), counted, what="metrics")
 
