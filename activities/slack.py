@@ -18,6 +18,7 @@ from temporalio.exceptions import ApplicationError
 from activities.card_lookup import readable_cards, remove_strays
 from activities.cards import approval_card, card_metadata
 from activities.slack_errors import SlackCallError, to_application_error
+from orchestration.metrics import record_slack_error
 from orchestration.models.approval import (
     CardInput,
     EphemeralInput,
@@ -71,8 +72,11 @@ class SlackActivities:
         try:
             return await self._client.api_call(method, **request)
         except SlackApiError as err:
-            raise to_application_error(method, err) from None
+            failure = to_application_error(method, err)
+            record_slack_error(method, failure.code)
+            raise failure from None
         except (aiohttp.ClientError, TimeoutError) as err:
+            record_slack_error(method, "unreachable")
             raise ApplicationError(
                 f"Slack {method} unreachable: {type(err).__name__}", type="SlackUnreachable"
             ) from None

@@ -23,8 +23,9 @@ from bot.hooks import AGENT_TASKS_PATH, AgentTaskHook
 from bot.identity import BotIdentity, SlackIdentityUnavailable, without_token
 from bot.listeners import register_all
 from bot.listeners.command_context import attach_command_settings
-from bot.metrics import REGISTRY, REQUESTS
+from bot.metrics import REGISTRY, record_request
 from bot.payload_shape import request_problem
+from bot.readiness import READYZ_PATH, Readiness
 from bot.verify import SlackRequestVerifier
 from commands.replies import CommandSettings
 
@@ -81,23 +82,39 @@ def refusal(status: int, error: str, reason: str) -> web.Response:
     return web.json_response({"error": error, "reason": reason}, status=status)
 
 
+def bolt_payload_type(request: AsyncBoltRequest) -> str | None:
+    """The payload's type (``block_actions``, ``event_callback``, ...), ``slash_command``
+    for a command, None when it says none."""
+    body = request.body
+    if "command" in body:
+        return "slash_command"
+    kind = body.get("type")
+    return kind if isinstance(kind, str) else None
+
+
 def slack_events_handler(
     app: AsyncApp, verifier: SlackRequestVerifier
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
-    """``POST /slack/events``: verify the signature over the raw body, then hand to Bolt."""
+    """``POST /slack/events``: verify the signature over the raw body, then hand to Bolt;
+    every request counted and timed (:mod:`bot.metrics`)."""
 
     async def slack_events(request: web.Request) -> web.Response:
         started = time.perf_counter()
+        kind, response = await answer(request)
+        record_request(kind, response.status, time.perf_counter() - started)
+        return response
+
+    async def answer(request: web.Request) -> tuple[str | None, web.Response]:
         body = await request.read()
         problem = verifier.problem(request.headers, body)
         if problem is not None:
             log.warning("refused a request to %s from %s: %s", EVENTS_PATH, request.remote, problem)
-            return refusal(401, "invalid request", problem)
+            return None, refusal(401, "invalid request", problem)
         text = body.decode("utf-8")  # the verifier checked it is UTF-8
         shape = request_problem(text, request.content_type)
         if shape is not None:
             log.warning("refused a signed request to %s: %s", EVENTS_PATH, shape)
-            return refusal(400, "invalid payload", shape)
+            return None, refusal(400, "invalid payload", shape)
         headers: dict[str, str | Sequence[str]] = {
             name: request.headers.getall(name) for name in request.headers
         }
@@ -106,22 +123,26 @@ def slack_events_handler(
         except (ValueError, TypeError, AttributeError, KeyError, IndexError):
             # Fields Bolt reads to find the team and user, in shapes Slack never sends.
             log.warning("refused a signed request to %s: Bolt cannot read it", EVENTS_PATH)
-            return refusal(
+            return None, refusal(
                 400, "invalid payload", "its team, user or channel fields are not Slack's"
             )
         bolt_response = await app.async_dispatch(bolt_request)
-        REQUESTS.observe(time.perf_counter() - started)
-        return await to_aiohttp_response(bolt_response)
+        return bolt_payload_type(bolt_request), await to_aiohttp_response(bolt_response)
 
     return slack_events
 
 
 def build_web_app(
-    app: AsyncApp, agent_tasks: AgentTaskHook | None = None, *, signing_secret: str | None
+    app: AsyncApp,
+    agent_tasks: AgentTaskHook | None = None,
+    *,
+    signing_secret: str | None,
+    readiness: Readiness | None = None,
 ) -> web.Application:
     """aiohttp routes: ``GET /healthz``, ``GET /metrics``, the sample pages, with
-    ``agent_tasks`` the webhook ``POST /hooks/agent-tasks``, and with ``signing_secret``
-    ``POST /slack/events`` (without one, as in Socket Mode, that route does not exist)."""
+    ``agent_tasks`` the webhook ``POST /hooks/agent-tasks``, with ``readiness``
+    ``GET /readyz``, and with ``signing_secret`` ``POST /slack/events`` (without one, as in
+    Socket Mode, that route does not exist)."""
 
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response({"ok": True})
@@ -137,6 +158,8 @@ def build_web_app(
         web_app.router.add_post(EVENTS_PATH, slack_events_handler(app, verifier))
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/metrics", metrics)
+    if readiness is not None:
+        web_app.router.add_get(READYZ_PATH, readiness.handle)
     # Sample pages, so the scrape schedule has something to fetch with no network.
     web_app.router.add_static(SAMPLES_PATH, SAMPLES_DIR, show_index=False)
     if agent_tasks is not None:

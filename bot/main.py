@@ -15,6 +15,8 @@ from temporalio.service import RetryConfig
 from bot.app import EVENTS_PATH, build_app, build_web_app
 from bot.hooks import AGENT_TASKS_PATH, AgentTaskHook
 from bot.jobs import BotJobs, JobSettings
+from bot.readiness import Readiness
+from bot.slack_errors import counting_web_client
 from commands.replies import CommandSettings
 from orchestration.settings import Settings
 from orchestration.slack_trust import bot_problem
@@ -29,13 +31,19 @@ log = logging.getLogger(__name__)
 TEMPORAL_RETRY = RetryConfig(
     initial_interval_millis=100, max_interval_millis=300, max_elapsed_time_millis=600, max_retries=3
 )
+# On SIGTERM the bot stops listening, then lets requests in flight finish: a click is acked
+# only once Temporal has its decision (bot.listeners.decide), and each takes at most Slack's
+# 3 s. Whatever still runs after this is cut off unacked, so Slack shows an error and the
+# person clicks again; nothing acked is lost.
+SHUTDOWN_TIMEOUT = 10.0
 
 
 def bot_web_client(settings: Settings) -> AsyncWebClient:
     """The bot's Web API client. Bolt's own calls (views.open, ephemerals) are cheap reads or
     single posts, so the default connection-error retry is kept; rate limits are not retried
-    here because a click's answer that comes a minute late helps nobody."""
-    return AsyncWebClient(token=settings.bot_token(), base_url=settings.effective_slack_api_url)
+    here because a click's answer that comes a minute late helps nobody. Every failed call is
+    counted (:mod:`bot.slack_errors`)."""
+    return counting_web_client(settings.bot_token(), settings.effective_slack_api_url)
 
 
 def command_settings(settings: Settings) -> CommandSettings:
@@ -61,12 +69,18 @@ def job_settings(settings: Settings) -> JobSettings:
 
 
 async def serve_http(
-    app: AsyncApp, temporal: Client, settings: Settings, events_secret: str | None
+    app: AsyncApp,
+    temporal: Client,
+    settings: Settings,
+    events_secret: str | None,
+    web_client: AsyncWebClient,
 ) -> web.AppRunner:
-    """Serve the bot's HTTP endpoints on CHATOPS_BOT_PORT; the runner, to clean up."""
+    """Serve the bot's HTTP endpoints on CHATOPS_BOT_PORT; the runner, to clean up (which
+    stops listening, then waits for requests in flight: :data:`SHUTDOWN_TIMEOUT`)."""
     hook = AgentTaskHook(temporal, settings, ui_url(settings))
-    web_app = build_web_app(app, hook, signing_secret=events_secret)
-    runner = web.AppRunner(web_app, access_log=None)
+    readiness = Readiness(temporal, web_client)
+    web_app = build_web_app(app, hook, signing_secret=events_secret, readiness=readiness)
+    runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT)
     await runner.setup()
     site = web.TCPSite(runner, settings.bot_host, settings.bot_port)
     await site.start()
@@ -93,7 +107,7 @@ async def run_bot(settings: Settings, temporal: Client, stop: asyncio.Event) -> 
     web_client = bot_web_client(settings)
     events_secret = settings.events_signing_secret()
     app = build_app(web_client, events_secret, temporal, command_settings(settings))
-    runner = await serve_http(app, temporal, settings, events_secret)
+    runner = await serve_http(app, temporal, settings, events_secret, web_client)
     jobs = BotJobs(web_client, temporal, job_settings(settings))
     socket_handler: AsyncSocketModeHandler | None = None
     try:
@@ -109,5 +123,6 @@ async def run_bot(settings: Settings, temporal: Client, stop: asyncio.Event) -> 
         jobs.stop()
         if socket_handler is not None:
             await socket_handler.close_async()
+        log.info("bot stopping: no new requests; finishing those in flight")
         await runner.cleanup()
         log.info("bot stopped")

@@ -25,6 +25,7 @@ from orchestration.devserver import EmbeddedServerError
 from orchestration.models.approval import Verdict
 from orchestration.settings import Settings
 from orchestration.starts import ui_url
+from orchestration.telemetry import MetricsEndpointUnavailable
 from slacksim.persist import SimStateError
 
 EPILOG = """\
@@ -255,6 +256,7 @@ FAILURES = (
     EmbeddedServerError,
     DataDirError,
     SimStateError,
+    MetricsEndpointUnavailable,
     OSError,
 )
 

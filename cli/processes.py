@@ -31,6 +31,7 @@ from orchestration.datadir import private_data_dir, private_files
 from orchestration.devserver import check_port_free
 from orchestration.embedded_temporal import EmbeddedTemporal
 from orchestration.settings import Settings
+from orchestration.telemetry import worker_metrics_url, worker_runtime
 from orchestration.worker import run_worker
 from slacksim.persist import STATE_FILENAME
 from slacksim.server import running_sim
@@ -66,8 +67,14 @@ async def cmd_worker(settings: Settings) -> None:
     check_worker_settings(settings)
     _private_data(settings)
     stop = stop_on_signals()
-    client = await connect_when_up(settings, stop)
+    # One runtime per process: the worker's client is connected with the one serving metrics.
+    runtime = worker_runtime(settings)
+    client = await connect_when_up(
+        settings, stop, **({} if runtime is None else {"runtime": runtime})
+    )
     if client is not None:
+        if runtime is not None:
+            log.info("worker metrics on %s", worker_metrics_url(settings))
         await run_worker(settings, client, stop)
 
 
@@ -183,6 +190,10 @@ async def cmd_up(settings: Settings, *, demo: bool = False) -> None:
     check_port_free(settings.bot_port, "CHATOPS_BOT_PORT", role="bot")
     if not settings.uses_real_slack:
         check_port_free(settings.slack_sim_port, "CHATOPS_SLACK_SIM_PORT", role="Slack stand-in")
+    if settings.worker_metrics_port is not None:
+        check_port_free(
+            settings.worker_metrics_port, "CHATOPS_WORKER_METRICS_PORT", role="worker metrics"
+        )
     _private_data(settings)
     if demo:
         settings = with_demo_policy(settings)
@@ -264,7 +275,8 @@ async def _bot_rows(
     served = settings.events_signing_secret() is not None
     events = bot_events_url(settings) if served else "Socket Mode"
     note = f"  {DEMO_POLICY_NOTE}" if demo else ""
-    return [
-        ("Bot", f"{events}  (health {health})"),
-        ("Policy", f"{settings.policy_file}{note}"),
-    ]
+    rows = [("Bot", f"{events}  (health {health})")]
+    metrics = worker_metrics_url(settings)
+    if metrics is not None:
+        rows.append(("Worker metrics", metrics))
+    return [*rows, ("Policy", f"{settings.policy_file}{note}")]

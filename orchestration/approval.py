@@ -26,6 +26,7 @@ from temporalio.exceptions import ActivityError
 from orchestration.approval_card import SLACK_CALL_TIMEOUT, SLACK_RETRY
 from orchestration.approval_copies import GateCopies
 from orchestration.failures import activity_failure_message
+from orchestration.metrics import record_request_ended
 
 with workflow.unsafe.imports_passed_through():
     from activities.slack import SlackActivities
@@ -81,8 +82,10 @@ class ApprovalGate(GateCopies):
                 state.status = ApprovalStatus.CANCELLED
                 state.decided_at = workflow.now()
                 self._publish()
+            record_request_ended(state)
             await self.redraw()
             raise
+        record_request_ended(state)
         await self.redraw()
         return state
 

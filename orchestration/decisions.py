@@ -14,7 +14,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from orchestration.approval import MEMO_KEY, ApprovableWorkflow
 from orchestration.models.approval import ApprovalState, DecisionInput
-from orchestration.policy.deciders import refusal_for
+from orchestration.policy.deciders import refusal_of
 from orchestration.slack_text import cut, escape
 
 # A person is waiting on the answer: fail fast rather than retry for a minute.
@@ -49,11 +49,17 @@ class DecisionRefused(Exception):
     Attributes:
         title: the request's title, when the refusal is about a known request (an answer in
             Slack names it, since it may land far from the card clicked).
+        reason: why, as a short code from a fixed set (a metric's label).
+        kind: the request's kind, when the refusal is about a known request.
     """
 
-    def __init__(self, message: str, *, title: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, title: str | None = None, reason: str, kind: str | None = None
+    ) -> None:
         super().__init__(message)
         self.title = title
+        self.reason = reason
+        self.kind = kind
 
 
 class TemporalUnreachable(Exception):
@@ -71,12 +77,14 @@ async def describe_workflow(
     """
     if not workflow_id:
         # Temporal answers INVALID_ARGUMENT, which would read as an outage.
-        raise DecisionRefused("That names no workflow; nothing was changed.")
+        raise DecisionRefused("That names no workflow; nothing was changed.", reason="no_workflow")
     try:
         return await client.get_workflow_handle(workflow_id).describe(rpc_timeout=rpc_timeout)
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
-            raise DecisionRefused(f"No workflow {quoted_id(workflow_id)}.") from None
+            raise DecisionRefused(
+                f"No workflow {quoted_id(workflow_id)}.", reason="no_workflow"
+            ) from None
         raise TemporalUnreachable(
             f"Could not reach Temporal ({err.status.name}); nothing was changed. Try again shortly."
         ) from None
@@ -98,11 +106,15 @@ async def load_approval(
         # Any workflow may carry a memo of this name; only the gate's is a request.
         state = ApprovalState.model_validate(raw)
     except ValidationError:
-        raise DecisionRefused(f"{quoted_id(workflow_id)} has no approval request.") from None
+        raise DecisionRefused(
+            f"{quoted_id(workflow_id)} has no approval request.", reason="no_request"
+        ) from None
     if description.status != WorkflowExecutionStatus.RUNNING and not state.status.is_terminal:
         status = description.status.name.lower() if description.status else "ended"
         raise DecisionRefused(
-            f"{quoted_id(workflow_id)} has {status}; nothing can be decided any more."
+            f"{quoted_id(workflow_id)} has {status}; nothing can be decided any more.",
+            reason="ended",
+            kind=state.kind,
         )
     return state
 
@@ -115,9 +127,9 @@ async def check_decision(
 ) -> ApprovalState:
     """Load the state and apply the shared rules; raises DecisionRefused with the reason."""
     state = await load_approval(client, workflow_id, rpc_timeout)
-    refusal = refusal_for(state, decision)
+    refusal = refusal_of(state, decision)
     if refusal is not None:
-        raise DecisionRefused(refusal, title=state.title if state is not None else None)
+        raise DecisionRefused(refusal.text, title=state.title, reason=refusal.code, kind=state.kind)
     return state
 
 
@@ -166,5 +178,8 @@ async def refusal_once_ended(
     except DecisionRefused as refused:
         return refused
     except TemporalUnreachable:
-        return DecisionRefused(ended)
-    return DecisionRefused(refusal_for(state, decision) or ended, title=state.title)
+        return DecisionRefused(ended, reason="ended")
+    refusal = refusal_of(state, decision)
+    if refusal is None:
+        return DecisionRefused(ended, title=state.title, reason="ended", kind=state.kind)
+    return DecisionRefused(refusal.text, title=state.title, reason=refusal.code, kind=state.kind)

@@ -44,6 +44,7 @@ WORKFLOW_SUPPORT = (
     "orchestration.approval_copies",
     "orchestration.approval_state",
     "orchestration.failures",
+    "orchestration.metrics",
     "orchestration.notes",
     "orchestration.outcomes",
     "orchestration.policy",

@@ -39,6 +39,9 @@ OFF = ("", "off", "none", "never")
 # fewer than are active at once makes their tasks replay history (docs/PERFORMANCE.md).
 WORKFLOW_CACHE = 1000
 WORKFLOW_CACHE_MAX = 10_000
+# The worker's Prometheus endpoint (Temporal's SDK metrics and chatops' own), as Temporal's
+# samples serve it; on loopback unless told otherwise.
+WORKER_METRICS_PORT = 9464
 
 IdList = Annotated[list[str], NoDecode]
 
@@ -126,6 +129,11 @@ class Settings(BaseSettings):
         default=WORKFLOW_CACHE, alias="CHATOPS_WORKFLOW_CACHE", ge=0, le=WORKFLOW_CACHE_MAX
     )
     webhook_secret: SecretStr | None = Field(default=None, alias="CHATOPS_WEBHOOK_SECRET")
+    worker_metrics_host: str = Field(default="127.0.0.1", alias="CHATOPS_WORKER_METRICS_HOST")
+    # None: no endpoint ("off" or 0).
+    worker_metrics_port: int | None = Field(
+        default=WORKER_METRICS_PORT, alias="CHATOPS_WORKER_METRICS_PORT", ge=1, le=65535
+    )
 
     scrape_every: timedelta = Field(default=timedelta(hours=1), alias="CHATOPS_SCRAPE_EVERY")
     scrape_sources: IdList = Field(default_factory=list, alias="CHATOPS_SCRAPE_SOURCES")
@@ -182,6 +190,14 @@ class Settings(BaseSettings):
         if isinstance(value, str) and value.strip().lower() in OFF:
             return None
         return human_duration(value)
+
+    @field_validator("worker_metrics_port", mode="before")
+    @classmethod
+    def _port_or_off(cls, value: object) -> object:
+        text = str(value).strip().lower()
+        if text == "":
+            return WORKER_METRICS_PORT
+        return None if text in (*OFF, "0") else value
 
     @field_validator("scrape_every")
     @classmethod

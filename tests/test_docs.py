@@ -17,11 +17,13 @@ import pytest
 from aiohttp import web
 from pydantic import BaseModel
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client
 from temporalio.envconfig import ClientConfigProfile
 
 from bot.app import build_web_app
 from bot.hooks import AGENT_TASKS_PATH, MAX_BODY, SIGNATURE_HEADER, TIMESTAMP_HEADER, AgentTaskHook
+from bot.readiness import Readiness
 from cli.main import build_parser
 from commands.schedule import SCHEDULE
 from commands.schedule.delete import CONFIRM_FLAG
@@ -91,7 +93,10 @@ def slash_command_knows(command: str, verb: str) -> bool:
 def bot_web_app() -> web.Application:
     """The bot's aiohttp app with every route it can serve (webhook and Slack events on)."""
     hook = AgentTaskHook(cast(Client, object()), Settings.model_construct())
-    return build_web_app(cast(AsyncApp, object()), hook, signing_secret="docs-test-secret")
+    readiness = Readiness(cast(Client, object()), cast(AsyncWebClient, object()))
+    return build_web_app(
+        cast(AsyncApp, object()), hook, signing_secret="docs-test-secret", readiness=readiness
+    )
 
 
 def stand_in_web_app() -> web.Application:

@@ -26,7 +26,7 @@ from activities.cards import decision_value
 from bot.context import tell, temporal_client
 from bot.home import publish_home
 from bot.listeners.command_context import command_context
-from bot.metrics import DECISIONS
+from bot.metrics import record_decision, record_decision_wait, record_refusal
 from orchestration.decisions import (
     SLACK_RPC_TIMEOUT,
     DecisionRefused,
@@ -62,18 +62,23 @@ async def settle(
     context[STARTED_KEY] = time.monotonic()
     temporal = temporal_client(context)
     verdict = decision.verdict.value
+    state: ApprovalState | None = None
     try:
         state = await check_decision(temporal, workflow_id, decision, SLACK_RPC_TIMEOUT)
         if signal:
             await send_decision(temporal, workflow_id, decision, SLACK_RPC_TIMEOUT)
     except DecisionRefused as err:
-        DECISIONS.labels(verdict=verdict, result="refused").inc()
+        record_refusal(err.reason)
+        record_decision(err.kind, verdict, "refused")
         return Settled(refusal=naming_the_request(str(err), err.title))
     except TemporalUnreachable as err:
-        DECISIONS.labels(verdict=verdict, result="unreachable").inc()
+        record_decision(None if state is None else state.kind, verdict, "unreachable")
         # Temporal did not say what the request is; its id still tells several answers apart.
         return Settled(refusal=naming_the_request(str(err), workflow_id), unreachable=True)
-    DECISIONS.labels(verdict=verdict, result="sent" if signal else "checked").inc()
+    record_decision(state.kind, verdict, "accepted" if signal else "checked")
+    if signal:
+        decided_at = decision.decided_at or datetime.now(UTC)
+        record_decision_wait(state.kind, state.requested_at, decided_at)
     return Settled(state=state)
 
 

@@ -7,6 +7,8 @@ is the authority when two clicks race.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from orchestration.models.approval import ApprovalState, DecisionInput, DecisionSource, Verdict
 from orchestration.slack_text import escape, mention
 from orchestration.wording import format_time, quoted_title, refusal_reason_already_decided
@@ -18,7 +20,22 @@ def naming_the_request(text: str, title: str | None) -> str:
     return f"{text}\nRequest: {quoted_title(title)}" if title else text
 
 
+class Refusal(NamedTuple):
+    """Why a decision cannot be applied: a short code from a fixed set (a metric's label),
+    and the answer for the person who tried."""
+
+    code: str
+    text: str
+
+
 def refusal_for(state: ApprovalState | None, decision: DecisionInput) -> str | None:
+    """Why ``decision`` cannot be applied to ``state``, or None if it can (see
+    :func:`refusal_of`)."""
+    refusal = refusal_of(state, decision)
+    return None if refusal is None else refusal.text
+
+
+def refusal_of(state: ApprovalState | None, decision: DecisionInput) -> Refusal | None:
     """Why ``decision`` cannot be applied to ``state``, or None if it can.
 
     A decision is judged by the time it was made (``decision.decided_at``) when it says so:
@@ -27,15 +44,19 @@ def refusal_for(state: ApprovalState | None, decision: DecisionInput) -> str | N
     worker applies it later.
     """
     if state is None:
-        return "Nothing is waiting for approval here."
+        return Refusal("no_request", "Nothing is waiting for approval here.")
     if decision.request_id is not None and decision.request_id != state.request_id:
-        return "This card is out of date: a newer request replaced it. Nothing was changed."
+        return Refusal(
+            "out_of_date",
+            "This card is out of date: a newer request replaced it. Nothing was changed.",
+        )
     if state.status.is_terminal:
-        return refusal_reason_already_decided(state, decision.user_id)
+        return Refusal("already_decided", refusal_reason_already_decided(state, decision.user_id))
     if decision.decided_at is not None and decision.decided_at > state.deadline:
-        return (
+        return Refusal(
+            "too_late",
             f"This request expired at {format_time(state.deadline)}; your decision came at "
-            f"{format_time(decision.decided_at)}, too late. Nothing was changed."
+            f"{format_time(decision.decided_at)}, too late. Nothing was changed.",
         )
     return _refusal_of_decider(state, decision)
 
@@ -63,27 +84,34 @@ def deciders(state: ApprovalState) -> list[str]:
     return [user for user in dict.fromkeys(state.approvers) if may_decide(state, user)]
 
 
-def _refusal_of_decider(state: ApprovalState, decision: DecisionInput) -> str | None:
+def _refusal_of_decider(state: ApprovalState, decision: DecisionInput) -> Refusal | None:
     """Why whoever sent ``decision`` may not decide the pending ``state``, or None."""
     if decision.arguments is not None and state.arguments is None:
-        return "This request has no arguments to edit; nothing was changed."
+        return Refusal(
+            "no_arguments", "This request has no arguments to edit; nothing was changed."
+        )
     if decision.verdict is Verdict.APPROVE and decision.user_id in state.approvals:
-        return "You already approved this; it needs another approver. Nothing was changed."
+        return Refusal(
+            "already_approved",
+            "You already approved this; it needs another approver. Nothing was changed.",
+        )
     requester = state.requester
     if requester is not None and requester in (decision.user_id, decision.on_behalf_of):
-        return (
+        return Refusal(
+            "self_approval",
             f"You requested this {escape(state.kind)}, so someone else must decide it. "
-            "Nothing was changed."
+            "Nothing was changed.",
         )
     if _second_terminal_approval(state, decision):
-        return (
+        return Refusal(
+            "second_cli_approval",
             "An approval from the command line already counts towards this request; the "
-            "others must come from approvers in Slack. Nothing was changed."
+            "others must come from approvers in Slack. Nothing was changed.",
         )
     return _refusal_of_outsider(state, decision)
 
 
-def _refusal_of_outsider(state: ApprovalState, decision: DecisionInput) -> str | None:
+def _refusal_of_outsider(state: ApprovalState, decision: DecisionInput) -> Refusal | None:
     """A click in Slack from someone the request does not name as an approver."""
     unresolved = any(a.startswith("S") for a in state.approvers)  # groups not expanded yet
     if (
@@ -93,9 +121,13 @@ def _refusal_of_outsider(state: ApprovalState, decision: DecisionInput) -> str |
     ):
         return None
     if not state.approvers:
-        return "No approvers are configured for this request; nothing was changed."
+        return Refusal(
+            "no_approvers", "No approvers are configured for this request; nothing was changed."
+        )
     allowed = ", ".join(mention(a) for a in state.approvers)
-    return f"You are not an approver for this request (approvers: {allowed})."
+    return Refusal(
+        "not_an_approver", f"You are not an approver for this request (approvers: {allowed})."
+    )
 
 
 def _second_terminal_approval(state: ApprovalState, decision: DecisionInput) -> bool:

@@ -336,9 +336,9 @@ async def test_bot_health_and_metrics_endpoints(stack: Stack) -> None:
         async with session.get(f"{base}/metrics") as metrics:
             text = await metrics.text()
     assert metrics.status == 200
-    assert 'chatops_decisions_total{result="refused",verdict="approve"}' in text
-    assert 'chatops_decisions_total{result="sent",verdict="approve"}' in text
-    assert "chatops_slack_request_seconds_count" in text
+    assert 'chatops_decisions_total{kind="order",outcome="refused",verdict="approve"}' in text
+    assert 'chatops_decisions_total{kind="order",outcome="accepted",verdict="approve"}' in text
+    assert 'chatops_slack_request_seconds_count{type="block_actions"}' in text
 
 
 async def test_cancel_while_the_card_is_being_posted_still_marks_it_cancelled(
