@@ -9,7 +9,7 @@ from importlib import import_module
 from commands.surface import Surface
 from commands.workflow.common import TROUBLES, explain
 
-VERBS = ("status", "list", "pending", "history", "cancel", "pause", "resume", "stats")
+VERBS = ("status", "list", "pending", "history", "audit", "cancel", "pause", "resume", "stats")
 
 WORKFLOW = Surface(
     "workflow",
