@@ -134,6 +134,11 @@ async def test_a_waiting_request_is_read_with_no_worker(
     (attempt, end) = (json.loads(text) for text in lines)
     assert (attempt["who"], attempt["accepted"], attempt["result"]) == (OUTSIDER, False, "refused")
     assert end == {**end, "record": "end", "attempts": 1}
+    # The slash command's grammar in a terminal prints the same export.
+    terminal = await chatops("workflow", "audit", handle.id, env=cli_env)
+    assert terminal.code == 0, terminal.err
+    assert verify(terminal.out.splitlines()) is None
+    assert [json.loads(t)["hash"] for t in terminal.out.splitlines()][:1] == [attempt["hash"]]
 
 
 async def test_unknown_workflows_get_a_clear_error(cli_env: dict[str, str]) -> None:
