@@ -19,6 +19,7 @@ from commands.audit.export import export_lines
 from commands.audit.since import PeriodError, decided_since, parse_since
 from commands.audit.trail import AuditError, Trail, read_trail
 from commands.replies import plain
+from commands.words import BadCommand, only_id
 from orchestration.decisions import DecisionRefused
 
 
@@ -155,3 +156,8 @@ def check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Non
         parser.error("audit takes a workflow id, --since PERIOD or --verify FILE (one of them)")
     if args.verify is not None and args.output is not None:
         parser.error("audit --verify writes nothing: --output does not go with it")
+    if args.workflow_id is not None:
+        try:
+            only_id([args.workflow_id], "workflow")  # the slash command's rule for ids
+        except BadCommand as err:
+            parser.error(plain(err.problem))

@@ -164,6 +164,8 @@ def test_unreadable_files_get_a_clear_message(
         (["audit", "--since", "0m"], "--since must be more than 0s and at most"),
         (["audit", "--since", "400d"], "--since must be more than 0s and at most"),
         (["audit", "--verify", "f", "--output", "g"], "--output does not go with it"),
+        (["audit", "order-<!channel>"], "'order-<!channel>' is not a workflow id."),
+        (["audit", "x" * 300], "is not a workflow id"),
     ],
 )
 def test_bad_arguments_are_refused_with_usage(
