@@ -102,4 +102,7 @@ async def cmd_chat_command(client: Client, settings: Settings, chat: ChatCommand
     text = await for_terminal(settings, reply.text)
     if not reply.ok:
         raise CliError(text)
+    if reply.file is not None:  # the document is the answer; what Slack says of it is not
+        print(reply.file.content, end="")
+        return
     print(text)

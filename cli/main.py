@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from cli import lifeline
+from cli import audit, lifeline
 from cli.agent_tasks import AGENT_TASK_EXAMPLES
 from cli.errors import CliError, describe_validation_error
 from cli.examples import EXAMPLES
@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_chat_commands(commands)
     _add_amend(commands)
     _add_decisions(commands)
+    audit.add_parser(commands)
     _add_mcp(commands)
     return parser
 
@@ -216,6 +217,11 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
         await decisions.cmd_decide(
             client, settings, args.workflow_id, args.verdict, args.reason, args.as_user
         )
+    elif role == "audit":
+        client = await connect(settings)
+        await audit.cmd_export(
+            client, args.workflow_id, args.since, args.output, settings.search_attributes
+        )
     elif role == "mcp":
         from cli import mcp_server  # the MCP SDK takes a second to import: only when asked
 
@@ -224,7 +230,16 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command line; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.role == "audit":
+        audit.check_args(parser, args)
+        if args.verify is not None:
+            try:
+                return audit.cmd_verify(args.verify)
+            except CliError as err:
+                print(f"error: {err}", file=sys.stderr)
+                return 1
     _configure_logging(args)
     if not lifeline.follow_parent():
         print(f"error: chatops up, which started this {args.role}, is gone", file=sys.stderr)

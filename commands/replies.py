@@ -50,15 +50,27 @@ class CommandContext:
         return self.settings.ui_url
 
 
+@dataclass(frozen=True)
+class ReplyFile:
+    """A file that comes with a reply: Slack shares it with the person who asked; a terminal
+    prints its content."""
+
+    name: str
+    title: str
+    content: str
+
+
 @dataclass
 class Reply:
     """The answer (mrkdwn) for the person who asked; ``announce`` goes to the channel, so a
-    change is confirmed where everyone sees who made it and why; ``blocks`` for buttons."""
+    change is confirmed where everyone sees who made it and why; ``blocks`` for buttons;
+    ``file`` for an answer that is a document (an audit export)."""
 
     text: str
     announce: str | None = None
     blocks: list[dict[str, Any]] | None = None
     ok: bool = True
+    file: ReplyFile | None = None
 
 
 def refused(text: str) -> Reply:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from orchestration.canonical import model_digest
     from orchestration.models.approval import (
         ApprovalMark,
         ApprovalRequest,
@@ -24,10 +25,14 @@ with workflow.unsafe.imports_passed_through():
         ThreadReplyInput,
         Verdict,
     )
+    from orchestration.models.audit import ATTEMPT_MEMO_KEY, AttemptRecord
     from orchestration.policy.deciders import naming_the_request, refusal_for
 
 # Decisions that do not say when they were made are judged at the moment they are applied.
 JUDGE_BY_TIME_PATCH = "judge-decisions-by-their-time"
+# Each attempt, as judged, is also upserted into the memo: one history event per attempt, so
+# ``chatops audit`` reads the trail from the history with no worker running.
+RECORD_ATTEMPTS_PATCH = "record-decision-attempts"
 MAX_ATTEMPTS_KEPT = 200
 
 
@@ -177,20 +182,34 @@ class GateState:
                 "decision from %s before any request: %s", decision.user_id, refusal
             )
             return
-        attempts = self.state.attempts
-        attempts.append(
-            DecisionAttempt(
-                at=workflow.now(),
-                user_id=decision.user_id,
-                verdict=decision.verdict,
-                reason=decision.reason,
-                source=decision.source,
-                click_key=decision.click_key,
-                result=result,
-                refusal=refusal,
-                arguments=decision.arguments,
-                decided_at=decision.decided_at,
-                on_behalf_of=decision.on_behalf_of,
-            )
+        attempt = DecisionAttempt(
+            at=workflow.now(),
+            user_id=decision.user_id,
+            verdict=decision.verdict,
+            reason=decision.reason,
+            source=decision.source,
+            click_key=decision.click_key,
+            result=result,
+            refusal=refusal,
+            arguments=decision.arguments,
+            decided_at=decision.decided_at,
+            on_behalf_of=decision.on_behalf_of,
         )
+        attempts = self.state.attempts
+        attempts.append(attempt)
         del attempts[:-MAX_ATTEMPTS_KEPT]
+        if workflow.patched(RECORD_ATTEMPTS_PATCH):
+            self._record_in_history(attempt)
+
+    def _record_in_history(self, attempt: DecisionAttempt) -> None:
+        """Upsert the attempt into the memo: its event in the history is the audit's record."""
+        state, request = self.state, self._request
+        assert state is not None and request is not None
+        record = AttemptRecord(
+            request_id=state.request_id,
+            request_digest=model_digest(request),
+            policy_rule=state.policy_rule,
+            policy_version=state.policy_version,
+            attempt=attempt,
+        )
+        workflow.upsert_memo({ATTEMPT_MEMO_KEY: record.model_dump(mode="json")})

@@ -54,6 +54,17 @@ class SimInspection:
             raise LookupError(f"no message {ts} in {channel_id}") from None
         return [m.to_api() for m in replies]
 
+    def file_content(self, file_id: str) -> bytes:
+        """Return the bytes uploaded for a file.
+
+        Raises:
+            LookupError: No such file, or nothing uploaded for it yet.
+        """
+        file = self.workspace.files.get(file_id)
+        if file is None or file.content is None:
+            raise LookupError(f"no uploaded file {file_id}")
+        return bytes(file.content)
+
     def ephemerals(self, user_id: str) -> list[dict[str, Any]]:
         """Return the ephemeral messages shown to a user, oldest first."""
         return [e for e in self.workspace.ephemerals if e["user"] == user_id]

@@ -44,6 +44,8 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     # A 1:1 direct message needs im:write (checked by the handler); the others open or
     # resume other kinds of conversation.
     "conversations.open": ("im:write", "mpim:write", "channels:manage", "groups:write"),
+    "files.getUploadURLExternal": ("files:write",),
+    "files.completeUploadExternal": ("files:write",),
     "users.info": ("users:read",),
     "usergroups.users.list": ("usergroups:read",),
     "views.open": (),

@@ -24,6 +24,8 @@ class Message:
     edited_ts: str | None = None
     replies: list[str] = field(default_factory=list)
     user: str = BOT_USER_ID
+    # Files shared with the message (files.completeUploadExternal), as the Web API shows them.
+    files: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def by_bot(self) -> bool:
@@ -38,6 +40,8 @@ class Message:
         data.update(team=TEAM_ID, ts=self.ts, text=self.text)
         if self.blocks:
             data["blocks"] = self.blocks
+        if self.files:
+            data.update(files=self.files, upload=True)
         if self.thread_ts:
             data["thread_ts"] = self.thread_ts
         if self.replies:

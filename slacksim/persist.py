@@ -59,6 +59,8 @@ class SavedMessage(_Strict):
     edited_ts: Ts | None = None
     replies: list[Ts] = []
     user: Id
+    # Shared files as their message shows them; their content is not saved.
+    files: list[dict[str, Any]] = []
 
 
 class SavedView(_Strict):

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from slacksim import direct, views_api  # noqa: F401 (register their methods with the others)
+from slacksim import direct, files, views_api  # noqa: F401 (register their methods with the others)
 from slacksim.api import METHODS, Handler, Params, Result, apply_response
 from slacksim.errors import SlackError
 from slacksim.faults import Fault
@@ -179,6 +179,16 @@ class Handlers:
         self._log(HOOK_METHOD, payload, 200, True, None)
         return web.Response(text="ok")
 
+    async def upload(self, request: web.Request) -> web.Response:
+        """Take a file's bytes at the URL files.getUploadURLExternal gave."""
+        response = await files.upload(request, self.sim.workspace)
+        self._log("upload", {}, response.status, response.status == 200, None)
+        return response
+
+    async def download(self, request: web.Request) -> web.Response:
+        """A shared file's content."""
+        return await files.download(request, self.sim.workspace)
+
     async def calls(self, request: web.Request) -> web.Response:
         """``GET /_sim/calls``: the call log, oldest first."""
         return web.json_response([asdict(call) for call in self.sim.calls])
@@ -218,6 +228,8 @@ def add_routes(app: web.Application, sim: SlackSim) -> None:
     handlers = Handlers(sim)
     app.router.add_route("*", "/api/{method}", handlers.api)
     app.router.add_post("/hooks/{token}", handlers.hook)
+    app.router.add_post(files.UPLOAD_PATH, handlers.upload)
+    app.router.add_get("/files/{file_id}/{name}", handlers.download)
     app.router.add_get("/link/", sim.socket_mode.handle)
     app.router.add_get("/_sim/calls", handlers.calls)
     app.router.add_get("/_sim/deliveries", handlers.deliveries)

@@ -48,6 +48,7 @@ BOT_SCOPES = (
     "usergroups:read",
     "im:write",
     "im:history",
+    "files:write",
 )
 # users.info shows when a profile last changed; any fixed past epoch will do.
 UPDATED = 1_700_000_000

@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slacksim.errors import SlackError
 from slacksim.grants import Hook, Trigger
@@ -28,6 +28,9 @@ from slacksim.seed import (
     seed_users,
 )
 from slacksim.views import View, ViewStore
+
+if TYPE_CHECKING:
+    from slacksim.files import SimFile
 
 Clock = Callable[[], float]
 EVENT_ID_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -71,6 +74,7 @@ class Workspace:
         self.homes: dict[str, View] = {}
         self.triggers: dict[str, Trigger] = {}
         self.hooks: dict[str, Hook] = {}
+        self.files: dict[str, SimFile] = {}
         self.last_ts_us = 0
         self._changed()
 

@@ -25,6 +25,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "conversations.open": {"im:write", "mpim:write", "channels:manage", "groups:write"},
     "usergroups.users.list": {"usergroups:read"},
     "users.info": {"users:read"},
+    "files.getUploadURLExternal": {"files:write"},
+    "files.completeUploadExternal": {"files:write"},
     "views.open": set(),
     "views.publish": set(),
     "chat.getPermalink": set(),
@@ -144,6 +146,8 @@ def methods_called() -> set[str]:
     for path in sources:
         text = path.read_text()
         found |= set(re.findall(r"\.call(?:_get)?\(\s*\"([a-z]+\.[a-zA-Z.]+)\"", text))
+        if "client.files_upload_v2(" in text:  # slack_sdk's upload: these two, and a POST
+            found |= {"files.getUploadURLExternal", "files.completeUploadExternal"}
         for group, method in re.findall(r"client\.([a-z]+)_([a-zA-Z]+)\(", text):
             if group in SLACK_FAMILIES and (group, method) != ("api", "call"):
                 found.add(f"{group}.{method}")

@@ -9,7 +9,18 @@ from importlib import import_module
 from commands.surface import Surface
 from commands.workflow.common import TROUBLES, explain
 
-VERBS = ("status", "list", "pending", "stuck", "history", "cancel", "pause", "resume", "stats")
+VERBS = (
+    "status",
+    "list",
+    "pending",
+    "stuck",
+    "history",
+    "audit",
+    "cancel",
+    "pause",
+    "resume",
+    "stats",
+)
 
 WORKFLOW = Surface(
     "workflow",

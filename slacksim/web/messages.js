@@ -32,11 +32,22 @@
     return { name: displayName(message.user), bot: false };
   }
 
+  // A file shared with a message (files.completeUploadExternal): its title, linking to it.
+  function renderFiles(files) {
+    if (!files?.length) return null;
+    return el("div", { class: "message-files" }, ...files.map((file) =>
+      el("a", {
+        class: "message-file", href: file.url_private, target: "_blank", rel: "noopener",
+        "data-file-id": file.id,
+      }, `📄 ${file.title || file.name} (${file.size} bytes)`)));
+  }
+
   function renderMessage(message, opts) {
     const who = author(message);
     const ctx = { kind: "message", ts: message.ts, ephemeral: opts.ephemeral };
-    const content = message.blocks?.length ? renderBlocks(message.blocks, ctx)
-      : el("div", { class: "message-text mrkdwn" }, mrkdwn(message.text));
+    const text = message.blocks?.length ? renderBlocks(message.blocks, ctx)
+      : message.text ? el("div", { class: "message-text mrkdwn" }, mrkdwn(message.text)) : null;
+    const content = el("div", {}, text, renderFiles(message.files));
     const classes = ["message"];
     if (opts.ephemeral) classes.push("ephemeral");
     if (opts.reply) classes.push("reply");

@@ -26,6 +26,7 @@ Usage: /workflow <command>
   pending                          approvals waiting, oldest first
   stuck                            workflows whose workflow task keeps failing, oldest first
   history <id>                     decisions and key events from the workflow's history
+  audit <id>                       every decision attempt, as a file (JSON lines, hash chain)
   cancel <id> [reason ...]         cancel a workflow (operators)
   pause <id> [reason ...]          hold a ticket before its next step (operators)
   resume <id> [reason ...]         let a paused ticket move again (operators)

@@ -49,6 +49,7 @@ PROJECT_SCOPES = (
     "im:write",
     "im:history",
     "commands",
+    "files:write",
 )
 UseManifest = Callable[..., Manifest]
 

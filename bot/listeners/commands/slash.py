@@ -11,6 +11,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.files import FileNotShared, share_file
 from bot.listeners.command_context import answer_in_channel, command_context
 from commands.replies import CommandContext, Invoker, Reply
 from commands.surface import Surface, UsageError
@@ -22,7 +23,10 @@ ACK_WITHIN = 2.5
 async def answer(
     respond: AsyncRespond, client: AsyncWebClient, command: dict[str, Any], reply: Reply
 ) -> None:
-    """The reply for the person; the announcement (if any) for the channel."""
+    """The reply for the person (a file, when it has one, in their direct messages with the
+    app); the announcement (if any) for the channel."""
+    if reply.file is not None:
+        reply = await shared(client, str(command["user_id"]), reply)
     await respond(
         text=reply.text,
         blocks=reply.blocks,
@@ -32,6 +36,16 @@ async def answer(
     )
     if reply.announce:
         await answer_in_channel(respond, client, command["channel_id"], reply.announce)
+
+
+async def shared(client: AsyncWebClient, user_id: str, reply: Reply) -> Reply:
+    """Share the reply's file; the reply then says where it is, or why it could not be sent."""
+    assert reply.file is not None
+    try:
+        await share_file(client, user_id, reply.file, reply.text)
+    except FileNotShared as err:
+        return Reply(f"{reply.text}\nBut I could not send you the file ({err}).", ok=False)
+    return Reply(f"{reply.text}\nThe file is in our direct messages.")
 
 
 def slack_invoker(command: dict[str, Any], commands: CommandContext) -> Invoker:
