@@ -108,7 +108,7 @@ async def report(context: CommandContext, args: None) -> StuckReport:
         total, oldest = await oldest_stuck(context.client, STUCK_LIMIT)
     except RPCError as err:
         if err.status is RPCStatusCode.INVALID_ARGUMENT:  # an attribute it does not know
-            raise DecisionRefused(NOT_REPORTED) from None
+            raise DecisionRefused(NOT_REPORTED, reason="not_reported") from None
         raise
     found = await asyncio.gather(*(_stuck(context, execution) for execution in oldest))
     workflows = [row for row in found if row is not None]
