@@ -65,6 +65,7 @@ def job_settings(settings: Settings) -> JobSettings:
         digest_timezone=settings.digest_timezone,
         reconcile_every=settings.reconcile_every,
         search_attributes=settings.search_attributes,
+        task_queue=settings.task_queue,
     )
 
 

@@ -33,6 +33,7 @@ from orchestration.schedules import ensure_scrape_schedule
 from orchestration.settings import WORKFLOW_CACHE, Settings, default_policy_file
 from orchestration.starts import approval_policy, ui_url
 from orchestration.workflows.agent_task import AgentTaskWorkflow
+from orchestration.workflows.job_claim import JobClaimWorkflow
 from orchestration.workflows.order import OrderWorkflow
 from orchestration.workflows.request_approval import RequestApprovalWorkflow
 from orchestration.workflows.schedule_pause import TimedPauseWorkflow
@@ -58,6 +59,7 @@ WORKFLOWS: Sequence[type] = (
     LowPriorityTriageWorkflow,
     MediumPriorityTriageWorkflow,
     HighPriorityTriageWorkflow,
+    JobClaimWorkflow,
 )
 GRACEFUL_SHUTDOWN = timedelta(seconds=20)
 

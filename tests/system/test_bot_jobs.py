@@ -4,14 +4,18 @@ digest lists what waits, oldest first, with links to the cards."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+import os
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from activities.cards import ACTIONS_BLOCK
-from bot.jobs import DIGEST_JOB, RECONCILE_JOB, BotJobs, JobSettings
+from bot.election import claim_id, interval_period
+from bot.jobs import DIGEST_JOB, RECONCILE_JOB, BotJobs, JobSettings, latest_fire
+from orchestration.cron import cron_trigger
 from slacksim import APPROVALS_CHANNEL_ID, DEFAULT_BOT_TOKEN
 from tests.helpers import assert_eventually
 from tests.stack import Stack, card_published, large_order
@@ -130,3 +134,53 @@ async def test_jobs_turned_off_are_not_scheduled(stack: Stack) -> None:
         assert jobs.scheduler.get_jobs() == []
     finally:
         jobs.stop()
+
+
+async def test_replicas_run_each_period_of_a_job_once(stack: Stack) -> None:
+    handle = await stack.start_order(large_order())
+    await cards(stack, 1)
+    await card_published(handle)
+    at = datetime(2026, 12, 3, 9, 0, 40, tzinfo=UTC)
+    trigger = cron_trigger("0 9 * * *", ZoneInfo("UTC"))
+    # Three replicas, each with its own APScheduler and Slack client, one Temporal.
+    replicas = [
+        BotJobs(
+            AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=stack.sim.api_url),
+            stack.client,
+            JobSettings(task_queue=stack.task_queue),
+            clock=lambda: at,
+        )
+        for _ in range(3)
+    ]
+
+    ran = await asyncio.gather(*(jobs.scheduled_digest(trigger) for jobs in replicas))
+
+    assert sorted(ran) == [False, False, True]
+    messages = await cards(stack, 2)
+    assert messages[-1]["blocks"][0]["text"]["text"].startswith("Approvals digest: ")
+    # The claim is a workflow the worker ran, named by the job and the time it fired for.
+    period = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+    assert latest_fire(trigger, at) == period
+    claim = stack.client.get_workflow_handle(claim_id(stack.task_queue, DIGEST_JOB, period))
+    assert (await claim.result()).endswith(f":{os.getpid()}")
+    stack.started.append(claim)  # its history is recorded for the replay tests
+
+    # A replica firing late for the same time (it was down) does not post it again.
+    later = at + timedelta(minutes=30)
+    late = jobs_for(stack, task_queue=stack.task_queue)
+    late.clock = lambda: later
+    assert await late.scheduled_digest(trigger) is False
+    # The next day's time is a new period, won by one replica.
+    next_day = [jobs_for(stack, task_queue=stack.task_queue) for _ in range(2)]
+    for jobs in next_day:
+        jobs.clock = lambda: at + timedelta(days=1)
+    assert sorted(await asyncio.gather(*(j.scheduled_digest(trigger) for j in next_day))) == [
+        False,
+        True,
+    ]
+
+    # The reconciler's periods are fixed lengths from the epoch: alike on every replica.
+    every = timedelta(minutes=5)
+    assert interval_period(at, every) == datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+    passes = await asyncio.gather(*(jobs.scheduled_reconcile(every) for jobs in replicas))
+    assert sorted(passes) == [False, False, True]
