@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from cli import audit, lifeline
+from cli import audit, lifeline, mcp_args
 from cli.agent_tasks import AGENT_TASK_EXAMPLES
 from cli.errors import CliError, describe_validation_error
 from cli.examples import EXAMPLES
@@ -38,10 +38,6 @@ examples:
 
 Settings come from the environment; docs/configuration.md lists them all."""
 
-# chatops mcp --http's defaults: this machine only, the port after the bot's and the stand-in's.
-MCP_HOST = "127.0.0.1"
-MCP_PORT = 3002
-
 Subcommands = argparse._SubParsersAction  # what add_subparsers returns
 
 
@@ -62,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_amend(commands)
     _add_decisions(commands)
     audit.add_parser(commands)
-    _add_mcp(commands)
+    mcp_args.add_parser(commands)
     return parser
 
 
@@ -147,34 +143,6 @@ def _add_decisions(commands: Subcommands) -> None:
             help="the Slack user you act for (recorded beside cli:<your login>, who decides)",
         )
         decide.set_defaults(role="decide", verdict=verdict)
-
-
-def _port(text: str) -> int:
-    """A TCP port number, 1 to 65535."""
-    if not text.isdigit() or not 1 <= int(text) <= 65535:
-        raise argparse.ArgumentTypeError(f"not a port number (1 to 65535): {text[:20]!r}")
-    return int(text)
-
-
-def _add_mcp(commands: Subcommands) -> None:
-    mcp = commands.add_parser(
-        "mcp",
-        help="serve the Model Context Protocol: AI agents ask a human (stdio, or --http)",
-    )
-    mcp.add_argument(
-        "--http", action="store_true", help="serve streamable HTTP on /mcp instead of stdio"
-    )
-    mcp.add_argument(
-        "--host", default=MCP_HOST, help=f"with --http: the address (default {MCP_HOST})"
-    )
-    mcp.add_argument(
-        "--port",
-        type=_port,
-        default=MCP_PORT,
-        metavar="N",
-        help=f"with --http: the port (default {MCP_PORT})",
-    )
-    mcp.set_defaults(role="mcp")
 
 
 async def run(args: argparse.Namespace, settings: Settings) -> None:

@@ -7,7 +7,6 @@ Temporal's own connection settings (``TEMPORAL_ADDRESS`` and friends) are read b
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from decimal import Decimal
 from importlib import resources
@@ -16,12 +15,12 @@ from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, PrivateAttr, SecretStr, field_validator
-from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from orchestration.cron import CronError, parse_cron
-from orchestration.durations import Bounds, duration_from_text
+from orchestration.durations import Bounds
 from orchestration.models.scrape import ScrapeInput
+from orchestration.setting_values import human_duration, split_ids, within
 from orchestration.stand_in import StandInDefaults
 
 SLACK_API_URL = "https://slack.com/api/"
@@ -51,34 +50,6 @@ SCRAPE_EVERY = Bounds(timedelta(minutes=1))
 RECONCILE_EVERY = Bounds(timedelta(seconds=10), timedelta(days=1))
 
 
-_SECONDS = re.compile(r"[+-]?\d{1,9}")
-
-
-def human_duration(value: object) -> object:
-    """``90s``, ``5m``, ``2h``, ``1d``, ``1h30m``, plain seconds (``120``) or ISO 8601
-    (``PT2M``, left to pydantic); anything else is refused saying so."""
-    if not isinstance(value, str):
-        return value
-    text = value.strip()
-    if _SECONDS.fullmatch(text):
-        return timedelta(seconds=int(text))
-    parsed = duration_from_text(text)
-    if parsed is not None:
-        return parsed
-    if text.upper().lstrip("-").startswith("P"):
-        return text
-    raise PydanticCustomError(
-        "not_a_duration", "not a duration; use e.g. 90s, 30m, 2h, 1d, or seconds"
-    )
-
-
-def _within(value: timedelta, bounds: Bounds, also: str = "") -> timedelta:
-    problem = bounds.problem(value)
-    if problem is not None:
-        raise PydanticCustomError("duration_out_of_bounds", problem + also)
-    return value
-
-
 def default_policy_file() -> Path:
     """``./policy.yml`` when there is one, else the policy installed with chatops (see
     https://docs.python.org/3/library/importlib.resources.html)."""
@@ -86,13 +57,6 @@ def default_policy_file() -> Path:
         return DEFAULT_POLICY_FILE
     # pip installs packages as plain files, so the resource is a path of its own.
     return Path(str(resources.files("orchestration") / "policy.yml"))
-
-
-def split_ids(value: object) -> object:
-    """Accept ``"U1, U2"`` from the environment as well as a real list."""
-    if isinstance(value, str):
-        return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
-    return value
 
 
 class Settings(BaseSettings):
@@ -202,17 +166,17 @@ class Settings(BaseSettings):
     @field_validator("scrape_every")
     @classmethod
     def _scrape_within_limits(cls, value: timedelta) -> timedelta:
-        return _within(value, SCRAPE_EVERY)
+        return within(value, SCRAPE_EVERY)
 
     @field_validator("reconcile_every")
     @classmethod
     def _reconcile_within_limits(cls, value: timedelta | None) -> timedelta | None:
-        return None if value is None else _within(value, RECONCILE_EVERY, ", or off")
+        return None if value is None else within(value, RECONCILE_EVERY, ", or off")
 
     @field_validator("agent_accept_timeout")
     @classmethod
     def _accept_within_limits(cls, value: timedelta) -> timedelta:
-        return _within(value, AGENT_ACCEPT_TIMEOUT)
+        return within(value, AGENT_ACCEPT_TIMEOUT)
 
     @field_validator("digest_cron")
     @classmethod

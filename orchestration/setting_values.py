@@ -1,0 +1,45 @@
+"""How settings read from the environment are parsed: durations and lists of ids."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from pydantic_core import PydanticCustomError
+
+from orchestration.durations import Bounds, duration_from_text
+
+_SECONDS = re.compile(r"[+-]?\d{1,9}")
+
+
+def human_duration(value: object) -> object:
+    """``90s``, ``5m``, ``2h``, ``1d``, ``1h30m``, plain seconds (``120``) or ISO 8601
+    (``PT2M``, left to pydantic); anything else is refused saying so."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if _SECONDS.fullmatch(text):
+        return timedelta(seconds=int(text))
+    parsed = duration_from_text(text)
+    if parsed is not None:
+        return parsed
+    if text.upper().lstrip("-").startswith("P"):
+        return text
+    raise PydanticCustomError(
+        "not_a_duration", "not a duration; use e.g. 90s, 30m, 2h, 1d, or seconds"
+    )
+
+
+def within(value: timedelta, bounds: Bounds, also: str = "") -> timedelta:
+    """``value`` if ``bounds`` allow it, else a validation error saying why."""
+    problem = bounds.problem(value)
+    if problem is not None:
+        raise PydanticCustomError("duration_out_of_bounds", problem + also)
+    return value
+
+
+def split_ids(value: object) -> object:
+    """Accept ``"U1, U2"`` from the environment as well as a real list."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+    return value
