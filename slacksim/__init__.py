@@ -17,6 +17,7 @@ from slacksim.errors import SlackError
 from slacksim.faults import AppliedFault, Fault, FaultKind, Faults
 from slacksim.grants import TRIGGER_TTL_S
 from slacksim.manifest import Manifest, load_manifest
+from slacksim.post_limits import PostLimits, PostRecord
 from slacksim.routes import CallRecord
 from slacksim.seed import (
     APP_ID,
@@ -77,6 +78,8 @@ __all__ = [
     "FaultKind",
     "Faults",
     "Manifest",
+    "PostLimits",
+    "PostRecord",
     "SlackError",
     "SlackSim",
     "SocketModeHub",

@@ -27,6 +27,8 @@ APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 # A response_url that is unknown, expired or used up answers 404; other problems 400.
 HOOK_GONE = frozenset({"invalid_token", "expired_url", "used_url"})
 HOOK_METHOD = "response_url"
+# The method Slack limits per channel (slacksim/post_limits.py).
+POST_METHOD = "chat.postMessage"
 
 
 @dataclass
@@ -130,7 +132,7 @@ class Handlers:
         if token_error is not None:
             return 200, _failure(token_error), {}
         fault = self.sim.faults.take(method)
-        early = await self._early_fault(fault)
+        early = await self._early_fault(fault) or self._post_limited(method, params)
         if early is not None:
             return early
         try:
@@ -155,6 +157,23 @@ class Handlers:
         elif fault.kind == "error":
             return fault.status, _failure("internal_error"), {}
         return None
+
+    def _post_limited(
+        self, method: str, params: Params
+    ) -> tuple[int, dict[str, Any], dict[str, str]] | None:
+        """429 for a post over its channel's limit (when one is on); counted per channel id,
+        whether the call names the channel or its id."""
+        if method != POST_METHOD:
+            return None
+        ref = str(params.get("channel") or "")
+        try:
+            channel = self.sim.workspace.channel(ref).id
+        except SlackError:
+            channel = ref
+        wait = self.sim.post_limits.take(channel)
+        if wait is None:
+            return None
+        return 429, _failure("ratelimited"), {"Retry-After": str(wait)}
 
     def _log(self, method: str, params: Params, status: int, ok: bool, error: Any) -> None:
         error_code = None if error is None else str(error)
@@ -222,6 +241,19 @@ class Handlers:
         applied = [asdict(fault) for fault in faults.applied]
         return web.json_response({"ok": True, "faults": faults.pending(), "applied": applied})
 
+    async def post_limit(self, request: web.Request) -> web.Response:
+        """``GET``: the per-channel post limit and what it admitted and refused; ``POST``
+        ``{"rate": 1, "burst": 3}`` turns it on, ``{"enabled": false}`` off."""
+        if request.method == "POST":
+            try:
+                body = await request.json()
+                if not isinstance(body, dict):
+                    raise ValueError("the body must be a JSON object")
+                self.sim.post_limits.configure_from_json(body)
+            except (json.JSONDecodeError, ValueError) as exc:
+                return web.json_response({"ok": False, "error": str(exc)}, status=400)
+        return web.json_response({"ok": True, **self.sim.post_limits.to_json()})
+
 
 def add_routes(app: web.Application, sim: SlackSim) -> None:
     """Route every endpoint of the sim on ``app``."""
@@ -237,3 +269,5 @@ def add_routes(app: web.Application, sim: SlackSim) -> None:
     app.router.add_post("/_sim/reset", handlers.reset)
     for verb in ("GET", "POST", "DELETE"):
         app.router.add_route(verb, "/_sim/faults", handlers.faults)
+    for verb in ("GET", "POST"):
+        app.router.add_route(verb, "/_sim/post-limit", handlers.post_limit)

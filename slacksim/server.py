@@ -25,6 +25,7 @@ from slacksim.guard import guard_middleware
 from slacksim.inspection import SimInspection
 from slacksim.manifest import Manifest
 from slacksim.persist import StateFile
+from slacksim.post_limits import PostLimits
 from slacksim.routes import CallRecord, add_routes
 from slacksim.seed import DEFAULT_APP_TOKEN, DEFAULT_BOT_TOKEN, DEFAULT_SIGNING_SECRET
 from slacksim.socket_mode import SocketModeHub
@@ -74,6 +75,7 @@ class SlackSim(SimInspection):
         if state_path is not None:
             self._autosave = AutoSave(self.workspace, StateFile(state_path))
         self.faults = Faults()
+        self.post_limits = PostLimits()
         self.calls: list[CallRecord] = []
         self.socket_mode = SocketModeHub(self.link_url)
         self.delivery = Deliverer(self.workspace, signing_secret, self.socket_mode, bot_url)
@@ -149,13 +151,14 @@ class SlackSim(SimInspection):
         self.save()
 
     def reset(self) -> None:
-        """Reseed the workspace and forget calls, deliveries and faults (the saved workspace
-        too, at once)."""
+        """Reseed the workspace, forget calls, deliveries and faults, and turn the post limit
+        off (the saved workspace is reset too, at once)."""
         self.workspace.reset()
         self.calls.clear()
         self.delivery.log.clear()
         self.faults.clear()
         self.faults.applied.clear()
+        self.post_limits.reset()
         self.save()
 
     def save(self) -> None:

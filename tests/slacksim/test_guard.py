@@ -39,6 +39,7 @@ def actions(ts: str) -> dict[str, dict[str, Any]]:
         "_sim/act/slash": {"user": APPROVER_ID, "channel": APPROVALS_CHANNEL_ID, "command": "/w"},
         "_sim/reset": {},
         "_sim/faults": {"method": "*", "kind": "error"},
+        "_sim/post-limit": {"rate": 1, "burst": 3},
     }
 
 
@@ -52,6 +53,7 @@ async def send(
 def assert_unchanged(sim: SlackSim, bot: FakeBot, ts: str) -> None:
     assert [m["ts"] for m in sim.messages(APPROVALS_CHANNEL_ID)] == [ts]
     assert (bot.received, sim.deliveries, sim.faults.pending()) == ([], [], [])
+    assert sim.post_limits.enabled is False
 
 
 async def test_form_posts_are_refused_and_change_nothing(
