@@ -19,6 +19,7 @@ from temporalio.workflow import ActivityHandle
 from orchestration.approval_state import GateState
 from orchestration.failures import activity_failure_message
 from orchestration.notes import NoteDelivery, send_note
+from orchestration.slack_queue import post_options
 
 with workflow.unsafe.imports_passed_through():
     from activities.slack import SlackActivities
@@ -71,6 +72,7 @@ class GateCard(GateState):
             start_to_close_timeout=SLACK_CALL_TIMEOUT,
             schedule_to_close_timeout=max(within, timedelta(minutes=1)),
             retry_policy=SLACK_RETRY,
+            **post_options(self.card_channel),
         )
         try:
             posted = await asyncio.shield(post)
@@ -79,6 +81,13 @@ class GateCard(GateState):
                 self._placed_card(await post)
             raise
         self._placed_card(posted)
+
+    @property
+    def card_channel(self) -> str:
+        """The card's channel as the policy names it: the pace of its posts and of the replies
+        in its thread is kept under that name (``orchestration.slack_queue``)."""
+        assert self._request is not None
+        return self._request.policy.channel
 
     def _placed_card(self, posted: PostCardResult) -> None:
         """Record where the card landed (again, when it was posted anew)."""
@@ -185,14 +194,15 @@ class GateCard(GateState):
         """A note in the card's thread, once there is a card."""
         state = self.state
         if state is not None and state.channel and state.message_ts:
-            self._note(
-                ThreadReplyInput(channel=state.channel, thread_ts=state.message_ts, text=text)
-            )
+            reply = ThreadReplyInput(channel=state.channel, thread_ts=state.message_ts, text=text)
+            self._note(reply, self.card_channel)
 
-    def _note(self, note: EphemeralInput | ThreadReplyInput) -> None:
-        """Send a note in the background; a note that cannot be delivered is only logged."""
+    def _note(self, note: EphemeralInput | ThreadReplyInput, channel: str = "") -> None:
+        """Send a note in the background (a thread reply paced in ``channel``, as named where
+        its thread was posted); a note that cannot be delivered is only logged."""
         if isinstance(note, EphemeralInput):
             send = send_note(SlackActivities.post_ephemeral, note, NOTE_DELIVERY)
         else:
-            send = send_note(SlackActivities.reply_in_thread, note, NOTE_DELIVERY)
+            reply = SlackActivities.reply_in_thread
+            send = send_note(reply, note, NOTE_DELIVERY, paced_in=channel or note.channel)
         self._notes.append(asyncio.ensure_future(send))

@@ -17,6 +17,7 @@ from temporalio.exceptions import ActivityError
 
 from orchestration.approval_card import SLACK_CALL_TIMEOUT, SLACK_RETRY, GateCard
 from orchestration.failures import activity_failure_message
+from orchestration.slack_queue import post_options
 
 with workflow.unsafe.imports_passed_through():
     from activities.card_copies import CardCopies
@@ -56,7 +57,8 @@ class GateCopies(GateCard):
         await self._post_copies([copy], channel=channel)
         if copy.placed:
             assert copy.channel is not None and copy.ts is not None
-            self._note(ThreadReplyInput(channel=copy.channel, thread_ts=copy.ts, text=note))
+            reply = ThreadReplyInput(channel=copy.channel, thread_ts=copy.ts, text=note)
+            self._note(reply, channel)
 
     async def _post_copies(self, copies: list[CardCopy], channel: str | None = None) -> None:
         """Post ``copies`` at once and record where each landed. Like the card, a post that
@@ -74,6 +76,8 @@ class GateCopies(GateCard):
                 start_to_close_timeout=SLACK_CALL_TIMEOUT,
                 schedule_to_close_timeout=COPY_WINDOW,
                 retry_policy=SLACK_RETRY,
+                # A direct message is paced as its own conversation, named by the user.
+                **post_options(copy.user or channel or ""),
             )
             for copy in copies
         ]

@@ -54,8 +54,9 @@ class GateState:
         """Mirror the state where others read it (the gate does)."""
         raise NotImplementedError
 
-    def _note(self, note: EphemeralInput | ThreadReplyInput) -> None:
-        """Tell someone in Slack, in the background (the gate does)."""
+    def _note(self, note: EphemeralInput | ThreadReplyInput, channel: str = "") -> None:
+        """Tell someone in Slack, in the background (the gate does); a thread reply is paced
+        in ``channel``, as named where its thread was posted (its own channel if empty)."""
         raise NotImplementedError
 
     def on_decision(self, decision: DecisionInput) -> None:

@@ -45,6 +45,11 @@ NAMESPACE = "default"
 # - The frontend otherwise phones home for version checks; a local server has no need.
 # - A workflow whose workflow task failed or timed out twice in a row is marked with the
 #   TemporalReportedProblems search attribute (off unless set), which the stuck lists query.
+# - One partition per task queue (the server's default is 4). A task queue's rate limits are
+#   split evenly among its partitions, so the Slack queue's limit of one post a second per
+#   channel came out as bursts of 3 or 4 posts, then 3-4 s of nothing (measured on this
+#   server, two workers); with one partition it is one post a second after a burst of two.
+#   One local server gains nothing from more partitions.
 VISIBILITY_RPS = "frontend.namespaceRPS.visibility"
 REPORTED_PROBLEMS_AFTER = "system.numConsecutiveWorkflowTaskProblemsToTriggerSearchAttribute"
 DYNAMIC_CONFIG = {
@@ -52,7 +57,10 @@ DYNAMIC_CONFIG = {
     VISIBILITY_RPS: "1000",
     REPORTED_PROBLEMS_AFTER: "2",
     "frontend.enableServerVersionCheck": "false",
+    **{f"matching.numTaskqueue{side}Partitions": "1" for side in ("Read", "Write")},
 }
+# Both of the partition settings above.
+PARTITIONS = tuple(key for key in DYNAMIC_CONFIG if key.endswith("Partitions"))
 # How long attributes just added may take to become searchable (the server's cache refresh).
 SEARCHABLE_WITHIN = 90.0
 SEARCHABLE_POLL = 0.25
@@ -120,11 +128,11 @@ def create_commands(namespace: str, keys: Sequence[SearchAttributeKey] = ALL) ->
     ]
 
 
-def dynamic_config_args() -> list[str]:
-    """:data:`DYNAMIC_CONFIG` as ``temporal server start-dev`` options."""
+def dynamic_config_args(keys: Sequence[str] | None = None) -> list[str]:
+    """:data:`DYNAMIC_CONFIG` (or only its ``keys``) as ``temporal server start-dev`` options."""
     args = []
-    for key, value in DYNAMIC_CONFIG.items():
-        args += ["--dynamic-config-value", f"{key}={value}"]
+    for key in DYNAMIC_CONFIG if keys is None else keys:
+        args += ["--dynamic-config-value", f"{key}={DYNAMIC_CONFIG[key]}"]
     return args
 
 

@@ -16,6 +16,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 from orchestration.failures import activity_failure_message
+from orchestration.slack_queue import post_options
 
 with workflow.unsafe.imports_passed_through():
     from activities.slack import SlackActivities
@@ -39,9 +40,12 @@ async def send_note(
     note: NoteT,
     delivery: NoteDelivery,
     what: str = "note",
+    *,
+    paced_in: str | None = None,
 ) -> str | None:
     """Send ``note`` through the activity ``method``; None once delivered, else why not
-    (logged as ``<what> not delivered``)."""
+    (logged as ``<what> not delivered``). A note that posts a message names its channel in
+    ``paced_in``: it goes through the queue paced per channel (``orchestration.slack_queue``)."""
     try:
         await workflow.execute_activity_method(
             method,
@@ -49,6 +53,7 @@ async def send_note(
             start_to_close_timeout=delivery.timeout,
             schedule_to_close_timeout=delivery.window,
             retry_policy=delivery.retry,
+            **({} if paced_in is None else post_options(paced_in)),
         )
     except ActivityError as err:
         message = activity_failure_message(err)
@@ -72,4 +77,4 @@ async def post_mrkdwn_notice(
     :func:`~orchestration.slack_text.escape`, and mentions were built with
     :func:`~orchestration.slack_text.mention`. Cut to Slack's message length on the way."""
     notice = NoticeInput(channel=channel, text=cut(text, MESSAGE_TEXT))
-    return await send_note(SlackActivities.post_notice, notice, delivery, what)
+    return await send_note(SlackActivities.post_notice, notice, delivery, what, paced_in=channel)

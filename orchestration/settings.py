@@ -42,6 +42,9 @@ WORKFLOW_CACHE_MAX = 10_000
 # samples serve it; on loopback unless told otherwise.
 WORKER_METRICS_PORT = 9464
 
+# Slack allows about one message a second per channel; more than this is surely a typo.
+SLACK_POSTS_PER_SECOND_MAX = 100.0
+
 IdList = Annotated[list[str], NoDecode]
 
 # The limits of the duration settings (documented in the README's configuration table).
@@ -91,6 +94,11 @@ class Settings(BaseSettings):
     assignment_attempts: int = Field(default=3, alias="CHATOPS_ASSIGNMENT_ATTEMPTS", ge=1, le=20)
     workflow_cache: int = Field(
         default=WORKFLOW_CACHE, alias="CHATOPS_WORKFLOW_CACHE", ge=0, le=WORKFLOW_CACHE_MAX
+    )
+    # Posts a second per channel, for all workers together (orchestration/slack_rate.py);
+    # 0 leaves the Slack queue's limits to the operator.
+    slack_posts_per_second: float = Field(
+        default=1.0, alias="CHATOPS_SLACK_POSTS_PER_SECOND", ge=0, le=SLACK_POSTS_PER_SECOND_MAX
     )
     webhook_secret: SecretStr | None = Field(default=None, alias="CHATOPS_WEBHOOK_SECRET")
     worker_metrics_host: str = Field(default="127.0.0.1", alias="CHATOPS_WORKER_METRICS_HOST")

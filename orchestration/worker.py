@@ -31,7 +31,9 @@ from orchestration.nexus_handler import ChatopsNexusHandler
 from orchestration.sandbox import sandbox_runner
 from orchestration.schedules import ensure_scrape_schedule
 from orchestration.settings import WORKFLOW_CACHE, Settings, default_policy_file
+from orchestration.slack_rate import ensure_slack_rate
 from orchestration.starts import approval_policy, ui_url
+from orchestration.worker_queues import ChatopsWorker
 from orchestration.workflows.agent_task import AgentTaskWorkflow
 from orchestration.workflows.job_claim import JobClaimWorkflow
 from orchestration.workflows.order import OrderWorkflow
@@ -47,7 +49,7 @@ from orchestration.workflows.triage import (
 
 log = logging.getLogger(__name__)
 
-__all__ = ["WORKFLOWS", "build_worker", "run_worker", "sandbox_runner"]
+__all__ = ["WORKFLOWS", "ChatopsWorker", "build_worker", "run_worker", "sandbox_runner"]
 
 WORKFLOWS: Sequence[type] = (
     OrderWorkflow,
@@ -74,24 +76,29 @@ def build_worker(
     policy: PolicyEngine | None = None,
     agents: AgentRunner | None = None,
     workflow_cache: int = WORKFLOW_CACHE,
-) -> Worker:
+) -> ChatopsWorker:
     """A worker for every chatops workflow, with the given Slack client and domain services,
     keeping at most ``workflow_cache`` workflows in memory between their tasks; it also
-    serves the ``chatops`` Nexus service (docs/request-approval.md)."""
+    serves the ``chatops`` Nexus service (docs/request-approval.md), and the posts of the
+    Slack queue beside ``task_queue`` (:mod:`orchestration.slack_queue`)."""
     slack_activities = SlackActivities(slack)
+    # Posts are served on both queues: runs from before the Slack queue post on their own.
+    posts: list[Callable[..., Any]] = [
+        slack_activities.post_approval_card,
+        slack_activities.reply_in_thread,
+        slack_activities.post_notice,
+        CardCopies(slack_activities).post_card_copy,
+    ]
     policy = policy or PolicyEngine(default_policy_file())
-    return Worker(
+    main = Worker(
         client,
         task_queue=task_queue,
         workflows=list(WORKFLOWS),
         activities=[
-            slack_activities.post_approval_card,
+            *posts,
             slack_activities.update_approval_card,
-            slack_activities.reply_in_thread,
             slack_activities.post_ephemeral,
-            slack_activities.post_notice,
             slack_activities.resolve_approvers,
-            CardCopies(slack_activities).post_card_copy,
             *services.activities(),
             *(desk or SupportDesk()).activities(),
             policy.evaluate_policy,
@@ -106,6 +113,7 @@ def build_worker(
         workflow_runner=sandbox_runner(),
         max_cached_workflows=workflow_cache,
     )
+    return ChatopsWorker.slack_worker_for(main, posts, graceful_shutdown_timeout=GRACEFUL_SHUTDOWN)
 
 
 async def check_search_attributes(client: Client, namespace: str) -> None:
@@ -149,7 +157,8 @@ async def run_worker(settings: Settings, client: Client, stop: asyncio.Event) ->
             "the scrape schedule runs every %s; see /schedule describe scrape",
             settings.scrape_every,
         )
-    log.info("worker polling task queue %r", settings.task_queue)
+    await ensure_slack_rate(client, settings.task_queue, settings.slack_posts_per_second)
+    log.info("worker polling task queues %r and %r", settings.task_queue, worker.slack.task_queue)
     async with worker:
         await stop.wait()
     log.info("worker stopped")

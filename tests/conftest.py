@@ -16,7 +16,13 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from orchestration import search_attributes as sa
-from orchestration.devserver import DYNAMIC_CONFIG, REPORTED_PROBLEMS_AFTER, VISIBILITY_RPS
+from orchestration.devserver import (
+    DYNAMIC_CONFIG,
+    PARTITIONS,
+    REPORTED_PROBLEMS_AFTER,
+    VISIBILITY_RPS,
+    dynamic_config_args,
+)
 from tests.desk import DeskStack, running_desk
 from tests.helpers import CALLER_NAMESPACE, PENDING_NAMESPACE
 from tests.recording import (  # noqa: F401 (registers the hook)
@@ -59,6 +65,7 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
             f"{VISIBILITY_RPS}={DYNAMIC_CONFIG[VISIBILITY_RPS]}",
             "--dynamic-config-value",
             f"{REPORTED_PROBLEMS_AFTER}={DYNAMIC_CONFIG[REPORTED_PROBLEMS_AFTER]}",
+            *dynamic_config_args(PARTITIONS),
             "--sqlite-pragma",
             "journal_mode=wal",
             "--sqlite-pragma",

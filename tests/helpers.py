@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from temporalio.client import Client, WorkflowHandle
-from temporalio.worker import Worker
 
 from activities.agents import AgentRunner
 from activities.orders import OrderServices
@@ -28,7 +27,7 @@ from benchmarks.processes import isolated_env as isolated_env
 from orchestration.approval import ApprovableWorkflow
 from orchestration.models.approval import ApprovalPolicy, DecisionInput, DecisionSource, Verdict
 from orchestration.models.order import Order, OrderInput, OrderPolicy
-from orchestration.worker import build_worker
+from orchestration.worker import ChatopsWorker, build_worker
 
 T = TypeVar("T")
 # Another team's namespace on the session's dev server, for Nexus calls into the stack's.
@@ -80,7 +79,7 @@ def new_worker(
     extra_activities: list[Callable[..., Any]] | None = None,
     slack_timeout: int = 15,
     agents: AgentRunner | None = None,
-) -> Worker:
+) -> ChatopsWorker:
     """A real chatops worker whose Slack calls go to ``api_url``."""
     slack = new_slack_client(token, api_url, timeout=slack_timeout)
     return build_worker(

@@ -20,7 +20,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from activities.agents import AgentRunner
 from activities.cards import APPROVE_ACTION
@@ -31,6 +30,7 @@ from commands.replies import CommandSettings
 from orchestration.approval import MEMO_KEY
 from orchestration.models.order import Order, OrderResult
 from orchestration.models.scrape import ScrapeInput
+from orchestration.worker import ChatopsWorker
 from orchestration.workflows.order import OrderWorkflow
 from slacksim import (
     APPROVALS_CHANNEL_ID,
@@ -54,7 +54,7 @@ class Stack:
     sim: SlackSim
     task_queue: str
     services: OrderServices
-    worker: Worker | None
+    worker: ChatopsWorker | None
     outbox: Path
     agents: AgentRunner
     started: list[WorkflowHandle[Any, Any]] = field(default_factory=list)

@@ -196,7 +196,13 @@ class AgentTaskWorkflow(ApprovableWorkflow):
                 text=plain_message(text),
                 context=f"Agent task {self._task.task_id}",
             )
-            await send_note(SlackActivities.reply_in_thread, reply, NOTE_DELIVERY, "report")
+            await send_note(
+                SlackActivities.reply_in_thread,
+                reply,
+                NOTE_DELIVERY,
+                "report",
+                paced_in=self.gate.card_channel,
+            )
         else:
             await self._notice(f"Agent task {self._task.task_id}: {text}")
 

@@ -42,6 +42,8 @@ def test_server_args_spell_out_a_persistent_local_server(tmp_path: Path) -> None
         "--dynamic-config-value",
         "system.numConsecutiveWorkflowTaskProblemsToTriggerSearchAttribute=2",
         "--dynamic-config-value", "frontend.enableServerVersionCheck=false",
+        "--dynamic-config-value", "matching.numTaskqueueReadPartitions=1",
+        "--dynamic-config-value", "matching.numTaskqueueWritePartitions=1",
     ]  # fmt: skip
 
 
