@@ -26,7 +26,7 @@ from bot.listeners.command_context import attach_command_settings
 from bot.metrics import REGISTRY, record_request
 from bot.payload_shape import request_problem
 from bot.readiness import READYZ_PATH, Readiness
-from bot.request_context import ChatopsApp, bolt_payload_type
+from bot.request_context import ChatopsApp, bolt_payload_type, note_failure
 from bot.verify import SlackRequestVerifier
 from commands.replies import CommandSettings
 
@@ -71,6 +71,7 @@ def build_app(
             return  # logged; the request fails, so Slack shows the person an error itself
         # One place for the unexpected: log it with its trace, and tell the person who acted.
         log.exception("unhandled error in a Slack listener", exc_info=error)
+        note_failure(error)
         user = (body.get("user") or {}).get("id") or body.get("user_id")
         channel = (body.get("container") or {}).get("channel_id") or body.get("channel_id")
         if user and channel:

@@ -97,13 +97,30 @@ def handling(request: AsyncBoltRequest, tracer: Tracer | None) -> Iterator[None]
                 REQUEST_SPAN.reset(token)
 
 
+def _open_span() -> Span | None:
+    """The current request's span while it lasts: until the ack, which ends the dispatch
+    (a listener may go on after it, as Reject does to open its modal)."""
+    span = REQUEST_SPAN.get()
+    return span if span is not None and span.is_recording() else None
+
+
 def note_workflow(workflow_id: str) -> None:
     """Record which workflow the current request targets: on its log lines from here on, and
-    on its span when tracing is on."""
+    on its span when tracing is on and the request is not acknowledged yet."""
     bind_workflow(workflow_id[:MAX_ATTRIBUTE])
-    span = REQUEST_SPAN.get()
+    span = _open_span()
     if span is not None:
         span.set_attribute(WORKFLOW_ATTRIBUTE, workflow_id[:MAX_ATTRIBUTE])
+
+
+def note_failure(error: Exception) -> None:
+    """Mark the current request's span as failed by ``error`` (its type, never its text,
+    which may quote the payload)."""
+    span = _open_span()
+    if span is not None:
+        from opentelemetry.trace import Status, StatusCode
+
+        span.set_status(Status(StatusCode.ERROR, type(error).__name__))
 
 
 class ChatopsApp(AsyncApp):

@@ -3,16 +3,25 @@ names things) and in the log lines made while it is handled."""
 
 from __future__ import annotations
 
+import contextvars
 import json
+import logging
 from typing import Any
 
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import StatusCode
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from bot.request_context import MAX_ATTRIBUTE, handling, note_workflow, request_attributes
+from bot.request_context import (
+    MAX_ATTRIBUTE,
+    handling,
+    note_failure,
+    note_workflow,
+    request_attributes,
+)
 from orchestration.log_context import current_fields
 
 pytestmark = pytest.mark.unit
@@ -57,13 +66,19 @@ def test_outside_values_are_bounded_and_odd_ones_left_out() -> None:
     }
 
 
-async def test_handling_binds_the_request_for_logs_and_names_its_span() -> None:
+COMMAND = "command=%2Fworkflow&text=status&user_id=U0OPERATOR&team_id=T0CHATOPS"
+
+
+def recording() -> tuple[TracerProvider, InMemorySpanExporter]:
     spans = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(spans))
-    command = AsyncBoltRequest(
-        body="command=%2Fworkflow&text=status&user_id=U0OPERATOR&team_id=T0CHATOPS", headers={}
-    )
+    return provider, spans
+
+
+async def test_handling_binds_the_request_for_logs_and_names_its_span() -> None:
+    provider, spans = recording()
+    command = AsyncBoltRequest(body=COMMAND, headers={})
     for tracer in (None, provider.get_tracer("tests")):
         with handling(command, tracer):
             note_workflow("order-ORD-9" + "9" * 500)
@@ -78,3 +93,21 @@ async def test_handling_binds_the_request_for_logs_and_names_its_span() -> None:
         "/workflow",
         "order-ORD-9" + "9" * 117,
     )
+
+
+def test_a_failure_before_the_ack_marks_the_span_and_after_it_the_span_is_left_alone(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    provider, spans = recording()
+    with handling(AsyncBoltRequest(body=COMMAND, headers={}), provider.get_tracer("tests")):
+        note_failure(KeyError("xoxb-1-2-in-the-payload"))
+        after_the_ack = contextvars.copy_context()
+    # A listener that goes on after the ack (Reject opening its modal) runs in such a copy.
+    with caplog.at_level(logging.WARNING):
+        after_the_ack.run(note_workflow, "order-ORD-2")
+        after_the_ack.run(note_failure, RuntimeError("late"))
+    assert caplog.records == []
+    assert after_the_ack.run(current_fields)["workflow_id"] == "order-ORD-2"
+    [span] = spans.get_finished_spans()
+    assert (span.status.status_code, span.status.description) == (StatusCode.ERROR, "KeyError")
+    assert "chatops.workflow_id" not in dict(span.attributes or {})
