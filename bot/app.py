@@ -8,7 +8,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -26,8 +26,12 @@ from bot.listeners.command_context import attach_command_settings
 from bot.metrics import REGISTRY, record_request
 from bot.payload_shape import request_problem
 from bot.readiness import READYZ_PATH, Readiness
+from bot.request_context import ChatopsApp, bolt_payload_type, note_failure
 from bot.verify import SlackRequestVerifier
 from commands.replies import CommandSettings
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import Tracer
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
@@ -40,17 +44,22 @@ def build_app(
     signing_secret: str | None,
     temporal: Client,
     commands: CommandSettings | None = None,
+    tracer: Tracer | None = None,
 ) -> AsyncApp:
     """The Bolt app with every listener; Slack calls go through ``web_client``; ``commands``
     configures the slash commands (operators, task queue, UI link, scrape sources). Without
-    ``signing_secret`` (Socket Mode only) no HTTP request can pass Bolt's verification."""
+    ``signing_secret`` (Socket Mode only) no HTTP request can pass Bolt's verification. With
+    ``tracer`` each request is a span (:mod:`bot.request_context`)."""
     # Bolt needs some secret; a fresh random one keeps it closed rather than empty or public.
     secret = signing_secret or secrets.token_hex(32)
     # The token lives in web_client; auth.test is asked on the first request, and a request
     # Slack cannot authorize fails instead of being acknowledged (bot.identity).
     identity = BotIdentity(web_client)
-    app = AsyncApp(
-        client=without_token(web_client), signing_secret=secret, authorize=identity.authorize
+    app = ChatopsApp(
+        client=without_token(web_client),
+        signing_secret=secret,
+        authorize=identity.authorize,
+        tracer=tracer,
     )
     attach_temporal(app, temporal)
     attach_command_settings(app, commands or CommandSettings())
@@ -62,6 +71,7 @@ def build_app(
             return  # logged; the request fails, so Slack shows the person an error itself
         # One place for the unexpected: log it with its trace, and tell the person who acted.
         log.exception("unhandled error in a Slack listener", exc_info=error)
+        note_failure(error)
         user = (body.get("user") or {}).get("id") or body.get("user_id")
         channel = (body.get("container") or {}).get("channel_id") or body.get("channel_id")
         if user and channel:
@@ -80,16 +90,6 @@ def refusal(status: int, error: str, reason: str) -> web.Response:
     """A request answered before Bolt: what kind of refusal, and why (never a header's or a
     field's value)."""
     return web.json_response({"error": error, "reason": reason}, status=status)
-
-
-def bolt_payload_type(request: AsyncBoltRequest) -> str | None:
-    """The payload's type (``block_actions``, ``event_callback``, ...), ``slash_command``
-    for a command, None when it says none."""
-    body = request.body
-    if "command" in body:
-        return "slash_command"
-    kind = body.get("type")
-    return kind if isinstance(kind, str) else None
 
 
 def slack_events_handler(

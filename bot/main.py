@@ -21,6 +21,7 @@ from commands.replies import CommandSettings
 from orchestration.settings import Settings
 from orchestration.slack_trust import bot_problem
 from orchestration.starts import ui_url
+from orchestration.tracing import chatops_tracer
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,8 @@ async def run_bot(settings: Settings, temporal: Client, stop: asyncio.Event) -> 
         raise ValueError(problem)
     web_client = bot_web_client(settings)
     events_secret = settings.events_signing_secret()
-    app = build_app(web_client, events_secret, temporal, command_settings(settings))
+    tracer = chatops_tracer(settings)
+    app = build_app(web_client, events_secret, temporal, command_settings(settings), tracer)
     runner = await serve_http(app, temporal, settings, events_secret, web_client)
     jobs = BotJobs(web_client, temporal, job_settings(settings))
     socket_handler: AsyncSocketModeHandler | None = None

@@ -15,6 +15,7 @@ from cli import audit, lifeline, mcp_args
 from cli.agent_tasks import AGENT_TASK_EXAMPLES
 from cli.errors import CliError, describe_validation_error
 from cli.examples import EXAMPLES
+from cli.observability import start_observing, stop_observing
 from cli.standin import load_settings
 from cli.tickets import TICKET_EXAMPLES
 from cli.version import chatops_version
@@ -208,26 +209,19 @@ def main(argv: list[str] | None = None) -> int:
             except CliError as err:
                 print(f"error: {err}", file=sys.stderr)
                 return 1
-    _configure_logging(args)
-    if not lifeline.follow_parent():
-        print(f"error: chatops up, which started this {args.role}, is gone", file=sys.stderr)
-        return 1
     try:
         settings = load_settings()
     except ValidationError as err:
         print(f"error: {describe_validation_error('invalid settings', err)}", file=sys.stderr)
         return 2
-    return _run_reporting_errors(args, settings)
-
-
-def _configure_logging(args: argparse.Namespace) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format=f"%(asctime)s {args.role:<9} %(levelname)-7s %(name)s: %(message)s",
-    )
-    if not args.verbose:
-        # The bot's jobs log what they did themselves; the scheduler's every run is noise.
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    provider = start_observing(args.role, settings, verbose=args.verbose)
+    try:
+        if not lifeline.follow_parent():
+            print(f"error: chatops up, which started this {args.role}, is gone", file=sys.stderr)
+            return 1
+        return _run_reporting_errors(args, settings)
+    finally:
+        stop_observing(provider)
 
 
 # What a command reports as one "error: ..." line and exit code 1 (OSError: e.g. a port taken

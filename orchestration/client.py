@@ -22,6 +22,7 @@ from orchestration.connection_errors import (
     diagnose_namespace_error,
 )
 from orchestration.settings import Settings
+from orchestration.tracing import client_interceptors
 
 log = logging.getLogger(__name__)
 
@@ -97,13 +98,14 @@ def _failure(config: dict[str, Any], diagnosis: Diagnosis) -> TemporalUnavailabl
 
 
 async def connect(settings: Settings, **overrides: Any) -> Client:
-    """Connect with the pydantic data converter and check that the namespace is there.
+    """Connect with the pydantic data converter (and, when tracing is on, Temporal's tracing
+    interceptor) and check that the namespace is there.
 
     Raises:
         TemporalMisconfigured: The settings cannot work (TLS, credentials, namespace).
         TemporalUnavailable: Temporal cannot be reached now.
     """
-    config = connect_config(settings) | overrides
+    config = {"interceptors": client_interceptors(settings)} | connect_config(settings) | overrides
     try:
         client = await Client.connect(**config, data_converter=pydantic_data_converter)
     except (RuntimeError, ValueError) as err:

@@ -34,8 +34,10 @@ except ImportError:  # pragma: no cover - then the stock runner answers, inside 
     LAID_OUT_AS_EXPECTED = False
 
 # What pydantic imports lazily (e-mail checks); importing it inside the sandbox on every run
-# would be slow, and warns.
-LAZY_IMPORTS = ("email_validator", "idna")
+# would be slow, and warns. OpenTelemetry, which Temporal's tracing interceptor uses inside
+# workflows when tracing is on: its context must be the one outside the sandbox, as the SDK's
+# own OpenTelemetry plugin passes it through.
+LAZY_IMPORTS = ("email_validator", "idna", "opentelemetry")
 # The workflows' shared logic, imported once per worker (see above). Not orchestration.ask,
 # which keeps a count per asking workflow, nor any module that defines a workflow.
 WORKFLOW_SUPPORT = (

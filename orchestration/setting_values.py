@@ -43,3 +43,16 @@ def split_ids(value: object) -> object:
     if isinstance(value, str):
         return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
     return value
+
+
+def one_of(value: object, choices: tuple[str, ...]) -> object:
+    """One of ``choices`` in any case, the first when blank; anything else is refused
+    naming them."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip().lower()
+    if not text:
+        return choices[0]
+    if text not in choices:
+        raise PydanticCustomError("not_a_choice", "must be one of: " + ", ".join(choices))
+    return text

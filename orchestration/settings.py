@@ -11,16 +11,16 @@ from datetime import timedelta
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, PrivateAttr, SecretStr, field_validator
+from pydantic import Field, PrivateAttr, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from orchestration.cron import CronError, parse_cron
 from orchestration.durations import Bounds
 from orchestration.models.scrape import ScrapeInput
-from orchestration.setting_values import human_duration, split_ids, within
+from orchestration.setting_values import human_duration, one_of, split_ids, within
 from orchestration.stand_in import StandInDefaults
 
 SLACK_API_URL = "https://slack.com/api/"
@@ -46,6 +46,9 @@ WORKER_METRICS_PORT = 9464
 SLACK_POSTS_PER_SECOND_MAX = 100.0
 
 IdList = Annotated[list[str], NoDecode]
+# Where spans go (docs/observability.md), the first the default; how log lines are written.
+Tracing = Literal["off", "console", "otlp"]
+LogFormat = Literal["text", "json"]
 
 # The limits of the duration settings (documented in the README's configuration table).
 AGENT_ACCEPT_TIMEOUT = Bounds(timedelta(seconds=1), timedelta(days=1))
@@ -107,6 +110,9 @@ class Settings(BaseSettings):
         default=WORKER_METRICS_PORT, alias="CHATOPS_WORKER_METRICS_PORT", ge=1, le=65535
     )
 
+    tracing: Tracing = Field(default="off", alias="CHATOPS_TRACING")
+    log_format: LogFormat = Field(default="text", alias="CHATOPS_LOG_FORMAT")
+
     scrape_every: timedelta = Field(default=timedelta(hours=1), alias="CHATOPS_SCRAPE_EVERY")
     scrape_sources: IdList = Field(default_factory=list, alias="CHATOPS_SCRAPE_SOURCES")
     scrape_channel: str = Field(default="general", alias="CHATOPS_SCRAPE_CHANNEL")
@@ -121,6 +127,12 @@ class Settings(BaseSettings):
     _stand_in: StandInDefaults | None = PrivateAttr(default=None)
 
     _split = field_validator("operators", "scrape_sources", mode="before")(split_ids)
+
+    @field_validator("tracing", "log_format", mode="before")
+    @classmethod
+    def _choice(cls, value: object, info: ValidationInfo) -> object:
+        kind = Tracing if info.field_name == "tracing" else LogFormat
+        return one_of(value, get_args(kind))
 
     @field_validator("slack_api_url")
     @classmethod

@@ -7,13 +7,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from pathlib import Path
 
 from temporalio import workflow
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.worker import Replayer, WorkflowReplayResult
+from temporalio.worker import Interceptor, Replayer, WorkflowReplayResult
 
 from orchestration.worker import WORKFLOWS, sandbox_runner
 from tests.recording import HISTORIES
@@ -36,14 +36,16 @@ def registered_types() -> list[str]:
     return [definition.name or definition.cls.__name__ for definition in definitions]
 
 
-def replayer() -> Replayer:
+def replayer(interceptors: Sequence[Interceptor] = ()) -> Replayer:
     """A replayer of every chatops workflow, as the worker runs them (same converter and
-    sandbox), but with the workflows' shared logic sandboxed too: the sandbox's restrictions
-    check it on every recorded path."""
+    sandbox, and ``interceptors`` as a worker's client would give them), but with the
+    workflows' shared logic sandboxed too: the sandbox's restrictions check it on every
+    recorded path."""
     return Replayer(
         workflows=list(WORKFLOWS),
         data_converter=pydantic_data_converter,
         workflow_runner=sandbox_runner(strict=True),
+        interceptors=interceptors,
     )
 
 
@@ -52,13 +54,15 @@ async def replay(path: Path) -> WorkflowReplayResult:
     return await replayer().replay_workflow(load_history(path), raise_on_replay_failure=False)
 
 
-async def replay_all(histories: Iterable[WorkflowHistory]) -> AsyncIterator[WorkflowReplayResult]:
+async def replay_all(
+    histories: Iterable[WorkflowHistory], interceptors: Sequence[Interceptor] = ()
+) -> AsyncIterator[WorkflowReplayResult]:
     """Replay many histories on one replayer (much faster than one each), in order."""
 
     async def each() -> AsyncIterator[WorkflowHistory]:
         for history in histories:
             yield history
 
-    async with replayer().workflow_replay_iterator(each()) as results:
+    async with replayer(interceptors).workflow_replay_iterator(each()) as results:
         async for result in results:
             yield result

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
@@ -44,6 +44,9 @@ from slacksim import (
     running_sim,
 )
 from tests.helpers import assert_eventually, free_port, new_worker, order_input, unique
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import Tracer
 
 
 @dataclass
@@ -124,10 +127,15 @@ def large_order() -> Order:
     return example_order("large", requested_by=REQUESTER_ID)
 
 
-def bot_app(client: Client, sim: SlackSim, commands: CommandSettings | None = None) -> AsyncApp:
-    """The Bolt app, calling the stand-in's Web API."""
+def bot_app(
+    client: Client,
+    sim: SlackSim,
+    commands: CommandSettings | None = None,
+    tracer: Tracer | None = None,
+) -> AsyncApp:
+    """The Bolt app, calling the stand-in's Web API (each request a span with ``tracer``)."""
     web_client = AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=sim.api_url)
-    return build_app(web_client, DEFAULT_SIGNING_SECRET, client, commands)
+    return build_app(web_client, DEFAULT_SIGNING_SECRET, client, commands, tracer)
 
 
 async def serve(web_app: web.Application, port: int = 0) -> tuple[web.AppRunner, int]:
@@ -140,9 +148,14 @@ async def serve(web_app: web.Application, port: int = 0) -> tuple[web.AppRunner,
 
 
 async def start_bot(
-    client: Client, sim: SlackSim, commands: CommandSettings | None = None, port: int = 0
+    client: Client,
+    sim: SlackSim,
+    commands: CommandSettings | None = None,
+    port: int = 0,
+    tracer: Tracer | None = None,
 ) -> web.AppRunner:
-    web_app = build_web_app(bot_app(client, sim, commands), signing_secret=DEFAULT_SIGNING_SECRET)
+    app = bot_app(client, sim, commands, tracer)
+    web_app = build_web_app(app, signing_secret=DEFAULT_SIGNING_SECRET)
     runner, port = await serve(web_app, port)
     sim.bot_url = f"http://127.0.0.1:{port}{EVENTS_PATH}"
     return runner
@@ -164,22 +177,27 @@ def stack_commands(queue: str, tmp_path: Path, samples: str) -> CommandSettings:
 
 
 @asynccontextmanager
-async def running_stack(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Stack]:
-    """Stand-in + bot + worker on a fresh task queue."""
+async def running_stack(
+    env: WorkflowEnvironment,
+    tmp_path: Path,
+    client: Client | None = None,
+    tracer: Tracer | None = None,
+) -> AsyncIterator[Stack]:
+    """Stand-in + bot + worker on a fresh task queue; bot, worker and test use ``client``
+    (the session's by default), and the bot makes a span per request with ``tracer``."""
+    client = client or env.client
     async with running_sim() as sim:
         queue = unique("tq")
         port = free_port()  # the bot also serves the sample pages the scrape job fetches
         commands = stack_commands(queue, tmp_path, f"http://127.0.0.1:{port}/samples")
-        runner = await start_bot(env.client, sim, commands, port=port)
+        runner = await start_bot(client, sim, commands, port=port, tracer=tracer)
         services = OrderServices(outbox=tmp_path / "outbox")
         agents = AgentRunner()
-        worker = new_worker(
-            env.client, queue, sim.api_url, tmp_path, services=services, agents=agents
-        )
+        worker = new_worker(client, queue, sim.api_url, tmp_path, services=services, agents=agents)
         try:
             async with worker:
                 yield Stack(
-                    env.client,
+                    client,
                     sim,
                     queue,
                     services,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,7 +28,9 @@ from bot.context import tell, temporal_client
 from bot.home import publish_home
 from bot.listeners.command_context import command_context
 from bot.metrics import record_decision, record_decision_wait, record_refusal
+from bot.request_context import note_workflow
 from orchestration.decisions import (
+    ID_IN_LINE,
     SLACK_RPC_TIMEOUT,
     DecisionRefused,
     TemporalUnreachable,
@@ -43,6 +46,7 @@ ANSWER_WITHIN = 1.0
 # When everything before the ack must be done, counted from the start of ``settle``.
 ACK_WITHIN = 2.5
 STARTED_KEY = "decision_started"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -58,10 +62,12 @@ class Settled:
 async def settle(
     context: dict[str, Any], workflow_id: str, decision: DecisionInput, *, signal: bool = True
 ) -> Settled:
-    """Check the decision against the published state, then (if ``signal``) send it."""
+    """Check the decision against the published state, then (if ``signal``) send it; one log
+    line says what became of it (the workflow id quoted and cut: it comes from the payload)."""
     context[STARTED_KEY] = time.monotonic()
+    note_workflow(workflow_id)
     temporal = temporal_client(context)
-    verdict = decision.verdict.value
+    verdict, named = decision.verdict.value, workflow_id[:ID_IN_LINE]
     state: ApprovalState | None = None
     try:
         state = await check_decision(temporal, workflow_id, decision, SLACK_RPC_TIMEOUT)
@@ -70,12 +76,15 @@ async def settle(
     except DecisionRefused as err:
         record_refusal(err.reason)
         record_decision(err.kind, verdict, "refused")
+        log.info("decision %s on %r refused: %s", verdict, named, err.reason)
         return Settled(refusal=naming_the_request(str(err), err.title))
     except TemporalUnreachable as err:
         record_decision(None if state is None else state.kind, verdict, "unreachable")
+        log.warning("decision %s on %r not sent: Temporal did not answer", verdict, named)
         # Temporal did not say what the request is; its id still tells several answers apart.
         return Settled(refusal=naming_the_request(str(err), workflow_id), unreachable=True)
     record_decision(state.kind, verdict, "accepted" if signal else "checked")
+    log.info("decision %s on %r %s", verdict, named, "sent" if signal else "checked")
     if signal:
         decided_at = decision.decided_at or datetime.now(UTC)
         record_decision_wait(state.kind, state.requested_at, decided_at)

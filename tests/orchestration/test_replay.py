@@ -11,9 +11,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from temporalio.contrib.opentelemetry import TracingInterceptor
 
 from tests.recording import CHECKOUT, decoded_text
-from tests.replaying import recorded, replay
+from tests.replaying import load_history, recorded, replay, replay_all
 
 HISTORIES = recorded()
 
@@ -88,3 +92,22 @@ def test_histories_name_no_path_of_the_machine_that_recorded_them() -> None:
 async def test_history_replays(path: Path) -> None:
     result = await replay(path)
     assert result.replay_failure is None, result.replay_failure
+
+
+async def test_histories_replay_with_tracing_on_and_make_no_spans_again() -> None:
+    """A worker with ``CHATOPS_TRACING`` on carries Temporal's tracing interceptor: it adds
+    headers, not commands, so every history replays under it; and spans are made when a
+    workflow first runs, never again when its history replays (one was recorded traced)."""
+    spans = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(spans))
+    tracing = TracingInterceptor(provider.get_tracer("tests"))
+    traced = [path for path in HISTORIES if "_tracer-data" in path.read_text()]
+    assert traced != []
+    failures = {}
+    histories = (load_history(path) for path in HISTORIES)
+    async for result in replay_all(histories, interceptors=[tracing]):
+        if result.replay_failure is not None:
+            failures[result.history.workflow_id] = result.replay_failure
+    assert failures == {}
+    assert spans.get_finished_spans() == ()

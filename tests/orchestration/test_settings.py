@@ -66,3 +66,25 @@ def test_a_short_webhook_secret_is_refused() -> None:
         )
     ]
     assert Settings(CHATOPS_WEBHOOK_SECRET=" ").webhook_secret is None
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("CHATOPS_TRACING", "jaeger", "must be one of: off, console, otlp"),
+        ("CHATOPS_TRACING", "true", "must be one of: off, console, otlp"),
+        ("CHATOPS_LOG_FORMAT", "yaml", "must be one of: text, json"),
+    ],
+)
+def test_tracing_and_log_format_refuse_other_values(
+    variable: str, value: str, message: str
+) -> None:
+    assert problems(**{variable: value}) == [(variable, message)]
+
+
+def test_tracing_is_off_and_logs_are_text_unless_told() -> None:
+    assert (Settings().tracing, Settings().log_format) == ("off", "text")
+    told = Settings(CHATOPS_TRACING=" OTLP ", CHATOPS_LOG_FORMAT="Json")
+    assert (told.tracing, told.log_format) == ("otlp", "json")
+    blank = Settings(CHATOPS_TRACING="", CHATOPS_LOG_FORMAT=" ")
+    assert (blank.tracing, blank.log_format) == ("off", "text")
