@@ -94,7 +94,8 @@ def without_machine_paths(history_json: str, roots: Sequence[Path]) -> str:
     relative, in plain text and inside payloads (base64-encoded JSON); raises if a root is
     still named after that."""
     cut = [(f"{root}/", "") for root in roots] + [(str(root), ".") for root in roots]
-    cut.append((f"{sys.base_prefix}/", ""))
+    # Python's own files and the virtualenv's (which may live outside the checkout).
+    cut += [(f"{prefix}/", "") for prefix in {sys.prefix, sys.base_prefix}]
 
     def clean(text: str) -> str:
         for old, new in cut:
