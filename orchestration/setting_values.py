@@ -8,6 +8,7 @@ from datetime import timedelta
 from pydantic_core import PydanticCustomError
 
 from orchestration.durations import Bounds, duration_from_text
+from orchestration.flows.urls import UrlError, parse_allow_list
 
 _SECONDS = re.compile(r"[+-]?\d{1,9}")
 
@@ -42,4 +43,13 @@ def split_ids(value: object) -> object:
     """Accept ``"U1, U2"`` from the environment as well as a real list."""
     if isinstance(value, str):
         return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+    return value
+
+
+def url_prefixes(value: list[str]) -> list[str]:
+    """The entries of a URL allow-list, each an http(s) URL prefix with a host."""
+    try:
+        parse_allow_list(value)
+    except UrlError as err:
+        raise PydanticCustomError("url_prefix", str(err)) from None
     return value
