@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from cli import audit, lifeline, mcp_args
+from cli import audit, flows, lifeline, mcp_args
 from cli.agent_tasks import AGENT_TASK_EXAMPLES
 from cli.errors import CliError, describe_validation_error
 from cli.examples import EXAMPLES
@@ -58,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_amend(commands)
     _add_decisions(commands)
     audit.add_parser(commands)
+    flows.add_parser(commands)
     mcp_args.add_parser(commands)
     return parser
 
@@ -208,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
             except CliError as err:
                 print(f"error: {err}", file=sys.stderr)
                 return 1
+    if args.role == "flow-validate":  # needs no Temporal, no logging set-up
+        return _validate_flows(args)
     _configure_logging(args)
     if not lifeline.follow_parent():
         print(f"error: chatops up, which started this {args.role}, is gone", file=sys.stderr)
@@ -218,6 +221,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {describe_validation_error('invalid settings', err)}", file=sys.stderr)
         return 2
     return _run_reporting_errors(args, settings)
+
+
+def _validate_flows(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings()
+    except ValidationError as err:
+        print(f"error: {describe_validation_error('invalid settings', err)}", file=sys.stderr)
+        return 2
+    return flows.cmd_validate(args.files, settings)
 
 
 def _configure_logging(args: argparse.Namespace) -> None:
