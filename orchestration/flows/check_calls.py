@@ -4,6 +4,7 @@ back to a flow already running (``a -> b -> a``, or ``a -> a``)."""
 
 from __future__ import annotations
 
+from orchestration.flows.check_refs import located_references
 from orchestration.flows.check_types import types_for
 from orchestration.flows.expressions import ExpressionError
 from orchestration.flows.load import FlowLibrary
@@ -35,6 +36,7 @@ def check_calls(flow: FlowFile, name: str, library: FlowLibrary | None) -> list[
             found.append(Finding((*loc, "flow"), child))
             continue
         found += _input_problems(flow, loc, step, child)
+        found += _output_problems(flow, step, child)
     return found
 
 
@@ -63,6 +65,20 @@ def _input_problems(flow: FlowFile, loc: Loc, step: CallFlowStep, child: FlowFil
         if not assignable(inferred, spec.type):
             message = f"flow {called!r} takes {key} as {spec.type}, not {inferred}"
             found.append(Finding(site.loc, message))
+    return found
+
+
+def _output_problems(flow: FlowFile, step: CallFlowStep, child: FlowFile) -> list[Finding]:
+    """References to outputs of ``step`` that the called flow does not return."""
+    found: list[Finding] = []
+    returns = ", ".join(sorted(child.outputs)) or "nothing"
+    for site in sites(flow):
+        for ref, column in located_references(site):
+            path = ref.path
+            if path[0] == "steps" and path[1] == step.name and path[2] not in child.outputs:
+                called = step.call_flow.flow
+                message = f"flow {called!r} has no output {path[2]!r} (it returns: {returns})"
+                found.append(Finding(site.loc, message, text_column=column))
     return found
 
 

@@ -3,6 +3,9 @@ and the bounds on how many steps there are and how deeply they nest."""
 
 from __future__ import annotations
 
+import re
+
+from orchestration.flows.fields import FLOW_NAME_PATTERN, FLOW_NAME_RULE
 from orchestration.flows.models import MAX_NESTING, MAX_STEPS, FlowFile, all_steps
 from orchestration.flows.problems import Finding, field_path
 
@@ -10,6 +13,8 @@ from orchestration.flows.problems import Finding, field_path
 def check_names(flow: FlowFile, stem: str) -> list[Finding]:
     """Every naming and size problem."""
     found: list[Finding] = []
+    if not re.fullmatch(FLOW_NAME_PATTERN, stem):
+        found.append(Finding((), f"the file's name {stem!r} is not a flow name: {FLOW_NAME_RULE}"))
     if flow.name is not None and flow.name != stem:
         found.append(Finding(("name",), f"is {flow.name!r} but the file is {stem}.yml"))
     first: dict[str, str] = {}

@@ -54,7 +54,7 @@ def _problem(ref: Reference, site: Site, flow: FlowFile, every_step: dict) -> st
         return f"step {name!r} does not run before this point; reference earlier steps only"
     kind = every_step[name].kind
     outputs = OUTPUTS[kind]
-    if kind == "call_flow":
+    if kind == "call_flow":  # the called flow's outputs: checked with it (check_calls)
         return None
     if not outputs:
         return f"step {name!r} ({kind}) has no outputs"

@@ -34,8 +34,10 @@ NAME_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
 NAME_RULE = "a lower-case letter, then up to 39 of a-z 0-9 _ (it is written in expressions)"
 StepName = Annotated[str, Field(pattern=NAME_PATTERN, description=f"The step's id: {NAME_RULE}")]
 InputName = Annotated[str, Field(pattern=NAME_PATTERN)]
+FLOW_NAME_PATTERN = r"^[a-z][a-z0-9_-]{0,59}$"
+FLOW_NAME_RULE = "a lower-case letter, then up to 59 of a-z 0-9 _ -"
 FlowName = Annotated[
-    str, Field(pattern=r"^[a-z][a-z0-9_-]{0,59}$", description="A flow file's name (its stem)")
+    str, Field(pattern=FLOW_NAME_PATTERN, description=f"A flow's name: {FLOW_NAME_RULE}")
 ]
 
 

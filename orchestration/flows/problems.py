@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from orchestration.flows.models import FlowFile
+from orchestration.flows.models import FlowFile, all_steps
 from orchestration.policy.file import Policy
 
 Loc = tuple[str | int, ...]
@@ -101,6 +101,4 @@ class ValidatedFlow:
     @property
     def step_count(self) -> int:
         """Every step, nested and ``on_failure`` ones included."""
-        from orchestration.flows.models import all_steps
-
         return sum(1 for _ in all_steps(self.flow))

@@ -119,6 +119,18 @@ def test_call_flow_with_every_required_input_is_valid(tmp_path: Path) -> None:
     assert valid(call("child", "{order: A1, amount: '{{ 5 }}'}"), flows_dir=tmp_path)
 
 
+def test_call_flow_outputs_are_the_called_flows(tmp_path: Path) -> None:
+    write(tmp_path, "child", CHILD + 'outputs:\n  total: "{{ inputs.amount }}"\n')
+    text = call("child", "{order: A1, amount: '{{ 5 }}'}") + (
+        "  - name: tell\n"
+        '    notify: {channel: ops, text: "{{ steps.sub.total }} {{ steps.sub.sum }}"}\n'
+    )
+    problem = only(text, flows_dir=tmp_path)
+    assert (problem.line, problem.field) == (5, "steps[1].notify.text")
+    assert problem.column == len('    notify: {channel: ops, text: "{{ steps.sub.total }} {{ s')
+    assert problem.message == "flow 'child' has no output 'sum' (it returns: total)"
+
+
 def test_call_flow_to_a_missing_flow(tmp_path: Path) -> None:
     problem = only(call("nowhere"), flows_dir=tmp_path)
     assert (problem.line, problem.field) == (3, "steps[0].call_flow.flow")

@@ -200,6 +200,12 @@ def test_the_name_must_be_the_files_stem() -> None:
     assert problem.message == "is 'other' but the file is mine.yml"
 
 
+def test_the_files_stem_must_be_a_flow_name() -> None:
+    problem = only("steps:\n  - {name: a, wait: {for: 1s}}\n", path="flows/My Flow.yml")
+    assert (problem.line, problem.field) == (1, "")
+    assert problem.message.startswith("the file's name 'My Flow' is not a flow name")
+
+
 def test_duplicate_step_name_across_nesting() -> None:
     problem = only(
         f"""
