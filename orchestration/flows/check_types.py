@@ -25,7 +25,7 @@ def check_types(flow: FlowFile) -> list[Finding]:
         except ExpressionError as err:
             found.append(Finding(site.loc, err.message, text_column=err.column))
             continue
-        if site.loc[-1] == "if" and inferred not in ("boolean", ANY):
+        if site.loc[-2:] == ("branch", "if") and inferred not in ("boolean", ANY):
             found.append(Finding(site.loc, f"must be a boolean expression, not {inferred}"))
     return found
 

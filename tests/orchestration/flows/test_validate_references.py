@@ -157,6 +157,13 @@ def test_type_mismatch_in_if(condition: str, message: str) -> None:
     assert message in problem.message
 
 
+def test_a_card_field_labelled_if_is_not_a_condition() -> None:
+    text = with_step(
+        '  - name: ask\n    approval: {kind: refund, title: x, fields: {if: "{{ inputs.order }}"}}\n'
+    )
+    assert valid(text).step_count == 3
+
+
 def test_type_mismatch_in_a_template() -> None:
     problem = only(notify("{{ inputs.amount * inputs.order }}"))
     assert (problem.line, problem.field) == (STEP_LINE + 1, "steps[2].notify.text")
