@@ -10,33 +10,24 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from orchestration.flows.expression_nodes import (
-    Arithmetic,
-    Comparison,
-    ExpressionError,
-    ListOf,
-    Literal,
-    Logic,
-    Node,
-    Reference,
-    Unary,
-)
+from orchestration.flows import expression_nodes as nodes
+from orchestration.flows.expression_nodes import ExpressionError, Node
 from orchestration.flows.value_types import type_of
 
 
 def evaluate(node: Node, scope: Mapping[str, Any]) -> Any:
     """The value of ``node``; ``scope`` maps ``inputs`` and ``steps`` to nested mappings."""
-    if isinstance(node, Literal):
+    if isinstance(node, nodes.Literal):
         return node.value
-    if isinstance(node, Reference):
+    if isinstance(node, nodes.Reference):
         return _resolve(node, scope)
-    if isinstance(node, ListOf):
+    if isinstance(node, nodes.ListOf):
         return [evaluate(item, scope) for item in node.items]
-    if isinstance(node, Unary):
+    if isinstance(node, nodes.Unary):
         return _unary(node, evaluate(node.operand, scope))
-    if isinstance(node, Arithmetic):
+    if isinstance(node, nodes.Arithmetic):
         return _arithmetic(node, evaluate(node.left, scope), evaluate(node.right, scope))
-    if isinstance(node, Logic):
+    if isinstance(node, nodes.Logic):
         return _logic(node, scope)
     return _comparison(node, scope)
 
@@ -46,7 +37,7 @@ def is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _resolve(node: Reference, scope: Mapping[str, Any]) -> Any:
+def _resolve(node: nodes.Reference, scope: Mapping[str, Any]) -> Any:
     value: Any = scope
     for part in node.path:
         if not isinstance(value, Mapping) or part not in value:
@@ -55,7 +46,7 @@ def _resolve(node: Reference, scope: Mapping[str, Any]) -> Any:
     return value
 
 
-def _unary(node: Unary, value: Any) -> Any:
+def _unary(node: nodes.Unary, value: Any) -> Any:
     if node.op == "not":
         return not _boolean(value, "not", node.column)
     if not is_number(value):
@@ -63,7 +54,7 @@ def _unary(node: Unary, value: Any) -> Any:
     return -value
 
 
-def _arithmetic(node: Arithmetic, left: Any, right: Any) -> Any:
+def _arithmetic(node: nodes.Arithmetic, left: Any, right: Any) -> Any:
     if not (is_number(left) and is_number(right)):
         raise ExpressionError(
             f"{node.op} needs numbers, got {type_of(left)} and {type_of(right)}", node.column
@@ -92,7 +83,7 @@ def _boolean(value: Any, op: str, column: int) -> bool:
     return value
 
 
-def _logic(node: Logic, scope: Mapping[str, Any]) -> bool:
+def _logic(node: nodes.Logic, scope: Mapping[str, Any]) -> bool:
     stop = node.op == "or"  # the value that decides: true for or, false for and
     for part in node.values:
         if _boolean(evaluate(part, scope), node.op, node.column) is stop:
@@ -100,7 +91,7 @@ def _logic(node: Logic, scope: Mapping[str, Any]) -> bool:
     return not stop
 
 
-def _comparison(node: Comparison, scope: Mapping[str, Any]) -> bool:
+def _comparison(node: nodes.Comparison, scope: Mapping[str, Any]) -> bool:
     left = evaluate(node.left, scope)
     for op, comparator in zip(node.ops, node.comparators, strict=True):
         right = evaluate(comparator, scope)

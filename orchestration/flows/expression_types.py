@@ -9,17 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from orchestration.flows.expression_nodes import (
-    Arithmetic,
-    Comparison,
-    ExpressionError,
-    ListOf,
-    Literal,
-    Logic,
-    Node,
-    Reference,
-    Unary,
-)
+from orchestration.flows import expression_nodes as nodes
+from orchestration.flows.expression_nodes import ExpressionError, Node
 from orchestration.flows.value_types import ANY, NUMERIC, ValueType, comparable, type_of
 
 Types = Callable[[tuple[str, ...]], ValueType | None]
@@ -27,22 +18,22 @@ Types = Callable[[tuple[str, ...]], ValueType | None]
 
 def infer(node: Node, types: Types) -> ValueType:
     """The type of ``node``; ``types`` gives each reference's (None: unknown reference)."""
-    if isinstance(node, Literal):
+    if isinstance(node, nodes.Literal):
         return type_of(node.value)
-    if isinstance(node, Reference):
+    if isinstance(node, nodes.Reference):
         found = types(node.path)
         if found is None:
             raise ExpressionError(f"unknown reference {node.dotted}", node.column)
         return found
-    if isinstance(node, ListOf):
+    if isinstance(node, nodes.ListOf):
         for item in node.items:
             infer(item, types)
         return "list"
-    if isinstance(node, Unary):
+    if isinstance(node, nodes.Unary):
         return _unary(node, infer(node.operand, types))
-    if isinstance(node, Arithmetic):
+    if isinstance(node, nodes.Arithmetic):
         return _arithmetic(node, infer(node.left, types), infer(node.right, types))
-    if isinstance(node, Logic):
+    if isinstance(node, nodes.Logic):
         for value in node.values:
             _need_boolean(infer(value, types), node.op, node.column)
         return "boolean"
@@ -54,7 +45,7 @@ def _need_boolean(found: ValueType, op: str, column: int) -> None:
         raise ExpressionError(f"{op} needs booleans, got {found}", column)
 
 
-def _unary(node: Unary, operand: ValueType) -> ValueType:
+def _unary(node: nodes.Unary, operand: ValueType) -> ValueType:
     if node.op == "not":
         _need_boolean(operand, "not", node.column)
         return "boolean"
@@ -63,7 +54,7 @@ def _unary(node: Unary, operand: ValueType) -> ValueType:
     return "number" if operand == ANY else operand
 
 
-def _arithmetic(node: Arithmetic, left: ValueType, right: ValueType) -> ValueType:
+def _arithmetic(node: nodes.Arithmetic, left: ValueType, right: ValueType) -> ValueType:
     if left not in (*NUMERIC, ANY) or right not in (*NUMERIC, ANY):
         raise ExpressionError(f"{node.op} needs numbers, got {left} and {right}", node.column)
     if node.op != "/" and left == right == "integer":
@@ -77,7 +68,7 @@ def _equatable(left: ValueType, right: ValueType) -> bool:
     return left in NUMERIC and right in NUMERIC
 
 
-def _comparison(node: Comparison, types: Types) -> ValueType:
+def _comparison(node: nodes.Comparison, types: Types) -> ValueType:
     left_node = node.left
     left = infer(left_node, types)
     for op, right_node in zip(node.ops, node.comparators, strict=True):
@@ -94,7 +85,7 @@ def _comparison(node: Comparison, types: Types) -> ValueType:
 
 
 def _check_in(item: ValueType, node: Node, container: ValueType, types: Types, column: int) -> None:
-    if isinstance(node, ListOf):
+    if isinstance(node, nodes.ListOf):
         for each in node.items:
             found = infer(each, types)
             if not _equatable(item, found):

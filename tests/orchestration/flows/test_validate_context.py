@@ -176,6 +176,7 @@ def test_call_flow_cycle_through_another_flow(tmp_path: Path) -> None:
 
 def test_call_flow_calling_itself(tmp_path: Path) -> None:
     problem = only(call("a"), path=str(tmp_path / "a.yml"), flows_dir=tmp_path)
+    assert (problem.line, problem.field) == (3, "steps[0].call_flow.flow")
     assert problem.message == "call_flow cycle: a -> a"
 
 

@@ -158,9 +158,8 @@ def test_type_mismatch_in_if(condition: str, message: str) -> None:
 
 
 def test_a_card_field_labelled_if_is_not_a_condition() -> None:
-    text = with_step(
-        '  - name: ask\n    approval: {kind: refund, title: x, fields: {if: "{{ inputs.order }}"}}\n'
-    )
+    fields = '{if: "{{ inputs.order }}"}'
+    text = with_step(f"  - name: ask\n    approval: {{kind: refund, title: x, fields: {fields}}}\n")
     assert valid(text).step_count == 3
 
 

@@ -235,6 +235,7 @@ def test_too_deep_nesting() -> None:
     for level in range(MAX_NESTING):
         inner = f"[{{name: b{level}, branch: {{if: 'true', then: {inner}}}}}]"
     problem = only(f"steps: {inner}\n")
+    assert problem.line == 1
     assert problem.field == "steps[0]" + ".branch.then[0]" * MAX_NESTING
     assert f"nest at most {MAX_NESTING} deep" in problem.message
 
