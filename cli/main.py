@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from cli import audit, lifeline, mcp_args
+from cli import audit, flows, lifeline, mcp_args
 from cli.agent_tasks import AGENT_TASK_EXAMPLES
 from cli.errors import CliError, describe_validation_error
 from cli.examples import EXAMPLES
@@ -59,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_amend(commands)
     _add_decisions(commands)
     audit.add_parser(commands)
+    flows.add_parser(commands)
     mcp_args.add_parser(commands)
     return parser
 
@@ -214,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as err:
         print(f"error: {describe_validation_error('invalid settings', err)}", file=sys.stderr)
         return 2
+    if args.role == "flow-validate":  # needs no Temporal, no logging set-up
+        return flows.cmd_validate(args.files, settings)
     provider = start_observing(args.role, settings, verbose=args.verbose)
     try:
         if not lifeline.follow_parent():

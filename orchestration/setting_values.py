@@ -8,6 +8,7 @@ from datetime import timedelta
 from pydantic_core import PydanticCustomError
 
 from orchestration.durations import Bounds, duration_from_text
+from orchestration.flows.urls import UrlError, parse_allow_list
 
 _SECONDS = re.compile(r"[+-]?\d{1,9}")
 
@@ -56,3 +57,12 @@ def one_of(value: object, choices: tuple[str, ...]) -> object:
     if text not in choices:
         raise PydanticCustomError("not_a_choice", "must be one of: " + ", ".join(choices))
     return text
+
+
+def url_prefixes(value: list[str]) -> list[str]:
+    """The entries of a URL allow-list, each an http(s) URL prefix with a host."""
+    try:
+        parse_allow_list(value)
+    except UrlError as err:
+        raise PydanticCustomError("url_prefix", str(err)) from None
+    return value

@@ -20,7 +20,13 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from orchestration.cron import CronError, parse_cron
 from orchestration.durations import Bounds
 from orchestration.models.scrape import ScrapeInput
-from orchestration.setting_values import human_duration, one_of, split_ids, within
+from orchestration.setting_values import (
+    human_duration,
+    one_of,
+    split_ids,
+    url_prefixes,
+    within,
+)
 from orchestration.stand_in import StandInDefaults
 
 SLACK_API_URL = "https://slack.com/api/"
@@ -29,6 +35,8 @@ DEFAULT_TASK_QUEUE = "chatops"
 DEFAULT_POLICY_FILE = Path("policy.yml")
 # Pages the bot serves under /samples/, scraped by default so the scrape job works offline.
 SAMPLE_PAGES = ("status.html", "prices.html")
+# What the bot serves for the example flows under ``chatops up --demo``: the default allow-list.
+DEMO_PATH = "/demo/"
 
 # A webhook secret shorter than this could be guessed offline from one signed request.
 MIN_WEBHOOK_SECRET = 16
@@ -112,6 +120,10 @@ class Settings(BaseSettings):
 
     tracing: Tracing = Field(default="off", alias="CHATOPS_TRACING")
     log_format: LogFormat = Field(default="text", alias="CHATOPS_LOG_FORMAT")
+    # Flow files (docs/flows.md): where they are, and the URL prefixes their http steps may
+    # reach (empty: the bot's demo endpoints on loopback).
+    flows_dir: Path = Field(default=Path("flows"), alias="CHATOPS_FLOWS_DIR")
+    flow_http_allow: IdList = Field(default_factory=list, alias="CHATOPS_FLOW_HTTP_ALLOW")
 
     scrape_every: timedelta = Field(default=timedelta(hours=1), alias="CHATOPS_SCRAPE_EVERY")
     scrape_sources: IdList = Field(default_factory=list, alias="CHATOPS_SCRAPE_SOURCES")
@@ -126,7 +138,10 @@ class Settings(BaseSettings):
     # Not a setting: handed in by whoever starts the stand-in, never read from the environment.
     _stand_in: StandInDefaults | None = PrivateAttr(default=None)
 
-    _split = field_validator("operators", "scrape_sources", mode="before")(split_ids)
+    _split = field_validator("operators", "scrape_sources", "flow_http_allow", mode="before")(
+        split_ids
+    )
+    _url_prefixes = field_validator("flow_http_allow")(url_prefixes)
 
     @field_validator("tracing", "log_format", mode="before")
     @classmethod
@@ -258,6 +273,13 @@ class Settings(BaseSettings):
             return list(self.scrape_sources)
         base = f"http://127.0.0.1:{self.bot_port}/samples"
         return [f"{base}/{name}" for name in SAMPLE_PAGES]
+
+    @property
+    def effective_flow_http_allow(self) -> tuple[str, ...]:
+        """Configured prefixes, or the bot's demo endpoints on loopback."""
+        if self.flow_http_allow:
+            return tuple(self.flow_http_allow)
+        return (f"http://127.0.0.1:{self.bot_port}{DEMO_PATH}",)
 
     def scrape_input(self) -> ScrapeInput:
         """What the scrape schedule's runs fetch, where they write, where they report."""

@@ -32,7 +32,7 @@ AttributeValue = Annotated[str, StringConstraints(max_length=200)]
 UserId = Annotated[str, StringConstraints(pattern=r"^[UW][A-Z0-9]{2,31}$")]
 
 
-def _depth(value: Any, most: int = MAX_ARGUMENTS_DEPTH) -> int:
+def json_depth(value: Any, most: int = MAX_ARGUMENTS_DEPTH) -> int:
     """How deeply ``value`` nests objects and lists (a scalar is 0), counted without recursion
     and only until it passes ``most``: a value nested thousands deep must be refused, not
     overflow the stack (in a workflow, that would fail its task forever)."""
@@ -51,7 +51,7 @@ def _depth(value: Any, most: int = MAX_ARGUMENTS_DEPTH) -> int:
 
 
 def _bounded_json(value: dict[str, Any]) -> dict[str, Any]:
-    if _depth(value) > MAX_ARGUMENTS_DEPTH:
+    if json_depth(value) > MAX_ARGUMENTS_DEPTH:
         raise PydanticCustomError(
             "arguments_too_deep",
             "nested at most {limit} levels deep",
