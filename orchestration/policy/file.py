@@ -32,6 +32,7 @@ from orchestration.names import (
     normalise,
 )
 from orchestration.policy.fields import AS_WRITTEN, NonEmpty, Strict
+from orchestration.policy.flows import FlowAccess
 from orchestration.policy.requirement import HIDDEN_IN_PATHS, ApprovalRequirement, Escalation
 
 __all__ = [
@@ -105,6 +106,8 @@ class Policy(Strict):
     version: Literal[1] = 1
     rules: list[Rule] = Field(min_length=1)
     otherwise: Literal["allow", "deny"] = "deny"
+    # Who may start which flow (orchestration.policy.flows); none: no flow from Slack.
+    flows: list[FlowAccess] = Field(default_factory=list, max_length=200)
 
 
 class PolicyError(Exception):
