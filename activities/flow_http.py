@@ -10,6 +10,7 @@ flow file, as the activity's retry policy and start-to-close timeout.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -17,8 +18,8 @@ import aiohttp
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from orchestration.flows.urls import UrlError, UrlPrefix, check_url
 from orchestration.models.flow_http import MAX_ANSWER_BYTES, HttpAnswer, HttpCall
-from orchestration.url_allow import UrlNotAllowed, UrlPrefix, check_url
 
 USER_AGENT = "chatops-flow/1"
 # Statuses that may pass by themselves: the call is tried again.
@@ -29,7 +30,7 @@ MAX_RETRY_AFTER = 300
 class FlowHttp:
     """Calls the URLs a flow's ``http`` steps name, within ``allowed``."""
 
-    def __init__(self, allowed: list[UrlPrefix]) -> None:
+    def __init__(self, allowed: Sequence[UrlPrefix]) -> None:
         self._allowed = list(allowed)
 
     @activity.defn(name="flow_http")
@@ -42,7 +43,7 @@ class FlowHttp:
         """
         try:
             check_url(call.url, self._allowed)
-        except UrlNotAllowed as err:
+        except UrlError as err:
             raise ApplicationError(str(err), type="UrlNotAllowed", non_retryable=True) from None
         timeout = aiohttp.ClientTimeout(total=call.timeout_seconds)
         headers = {"User-Agent": USER_AGENT, **call.headers}

@@ -1,15 +1,21 @@
-"""How settings read from the environment are parsed: durations and lists of ids."""
+"""How settings read from the environment are parsed: durations, lists of ids, choices,
+secrets, URLs, cron expressions and time zones."""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import SecretStr
 from pydantic_core import PydanticCustomError
 
+from orchestration.cron import CronError, parse_cron
 from orchestration.durations import Bounds, duration_from_text
 from orchestration.flows.urls import UrlError, parse_allow_list
 
+# What turns off an optional periodic job.
+OFF = ("", "off", "none", "never")
 _SECONDS = re.compile(r"[+-]?\d{1,9}")
 
 
@@ -65,4 +71,41 @@ def url_prefixes(value: list[str]) -> list[str]:
         parse_allow_list(value)
     except UrlError as err:
         raise PydanticCustomError("url_prefix", str(err)) from None
+    return value
+
+
+def with_trailing_slash(value: str | None) -> str | None:
+    """A base URL ending in ``/``: slack_sdk joins method names with urljoin, which drops a
+    last path segment that has no trailing slash ("http://h/api" + "auth.test" ->
+    "http://h/auth.test")."""
+    if value is None or value.endswith("/"):
+        return value
+    return value + "/"
+
+
+def blank_is_unset(value: SecretStr | None) -> SecretStr | None:
+    """A blank secret as no secret: an empty ``CHATOPS_WEBHOOK_SECRET=`` must disable the
+    hook, not accept an empty key; an empty ``SLACK_SIGNING_SECRET=`` must not become an HMAC
+    key anyone can sign with."""
+    if value is None or not value.get_secret_value().strip():
+        return None
+    return value
+
+
+def cron_or_off(value: str | None) -> str | None:
+    """A cron expression as parsed, or None for off."""
+    if value is None or value.strip().lower() in OFF:
+        return None
+    try:
+        return parse_cron(value).text
+    except CronError as err:
+        raise ValueError(f"not a cron expression: {err}") from None
+
+
+def known_time_zone(value: str) -> str:
+    """An IANA time zone name this machine knows."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r} (e.g. UTC, Europe/Berlin)") from None
     return value

@@ -12,19 +12,22 @@ from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal, get_args
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, PrivateAttr, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from orchestration.cron import CronError, parse_cron
 from orchestration.durations import Bounds
 from orchestration.models.scrape import ScrapeInput
 from orchestration.setting_values import (
+    OFF,
+    blank_is_unset,
+    cron_or_off,
     human_duration,
+    known_time_zone,
     one_of,
     split_ids,
     url_prefixes,
+    with_trailing_slash,
     within,
 )
 from orchestration.stand_in import StandInDefaults
@@ -40,8 +43,6 @@ DEMO_PATH = "/demo/"
 
 # A webhook secret shorter than this could be guessed offline from one signed request.
 MIN_WEBHOOK_SECRET = 16
-# What turns off an optional periodic job.
-OFF = ("", "off", "none", "never")
 # Workflows the worker keeps between their tasks (the SDK's default), a few hundred KB each;
 # fewer than are active at once makes their tasks replay history (docs/PERFORMANCE.md).
 WORKFLOW_CACHE = 1000
@@ -142,30 +143,18 @@ class Settings(BaseSettings):
         split_ids
     )
     _url_prefixes = field_validator("flow_http_allow")(url_prefixes)
+    _trailing_slash = field_validator("slack_api_url")(with_trailing_slash)
+    _blank_is_unset = field_validator(
+        "webhook_secret", "slack_bot_token", "slack_signing_secret", "slack_app_token"
+    )(blank_is_unset)
+    _crontab = field_validator("digest_cron")(cron_or_off)
+    _known_zone = field_validator("digest_timezone")(known_time_zone)
 
     @field_validator("tracing", "log_format", mode="before")
     @classmethod
     def _choice(cls, value: object, info: ValidationInfo) -> object:
         kind = Tracing if info.field_name == "tracing" else LogFormat
         return one_of(value, get_args(kind))
-
-    @field_validator("slack_api_url")
-    @classmethod
-    def _trailing_slash(cls, value: str | None) -> str | None:
-        # slack_sdk joins method names with urljoin, which drops a last path segment
-        # that has no trailing slash ("http://h/api" + "auth.test" -> "http://h/auth.test").
-        if value is None or value.endswith("/"):
-            return value
-        return value + "/"
-
-    @field_validator("webhook_secret", "slack_bot_token", "slack_signing_secret", "slack_app_token")
-    @classmethod
-    def _blank_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
-        # An empty CHATOPS_WEBHOOK_SECRET= must disable the hook, not accept an empty key;
-        # an empty SLACK_SIGNING_SECRET= must not become an HMAC key anyone can sign with.
-        if value is None or not value.get_secret_value().strip():
-            return None
-        return value
 
     @field_validator("webhook_secret")
     @classmethod
@@ -212,25 +201,6 @@ class Settings(BaseSettings):
     @classmethod
     def _accept_within_limits(cls, value: timedelta) -> timedelta:
         return within(value, AGENT_ACCEPT_TIMEOUT)
-
-    @field_validator("digest_cron")
-    @classmethod
-    def _crontab(cls, value: str | None) -> str | None:
-        if value is None or value.strip().lower() in OFF:
-            return None
-        try:
-            return parse_cron(value).text
-        except CronError as err:
-            raise ValueError(f"not a cron expression: {err}") from None
-
-    @field_validator("digest_timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (e.g. UTC, Europe/Berlin)") from None
-        return value
 
     def with_stand_in(self, defaults: StandInDefaults) -> Settings:
         """A copy that falls back on the stand-in's ``defaults`` without a workspace."""

@@ -8,10 +8,12 @@ are those of https://docs.python.org/3/library/urllib.parse.html#urllib.parse.ur
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 SCHEMES = {"http": 80, "https": 443}
+MAX_URL = 2000
 # Ways a path can climb out of the prefix it seems to be under.
 _CLIMBS = re.compile(r"(^|/)(\.|%2e){1,2}(/|$)|\\", re.IGNORECASE)
 
@@ -47,6 +49,8 @@ def parse_prefix(text: str) -> UrlPrefix:
     Raises:
         UrlError: Not http(s), no host, credentials in it, a bad port, or a climbing path.
     """
+    if len(text) > MAX_URL:
+        raise UrlError(f"a URL is at most {MAX_URL:,} characters")
     try:
         parts = urlsplit(text.strip())
         port = parts.port
@@ -58,7 +62,8 @@ def parse_prefix(text: str) -> UrlPrefix:
         raise UrlError("has no host")
     if "@" in parts.netloc:
         raise UrlError("user names and passwords do not belong in a URL")
-    if _CLIMBS.search(parts.path):
+    # Decoded first: a server may read %2F as a slash, making "..%2F" a climb.
+    if _CLIMBS.search(unquote(parts.path)):
         raise UrlError("the path may not contain . or .. segments or backslashes")
     path = parts.path or "/"
     return UrlPrefix(parts.scheme, parts.hostname.lower(), port or SCHEMES[parts.scheme], path)
@@ -77,6 +82,17 @@ def parse_allow_list(entries: list[str] | tuple[str, ...]) -> tuple[UrlPrefix, .
         except UrlError as err:
             raise UrlError(f"{entry!r}: {err}") from None
     return tuple(prefixes)
+
+
+def check_url(url: str, allowed: Sequence[UrlPrefix]) -> None:
+    """Raises :class:`UrlError` unless ``url`` is a usable URL under one of ``allowed``."""
+    target = parse_prefix(url)
+    if not any(prefix.covers(target) for prefix in allowed):
+        listed = ", ".join(str(prefix) for prefix in allowed) or "none"
+        raise UrlError(
+            f"{url!r} is outside the allowed URL prefixes ({listed}); add its prefix to "
+            "CHATOPS_FLOW_HTTP_ALLOW to allow it"
+        )
 
 
 def host_is_static(prefix: str) -> bool:

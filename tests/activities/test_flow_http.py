@@ -15,8 +15,8 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.flow_http import FlowHttp
 from bot.demo_api import DemoApi
+from orchestration.flows.urls import parse_allow_list
 from orchestration.models.flow_http import HttpAnswer, HttpCall
-from orchestration.url_allow import parse_prefixes
 
 
 async def _redirect(_: web.Request) -> web.Response:
@@ -62,7 +62,7 @@ def call(url: str, method: str = "GET", **fields: object) -> HttpCall:
 
 
 async def run(base: str, request: HttpCall, allow: str = "/demo/") -> HttpAnswer:
-    http = FlowHttp(parse_prefixes([base + allow]))
+    http = FlowHttp(parse_allow_list([base + allow]))
     answer: HttpAnswer = await ActivityEnvironment().run(http.flow_http, request)
     return answer
 

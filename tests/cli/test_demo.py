@@ -50,6 +50,8 @@ def test_demo_requests_get_deadlines_of_an_hour_and_nothing_else_changes(tmp_pat
         "orders-over-10000": timedelta(hours=1),
         "orders-over-1000": timedelta(hours=1),
         "ticket-escalations": timedelta(hours=1),
+        "production-changes": timedelta(hours=1),
+        "refunds": timedelta(hours=2),  # already longer
     }
     for before, after in zip(shipped.rules, demo.rules, strict=True):
         if before.require_approval is not None and after.require_approval is not None:
@@ -58,6 +60,7 @@ def test_demo_requests_get_deadlines_of_an_hour_and_nothing_else_changes(tmp_pat
             after = after.model_copy(update={"require_approval": restored})
         assert after == before  # only the deadlines differ
     assert (demo.otherwise, demo.version) == (shipped.otherwise, shipped.version)
+    assert demo.flows == shipped.flows
 
 
 def test_a_deadline_already_longer_than_the_demos_is_kept(tmp_path: Path) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from orchestration.url_allow import UrlNotAllowed, UrlPrefix, check_url, parse_prefixes
+from orchestration.flows.urls import UrlError, check_url, parse_allow_list, parse_prefix
 
 pytestmark = pytest.mark.unit
 
-ALLOWED = parse_prefixes(["http://127.0.0.1:3000/demo/", "https://API.example.com"])
+ALLOWED = parse_allow_list(["http://127.0.0.1:3000/demo/", "https://API.example.com"])
 
 
 @pytest.mark.parametrize(
@@ -16,7 +16,6 @@ ALLOWED = parse_prefixes(["http://127.0.0.1:3000/demo/", "https://API.example.co
     [
         "http://127.0.0.1:3000/demo/refunds",
         "http://127.0.0.1:3000/demo/refunds?order=1",
-        "http://127.0.0.1:3000/demo",
         "https://api.example.com/v1/x",
         "https://api.example.com:443/",
         "https://api.example.com",
@@ -32,33 +31,29 @@ def test_urls_under_a_prefix_pass(url: str) -> None:
         ("http://127.0.0.1:3000/demonstration", "outside"),
         ("http://127.0.0.1:3001/demo/refunds", "outside"),
         ("https://127.0.0.1:3000/demo/refunds", "outside"),
-        ("http://127.0.0.1:3000@evil.example/demo/", "user name"),
-        ("http://127.0.0.1:3000/demo/../admin", ". or .."),
-        ("http://127.0.0.1:3000/demo/%2e%2e/admin", ". or .."),
-        ("http://127.0.0.1:3000/demo/..%2Fadmin", ". or .."),
+        ("http://127.0.0.1:3000@evil.example/demo/", "user names"),
+        ("http://127.0.0.1:3000/demo/../admin", "may not contain"),
+        ("http://127.0.0.1:3000/demo/%2e%2e/admin", "may not contain"),
+        ("http://127.0.0.1:3000/demo/..%2Fadmin", "may not contain"),
         ("http://api.example.com/v1", "outside"),
-        ("ftp://api.example.com/", "only http"),
-        ("http:///demo/", "no host"),
+        ("ftp://api.example.com/", "must start with http"),
+        ("http:///demo/", "has no host"),
         ("http://127.0.0.1:port/demo/", "not a URL"),
         ("http://127.0.0.1:3000/" + "a" * 2000, "2,000"),
     ],
 )
 def test_other_urls_are_refused_saying_why(url: str, words: str) -> None:
-    with pytest.raises(UrlNotAllowed, match=words):
+    with pytest.raises(UrlError, match=words):
         check_url(url, ALLOWED)
 
 
-def test_a_prefix_is_a_directory_and_names_its_port() -> None:
-    prefix = UrlPrefix.parse("http://Localhost/api")
-    assert str(prefix) == "http://localhost:80/api/"
-    assert prefix.allows("http://localhost/api/x") and not prefix.allows("http://localhost/apix")
-
-
-def test_a_prefix_with_a_query_is_refused() -> None:
-    with pytest.raises(UrlNotAllowed, match="no query"):
-        UrlPrefix.parse("http://localhost/api?x=1")
+def test_a_prefix_ends_at_a_path_boundary_and_names_its_port() -> None:
+    prefix = parse_prefix("http://Localhost/api")
+    assert str(prefix) == "http://localhost:80/api"
+    assert prefix.covers(parse_prefix("http://localhost/api/x"))
+    assert not prefix.covers(parse_prefix("http://localhost/apix"))
 
 
 def test_nothing_passes_an_empty_list() -> None:
-    with pytest.raises(UrlNotAllowed, match=r"\(none\)"):
+    with pytest.raises(UrlError, match=r"\(none\)"):
         check_url("http://localhost/", [])
