@@ -42,6 +42,7 @@ class RoundRobinProxy:
     Attributes:
         sent: Requests answered by each backend, by base URL.
         bad_gateway: Requests answered 502 because their backend failed, by base URL.
+        in_flight: Requests sent to each backend and not answered yet, by base URL.
     """
 
     def __init__(self, backends: Sequence[str]) -> None:
@@ -50,6 +51,7 @@ class RoundRobinProxy:
         self.backends = [url.rstrip("/") for url in backends]
         self.sent: Counter[str] = Counter()
         self.bad_gateway: Counter[str] = Counter()
+        self.in_flight: Counter[str] = Counter()
         self._turn = itertools.cycle(self.backends)
         self._down_until: dict[str, float] = {}
         self._session: aiohttp.ClientSession | None = None
@@ -69,6 +71,7 @@ class RoundRobinProxy:
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
         body = await request.read()
         assert self._session is not None
+        self.in_flight[backend] += 1
         try:
             async with self._session.request(
                 request.method,
@@ -85,6 +88,8 @@ class RoundRobinProxy:
             self.bad_gateway[backend] += 1
             self._down_until[backend] = time.monotonic() + FAIL_TIMEOUT
             return web.Response(status=502, text="Bad Gateway")
+        finally:
+            self.in_flight[backend] -= 1
         self.sent[backend] += 1
         response = web.Response(status=status, body=content)
         if content_type is not None:

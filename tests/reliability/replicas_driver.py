@@ -6,6 +6,7 @@ worker and one bot are stopped for good mid-load: the other replica of each carr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import re
 import signal
@@ -16,7 +17,8 @@ from temporalio.api.enums.v1 import EventType
 
 from cli.examples import example_order
 from cli.orders import start_order
-from orchestration.models.approval import Verdict
+from orchestration.approval import ApprovableWorkflow
+from orchestration.models.approval import AttemptResult, Verdict
 from slacksim import APPROVER2_ID, APPROVER_ID, REQUESTER_ID
 from tests.helpers import assert_eventually
 from tests.reliability.crashes_driver import gather_all
@@ -24,17 +26,22 @@ from tests.reliability.crashes_people import Person, Request
 from tests.reliability.replicas_stack import WORKERS, ReplicaStack
 
 REJECT_SHARE = 0.25
+# How long to wait for a bot to have a request in hand before stopping it anyway.
+BUSY_WITHIN = 15.0
 # What a bot stopped with SIGTERM in Socket Mode says of its envelopes (bot/socket_mode.py).
 SOCKET_CLOSED = re.compile(r"(\d+) envelope\(s\) handled, (\d+) left unacked")
+IN_HAND = re.compile(r"finishing (\d+) Socket Mode envelope")
 
 
 @dataclass(frozen=True)
 class Stop:
-    """Stop ``part`` with ``signum`` (for good) once ``after_sent`` decisions were sent."""
+    """Stop ``part`` with ``signum`` (for good) once ``after_sent`` decisions were sent; with
+    ``mid_request`` (a bot), at a moment it has a request in hand, if one comes soon."""
 
     part: str
     signum: signal.Signals
     after_sent: int
+    mid_request: bool = False
 
 
 @dataclass
@@ -48,6 +55,7 @@ class ReplicaRun:
     requests: list[Request] = field(default_factory=list)
     given_up: list[str] = field(default_factory=list)
     stopped: dict[str, int | None] = field(default_factory=dict)
+    caught_mid_request: int = 0
 
     @property
     def sent(self) -> int:
@@ -86,12 +94,23 @@ class ReplicaRun:
             await assert_eventually(
                 due, bool, within=600, interval=0.02, what=f"the moment to stop {stop.part}"
             )
+            if stop.mid_request:
+                self.caught_mid_request += await self._in_hand(stop.part)
             part = self.stack.parts[stop.part]
             if stop.signum is signal.SIGKILL:
                 await part.kill()
                 self.stopped[stop.part] = None
             else:
                 self.stopped[stop.part] = await part.stop()
+
+    async def _in_hand(self, bot: str) -> bool:
+        """Wait (briefly) for a moment when ``bot`` has a request in hand; whether one came."""
+        with contextlib.suppress(AssertionError):
+            await assert_eventually(
+                lambda: self.stack.busy(bot), bool, within=BUSY_WITHIN, interval=0.002
+            )
+            return True
+        return False
 
 
 async def activities_by_worker(stack: ReplicaStack, workflow_ids: list[str]) -> Counter[str]:
@@ -111,9 +130,26 @@ async def activities_by_worker(stack: ReplicaStack, workflow_ids: list[str]) -> 
     return found
 
 
-def socket_envelopes(stack: ReplicaStack, bot: str) -> tuple[int, int]:
-    """Envelopes a Socket Mode bot stopped with SIGTERM handled and left unacked, as it
-    logged them on closing; (0, 0) when it did not log them."""
-    found = SOCKET_CLOSED.findall(stack.parts[bot].log_tail(100_000))
-    handled, unacked = found[-1] if found else ("0", "0")
-    return int(handled), int(unacked)
+def socket_envelopes(stack: ReplicaStack, bot: str) -> Counter[str]:
+    """What a Socket Mode bot stopped with SIGTERM logged of its envelopes: how many it had in
+    hand when the signal came (and finished), handled in all, and left unacked while
+    draining."""
+    log = stack.parts[bot].log_tail(1_000_000)
+    found: Counter[str] = Counter()
+    for in_hand in IN_HAND.findall(log):
+        found["envelopes_in_hand_at_sigterm"] += int(in_hand)
+    for handled, unacked in SOCKET_CLOSED.findall(log):
+        found["envelopes_handled_by_stopped_bot"] += int(handled)
+        found["envelopes_left_unacked"] += int(unacked)
+    return found
+
+
+async def decisions_applied(stack: ReplicaStack, workflow_ids: list[str]) -> Counter[int]:
+    """How many workflows applied how many decisions (the gate's recorded attempts)."""
+    found: Counter[int] = Counter()
+    for workflow_id in workflow_ids:
+        handle = stack.client.get_workflow_handle(workflow_id)
+        state = await handle.query(ApprovableWorkflow.approval)
+        applied = [] if state is None else state.attempts
+        found[sum(a.result is AttemptResult.APPLIED for a in applied)] += 1
+    return found

@@ -39,6 +39,16 @@ class ReplicaStack(ProcessStack):
     proxy: RoundRobinProxy | None = None
     proxy_url: str = ""
     bot_urls: dict[str, str] | None = None
+    # In Socket Mode, each bot's connection number at the stand-in.
+    connections: dict[str, int] | None = None
+
+    def busy(self, bot: str) -> bool:
+        """Whether ``bot`` has a request in hand now: one the proxy sent it and it has not
+        answered, or in Socket Mode an envelope on its connection not acked yet."""
+        if self.connections:
+            return self.sim.socket_mode.awaiting_acks(self.connections[bot]) > 0
+        assert self.proxy is not None and self.bot_urls is not None
+        return self.proxy.in_flight[self.bot_urls[bot]] > 0
 
     @property
     def bot_health(self) -> str:
@@ -105,14 +115,20 @@ async def running_replicas(
             stack.proxy_url = proxy_url
             sim.bot_url = f"{proxy_url}{EVENTS_PATH}"
             try:
-                for name in WORKERS + BOTS:
+                for name in WORKERS:
                     await parts[name].start()
-                for name in WORKERS + BOTS:
+                for name in WORKERS:
                     await stack.ready(name)
+                # One bot at a time, so that in Socket Mode bot-N holds connection N.
+                for number, name in enumerate(BOTS, start=1):
+                    await parts[name].start()
+                    await stack.ready(name)
+                    if transport == "socket":
+                        await assert_eventually(
+                            lambda: sim.socket_connections, number.__eq__, what="connected"
+                        )
                 if transport == "socket":
-                    await assert_eventually(
-                        lambda: sim.socket_connections, lambda n: n == len(BOTS), what="sockets"
-                    )
+                    stack.connections = {name: n for n, name in enumerate(BOTS, start=1)}
                 yield stack
             finally:
                 for name in BOTS + WORKERS:

@@ -25,6 +25,7 @@ from tests.reliability.replicas_driver import (
     ReplicaRun,
     Stop,
     activities_by_worker,
+    decisions_applied,
     socket_envelopes,
 )
 from tests.reliability.replicas_stack import BOTS, WORKERS, Transport, running_replicas
@@ -33,7 +34,13 @@ from tests.reliability.tally import Tally, sized
 SEED = 20261203
 END_WITHIN = 60.0
 REDELIVER_EVERY = 4
-FOLDED = {"cards_untrue": "stuck", "workflow_task_failures": "stuck", "told_untrue": "lost"}
+FOLDED = {
+    "cards_untrue": "stuck",
+    "workflow_task_failures": "stuck",
+    "told_untrue": "lost",
+    "orders_no_decision": "lost",
+    "orders_decided_twice": "doubled",
+}
 STOPS = {"http": signal.SIGKILL, "socket": signal.SIGTERM}
 
 DESCRIPTION = (
@@ -65,7 +72,7 @@ async def test_replicas(env: WorkflowEnvironment, tmp_path: Path, transport: Tra
     clicks = orders * 6 // 5
     stops = [
         Stop(WORKERS[0], signal.SIGKILL, clicks // 4),
-        Stop(BOTS[0], STOPS[transport], clicks // 3),
+        Stop(BOTS[0], STOPS[transport], clicks // 3, mid_request=True),
     ]
     async with running_replicas(env.client, tmp_path, transport) as stack:
         people = {
@@ -80,6 +87,7 @@ async def test_replicas(env: WorkflowEnvironment, tmp_path: Path, transport: Tra
         counts.update(
             orders=len(run.requests),
             given_up=len(run.given_up),
+            bot_stopped_mid_request=run.caught_mid_request,
             deliveries=len(sent),
             deliveries_failed=sum(not s.acked for s in sent),
             **{name.replace("-", "_"): n for name, n in by_worker.items()},
@@ -90,8 +98,10 @@ async def test_replicas(env: WorkflowEnvironment, tmp_path: Path, transport: Tra
             for name, url in (stack.bot_urls or {}).items():
                 counts[f"requests_{name.replace('-', '_')}"] = stack.proxy.sent[url]
         else:
-            handled, unacked = socket_envelopes(stack, BOTS[0])
-            counts.update(envelopes_drained_bot_1=handled, envelopes_left_unacked=unacked)
+            counts.update(socket_envelopes(stack, BOTS[0]))
+        applied = await decisions_applied(stack, [r.workflow_id for r in run.requests])
+        counts["orders_no_decision"] = applied[0]
+        counts["orders_decided_twice"] = sum(n for times, n in applied.items() if times > 1)
         record(tally, counts, transport)
     assert tally.failures() == {}, "\n".join(found.problems)
     assert counts["approvals"] == orders and counts["given_up"] == 0
@@ -129,6 +139,14 @@ NOTES = [
     "proxy, or a connection that closed before the ack), made again by their person; "
     "`bad_gateway` counts the proxy's 502s. Slack does not retry interactions itself; "
     "`redeliveries_acked` are the repeated deliveries (same bytes, same click key).",
+    "`bot_stopped_mid_request`: 1 when the bot was stopped at a moment it had a request in "
+    "hand (the proxy had sent it one it had not answered; in Socket Mode, an envelope on its "
+    "connection not acked yet; the scenario waits up to 15 s for such a moment). A click the "
+    "killed bot had in hand got a 502 although its decision may have reached Temporal: its "
+    "person then finds the order decided, or clicks again and is told the decision stands.",
     "`activities_worker_N`: activity attempts each worker started, from the histories: the "
-    "worker killed did its share before, the other took over its work after.",
+    "worker killed did its share before, the other took over its work after; "
+    "`activities_retried`: attempts after the first (an activity the killed worker was running "
+    "when it died is retried on the other). Each order must show exactly one applied "
+    "decision in its recorded attempts: none is counted as lost, more as doubled.",
 ]

@@ -65,6 +65,7 @@ async def test_an_event_whose_connection_closed_goes_to_the_next_one(
 
     sent = asyncio.create_task(sim.open_home(APPROVER_ID))
     envelope = await one.receive()
+    assert (sim.socket_mode.awaiting_acks(1), sim.socket_mode.awaiting_acks(2)) == (1, 0)
     await one.ws.close()  # gone before its ack
     retried = await two.receive()
     await two.ack(retried)
