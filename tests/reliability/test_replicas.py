@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 import signal
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from slacksim import APPROVER2_ID, APPROVER_ID
+from tests.reliability import replicas_words as words
 from tests.reliability.crashes_judge import judge
 from tests.reliability.crashes_people import Person
 from tests.reliability.replicas_driver import (
@@ -43,22 +45,6 @@ FOLDED = {
 }
 STOPS = {"http": signal.SIGKILL, "socket": signal.SIGTERM}
 
-DESCRIPTION = (
-    "One Temporal dev server; two `chatops worker` and two `chatops bot` processes on one task "
-    "queue, sharing a data dir (the payment stand-in's ledger). Over HTTP the Slack stand-in "
-    "delivers to a round-robin proxy in front of the bots, which answers 502 for a bot that is "
-    "down, as a load balancer does before its health check takes it out; in Socket Mode each "
-    "bot holds a connection and the stand-in spreads envelopes over them in turn. Orders "
-    "needing approval are started, all waiting, then decided by two approvers clicking "
-    "through the stand-in (a quarter rejected through the reason modal; every fourth acked "
-    "Approve delivered a second time), a click that failed made again. A quarter of the way "
-    "through the clicks one worker is killed (SIGKILL), a third of the way one bot is "
-    "stopped: killed over HTTP, SIGTERM (it drains) in Socket Mode. Neither comes back. "
-    "Afterwards it checks "
-    "every order's recorded attempts (each acked click key applied exactly once), its card, "
-    "its end and history, and the ledger (one charge per approved order, none otherwise)."
-)
-
 
 @pytest.mark.reliability
 @pytest.mark.parametrize("transport", ["http", "socket"])
@@ -66,8 +52,8 @@ async def test_replicas(env: WorkflowEnvironment, tmp_path: Path, transport: Tra
     orders = sized(48, 150)
     tally = Tally(
         scenario=f"replicas_{transport}",
-        title=f"Two of each, one of each stopped mid-load ({transport}): nothing lost or doubled",
-        description=DESCRIPTION,
+        title=words.TITLES[transport],
+        description=words.description(transport),
     )
     clicks = orders * 6 // 5
     stops = [
@@ -120,33 +106,6 @@ def record(tally: Tally, counts: Counter[str], transport: Transport) -> None:
         counts[into] += counts.pop(extra, 0)
     for name, value in sorted(counts.items()):
         tally.add(name, value)
-    tally.notes.extend([*NOTES, f"Seed {SEED}; stopped: worker-1 (SIGKILL), bot-1 "
-                        f"({STOPS[transport].name})."])  # fmt: skip
+    tally.notes.extend(words.NOTES[transport])
+    tally.notes.append(f"Seed {SEED}; measured {time.strftime('%Y-%m-%d')}.")
     tally.record()
-
-
-NOTES = [
-    "Fixed: the payment stand-in read its ledger file once, when the worker started, so with "
-    "two workers sharing a data dir a payment retried on one after the other was killed "
-    "mid-payment charged the order a second time. Each check and charge (or refund) now "
-    "happens under the file's lock, after reading what the other workers wrote "
-    "(activities/ledger.py; tests/activities/test_ledger.py).",
-    "Fixed: in Socket Mode a bot stopped with SIGTERM closed its connection at once, so clicks "
-    "it was handling lost their acks (Slack showed an error although the decision may have "
-    "been recorded). It now drains as the HTTP server does (bot/socket_mode.py; "
-    "tests/system/test_socket_drain.py).",
-    "`deliveries_failed` are clicks and submissions Slack showed as failed (502 from the "
-    "proxy, or a connection that closed before the ack), made again by their person; "
-    "`bad_gateway` counts the proxy's 502s. Slack does not retry interactions itself; "
-    "`redeliveries_acked` are the repeated deliveries (same bytes, same click key).",
-    "`bot_stopped_mid_request`: 1 when the bot was stopped at a moment it had a request in "
-    "hand (the proxy had sent it one it had not answered; in Socket Mode, an envelope on its "
-    "connection not acked yet; the scenario waits up to 15 s for such a moment). A click the "
-    "killed bot had in hand got a 502 although its decision may have reached Temporal: its "
-    "person then finds the order decided, or clicks again and is told the decision stands.",
-    "`activities_worker_N`: activity attempts each worker started, from the histories: the "
-    "worker killed did its share before, the other took over its work after; "
-    "`activities_retried`: attempts after the first (an activity the killed worker was running "
-    "when it died is retried on the other). Each order must show exactly one applied "
-    "decision in its recorded attempts: none is counted as lost, more as doubled.",
-]
