@@ -15,8 +15,7 @@ import signal
 from pathlib import Path
 
 from benchmarks.processes import Part, answers
-from cli.examples import example_order
-from slacksim import DEFAULT_APP_TOKEN, REQUESTER_ID, Delivery
+from slacksim import DEFAULT_APP_TOKEN, Delivery
 from tests.helpers import assert_eventually
 from tests.stack import Stack
 from tests.system.test_graceful_shutdown import (
@@ -26,6 +25,7 @@ from tests.system.test_graceful_shutdown import (
     bot_part,
     click,
     handle_of,
+    waiting_orders,
 )
 
 CLICKS = 12
@@ -55,11 +55,7 @@ async def socket_bot(stack: Stack, tmp_path: Path, name: str) -> Part:
 async def test_sigterm_in_socket_mode_finishes_the_envelopes_in_hand(
     stack: Stack, tmp_path: Path
 ) -> None:
-    handles = [
-        await stack.start_order(example_order("large", requested_by=REQUESTER_ID))
-        for _ in range(CLICKS)
-    ]
-    cards = await assert_eventually(stack.messages, lambda m: len(m) == CLICKS, what="cards")
+    handles, cards = await waiting_orders(stack, CLICKS)
     stopping = await socket_bot(stack, tmp_path, "stopping")
     staying = await socket_bot(stack, tmp_path, "staying")
     stack.sim.faults.add("auth.test", "latency", seconds=AUTH_LATENCY, count=1000)
