@@ -22,7 +22,7 @@ from temporalio.testing import WorkflowEnvironment
 from slacksim import APPROVER2_ID, APPROVER_ID
 from tests.reliability import replicas_words as words
 from tests.reliability.crashes_judge import judge
-from tests.reliability.crashes_people import Person
+from tests.reliability.crashes_people import Person, Sent
 from tests.reliability.replicas_driver import (
     ReplicaRun,
     Stop,
@@ -30,7 +30,13 @@ from tests.reliability.replicas_driver import (
     decisions_applied,
     socket_envelopes,
 )
-from tests.reliability.replicas_stack import BOTS, WORKERS, Transport, running_replicas
+from tests.reliability.replicas_stack import (
+    BOTS,
+    WORKERS,
+    ReplicaStack,
+    Transport,
+    running_replicas,
+)
 from tests.reliability.tally import Tally, sized
 
 SEED = 20261203
@@ -68,26 +74,8 @@ async def test_replicas(env: WorkflowEnvironment, tmp_path: Path, transport: Tra
         await run.drive(orders, stops)
         sent = [each for person in people.values() for each in person.sent]
         found = await judge(stack, run.requests, sent, END_WITHIN)
-        by_worker = await activities_by_worker(stack, [r.workflow_id for r in run.requests])
-        counts: Counter[str] = Counter(found.counts)
-        counts.update(
-            orders=len(run.requests),
-            given_up=len(run.given_up),
-            bot_stopped_mid_request=run.caught_mid_request,
-            deliveries=len(sent),
-            deliveries_failed=sum(not s.acked for s in sent),
-            **{name.replace("-", "_"): n for name, n in by_worker.items()},
-        )
-        if transport == "http":
-            assert stack.proxy is not None
-            counts["bad_gateway"] = sum(stack.proxy.bad_gateway.values())
-            for name, url in (stack.bot_urls or {}).items():
-                counts[f"requests_{name.replace('-', '_')}"] = stack.proxy.sent[url]
-        else:
-            counts.update(socket_envelopes(stack, BOTS[0]))
-        applied = await decisions_applied(stack, [r.workflow_id for r in run.requests])
-        counts["orders_no_decision"] = applied[0]
-        counts["orders_decided_twice"] = sum(n for times, n in applied.items() if times > 1)
+        counts = await measure(stack, run, sent, transport)
+        counts.update(found.counts)
         record(tally, counts, transport)
     assert tally.failures() == {}, "\n".join(found.problems)
     assert counts["approvals"] == orders and counts["given_up"] == 0
@@ -98,6 +86,35 @@ async def test_replicas(env: WorkflowEnvironment, tmp_path: Path, transport: Tra
         assert counts["bad_gateway"] >= 1 and counts["deliveries_failed"] >= 1
     else:
         assert run.stopped[BOTS[0]] == 0  # drained and exited cleanly
+
+
+async def measure(
+    stack: ReplicaStack, run: ReplicaRun, sent: list[Sent], transport: Transport
+) -> Counter[str]:
+    """What the run did and what each part saw: deliveries, each worker's activities, the
+    proxy's answers (HTTP) or the drained bot's envelopes (Socket Mode), and orders that
+    applied other than one decision."""
+    workflow_ids = [r.workflow_id for r in run.requests]
+    by_worker = await activities_by_worker(stack, workflow_ids)
+    counts: Counter[str] = Counter(
+        orders=len(run.requests),
+        given_up=len(run.given_up),
+        bot_stopped_mid_request=run.caught_mid_request,
+        deliveries=len(sent),
+        deliveries_failed=sum(not s.acked for s in sent),
+        **{name.replace("-", "_"): n for name, n in by_worker.items()},
+    )
+    if transport == "http":
+        assert stack.proxy is not None
+        counts["bad_gateway"] = sum(stack.proxy.bad_gateway.values())
+        for name, url in (stack.bot_urls or {}).items():
+            counts[f"requests_{name.replace('-', '_')}"] = stack.proxy.sent[url]
+    else:
+        counts.update(socket_envelopes(stack, BOTS[0]))
+    applied = await decisions_applied(stack, workflow_ids)
+    counts["orders_no_decision"] = applied[0]
+    counts["orders_decided_twice"] = sum(n for times, n in applied.items() if times > 1)
+    return counts
 
 
 def record(tally: Tally, counts: Counter[str], transport: Transport) -> None:
