@@ -2,13 +2,19 @@
 
 A worker that is killed and started again reads it back, so a payment Temporal retries after
 the crash finds the charge the dead worker made instead of charging the order a second time;
-it is also the record of what money moved (``CHATOPS_DATA_DIR/payments.jsonl``).
+it is also the record of what money moved (``CHATOPS_DATA_DIR/payments.jsonl``). Workers
+sharing a data dir share the file, as they would share a payment provider: each check and the
+charge or refund that follows it happen under the file's lock, after reading what the others
+wrote since (:meth:`Ledger.locked`).
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -41,13 +47,43 @@ class Ledger:
     path: Path | None = None
     charges: dict[str, PaymentResult] = field(default_factory=dict)
     refunds: dict[str, RefundResult] = field(default_factory=dict)
+    # How far into the file this process has read.
+    _read_to: int = field(default=0, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        for entry in read_entries(self.path) if self.path is not None else []:
+        with self.locked():
+            pass
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the file's lock, caught up with what other processes wrote: a check of
+        :attr:`charges` and the charge it leads to are one step for every worker sharing the
+        file (Temporal may run a payment again on one worker while another charged it)."""
+        if self.path is None:
+            yield
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("ab") as held:
+            fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+            try:
+                self._catch_up()
+                yield
+            finally:
+                fcntl.flock(held.fileno(), fcntl.LOCK_UN)
+
+    def _catch_up(self) -> None:
+        if self.path is None:
+            return
+        with self.path.open("rb") as file:
+            file.seek(self._read_to)
+            new = file.read()
+        self._read_to += len(new)
+        for entry in parse_entries(new.decode("utf-8", errors="replace"), self.path):
             self._apply(entry)
 
     def charge(self, order_id: str, result: PaymentResult) -> None:
-        """Record a charge; written before it counts, so a crash right after it loses nothing."""
+        """Record a charge; written before it counts, so a crash right after it loses nothing.
+        (Read back at the next catch-up too, which changes nothing: entries apply in order.)"""
         self._record(
             LedgerEntry(
                 event="charge",
@@ -71,8 +107,8 @@ class Ledger:
     def _record(self, entry: LedgerEntry) -> None:
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as out:
-                out.write(entry.model_dump_json() + "\n")
+            with self.path.open("ab") as out:
+                out.write((entry.model_dump_json() + "\n").encode())
                 out.flush()
                 os.fsync(out.fileno())
         self._apply(entry)
@@ -92,11 +128,16 @@ def read_entries(path: Path) -> list[LedgerEntry]:
     """The ledger's entries, oldest first; none when there is no file yet. A line that is not
     an entry (cut short when the machine lost power mid-write) is skipped with a warning."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        text = path.read_text(encoding="utf-8", errors="replace")
     except FileNotFoundError:
         return []
+    return parse_entries(text, path)
+
+
+def parse_entries(text: str, path: Path) -> list[LedgerEntry]:
+    """The entries in ``text``, lines of the ledger at ``path`` (named in warnings)."""
     entries = []
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         try:
             entries.append(LedgerEntry.model_validate_json(line))
         except ValidationError:

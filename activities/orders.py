@@ -79,11 +79,14 @@ class OrderServices:
 
     @activity.defn
     async def process_payment(self, payment: PaymentInput) -> PaymentResult:
-        """Charge the customer once per order."""
-        if payment.order_id in self.charges:
-            return self.charges[payment.order_id]
-        result = PaymentResult(transaction_id=_ref("TXN", payment.order_id), amount=payment.amount)
-        self.ledger.charge(payment.order_id, result)
+        """Charge the customer once per order, whichever worker tries."""
+        with self.ledger.locked():
+            if payment.order_id in self.charges:
+                return self.charges[payment.order_id]
+            result = PaymentResult(
+                transaction_id=_ref("TXN", payment.order_id), amount=payment.amount
+            )
+            self.ledger.charge(payment.order_id, result)
         activity.logger.info(
             "charged %s %s for %s", payment.amount, payment.currency, payment.order_id
         )
@@ -92,14 +95,15 @@ class OrderServices:
     @activity.defn
     async def refund_payment(self, refund: RefundInput) -> RefundResult:
         """Reverse the order's charge once; nothing to do when it was never charged."""
-        charge = self.charges.get(refund.order_id)
-        transaction = refund.transaction_id or (charge.transaction_id if charge else None)
-        if transaction is None:
-            return RefundResult(refund_id=None)
-        if transaction in self.refunds:
-            return self.refunds[transaction]
-        result = RefundResult(refund_id=_ref("RFD", transaction))
-        self.ledger.refund(refund.order_id, transaction, result)
+        with self.ledger.locked():
+            charge = self.charges.get(refund.order_id)
+            transaction = refund.transaction_id or (charge.transaction_id if charge else None)
+            if transaction is None:
+                return RefundResult(refund_id=None)
+            if transaction in self.refunds:
+                return self.refunds[transaction]
+            result = RefundResult(refund_id=_ref("RFD", transaction))
+            self.ledger.refund(refund.order_id, transaction, result)
         amount = refund.amount if refund.amount is not None else (charge and charge.amount)
         activity.logger.info("refunded %s for %s", amount, refund.order_id)
         return result

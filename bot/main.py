@@ -6,7 +6,6 @@ import asyncio
 import logging
 
 from aiohttp import web
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client
@@ -17,6 +16,7 @@ from bot.hooks import AGENT_TASKS_PATH, AgentTaskHook
 from bot.jobs import BotJobs, JobSettings
 from bot.readiness import Readiness
 from bot.slack_errors import counting_web_client
+from bot.socket_mode import DrainingSocketModeHandler
 from commands.replies import CommandSettings
 from orchestration.settings import Settings
 from orchestration.slack_trust import bot_problem
@@ -32,10 +32,11 @@ log = logging.getLogger(__name__)
 TEMPORAL_RETRY = RetryConfig(
     initial_interval_millis=100, max_interval_millis=300, max_elapsed_time_millis=600, max_retries=3
 )
-# On SIGTERM the bot stops listening, then lets requests in flight finish: a click is acked
-# only once Temporal has its decision (bot.listeners.decide), and each takes at most Slack's
-# 3 s. Whatever still runs after this is cut off unacked, so Slack shows an error and the
-# person clicks again; nothing acked is lost.
+# On SIGTERM the bot stops listening (in Socket Mode: stops taking envelopes), then lets
+# requests in flight finish: a click is acked only once Temporal has its decision
+# (bot.listeners.decide), and each takes at most Slack's 3 s. Whatever still runs after this
+# is cut off unacked, so Slack shows an error and the person clicks again; nothing acked is
+# lost.
 SHUTDOWN_TIMEOUT = 10.0
 
 
@@ -112,11 +113,11 @@ async def run_bot(settings: Settings, temporal: Client, stop: asyncio.Event) -> 
     app = build_app(web_client, events_secret, temporal, command_settings(settings), tracer)
     runner = await serve_http(app, temporal, settings, events_secret, web_client)
     jobs = BotJobs(web_client, temporal, job_settings(settings))
-    socket_handler: AsyncSocketModeHandler | None = None
+    socket_handler: DrainingSocketModeHandler | None = None
     try:
         jobs.start()
         if settings.slack_app_token is not None:
-            socket_handler = AsyncSocketModeHandler(
+            socket_handler = DrainingSocketModeHandler(
                 app, settings.slack_app_token.get_secret_value()
             )
             await socket_handler.connect_async()
@@ -124,8 +125,8 @@ async def run_bot(settings: Settings, temporal: Client, stop: asyncio.Event) -> 
         await stop.wait()
     finally:
         jobs.stop()
-        if socket_handler is not None:
-            await socket_handler.close_async()
         log.info("bot stopping: no new requests; finishing those in flight")
+        if socket_handler is not None:
+            await socket_handler.drain(SHUTDOWN_TIMEOUT)
         await runner.cleanup()
         log.info("bot stopped")

@@ -6,7 +6,9 @@ Two transports carry the same payloads. Over HTTP the request is signed and POST
 ``bot_url``; while the bot holds a Socket Mode connection, the payload goes over the socket in
 an envelope instead. Either way Slack gives the app 3 seconds to acknowledge; a slower or
 failing answer is what the user sees as ``operation_timeout`` or ``dispatch_failed``.
-Interactions are never retried.
+Interactions and slash commands are never retried. An event that fails is sent again, up to
+3 times, marked as a retry (``X-Slack-Retry-Num``, or the envelope's ``retry_attempt``), on
+whichever connection is next (https://api.slack.com/apis/events-api#retries).
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ JSON = "application/json"
 ACK_TIMEOUT_S = 3.0
 # Why Slack retries a request: the app did not ack in time.
 RETRY_REASON = "http_timeout"
+# Slack retries a failed event at once, after 1 minute and after 5 minutes; the stand-in keeps
+# the count and the marks and cuts the waits short, so a retry is seen within a test.
+EVENT_RETRY_DELAYS = (0.0, 0.5, 1.0)
 
 
 @dataclass
@@ -58,6 +63,7 @@ class Delivery:
         envelope: The Socket Mode envelope sent (socket only).
         retry_num: For a delivery sent again as Slack retries it, which retry it was
             (``X-Slack-Retry-Num``); 0 for a first delivery.
+        no_retry: The app answered ``X-Slack-No-Retry: 1``: an event is not retried.
     """
 
     status: int | None = None
@@ -71,6 +77,7 @@ class Delivery:
     transport: Transport = "http"
     envelope: Envelope | None = None
     retry_num: int = 0
+    no_retry: bool = False
 
     @property
     def ok(self) -> bool:
@@ -109,6 +116,7 @@ class Deliverer:
         self.socket_mode = socket_mode
         self.bot_url = bot_url
         self.timeout = ACK_TIMEOUT_S
+        self.event_retry_delays = EVENT_RETRY_DELAYS
         self.log: list[Delivery] = []
         self._session: aiohttp.ClientSession | None = None
 
@@ -132,6 +140,7 @@ class Deliverer:
         secret: str | None = None,
         kind: str = "raw",
         retry_num: int = 0,
+        retry_reason: str = RETRY_REASON,
     ) -> Delivery:
         """POST ``body`` to the bot over HTTP, signed over exactly these bytes.
 
@@ -142,7 +151,7 @@ class Deliverer:
             secret: Overrides the signing secret (to forge bad signatures).
             kind: Label for the delivery log.
             retry_num: Above 0, sent as Slack marks its retries: ``X-Slack-Retry-Num`` and
-                ``X-Slack-Retry-Reason: http_timeout``.
+                ``X-Slack-Retry-Reason`` (``retry_reason``).
         """
         if not self.bot_url:
             raise RuntimeError("bot_url is not set; nowhere to deliver to")
@@ -155,7 +164,7 @@ class Deliverer:
         }
         if retry_num > 0:
             headers["X-Slack-Retry-Num"] = str(retry_num)
-            headers["X-Slack-Retry-Reason"] = RETRY_REASON
+            headers["X-Slack-Retry-Reason"] = retry_reason
         delivery = Delivery(kind=kind, request=(body, content_type), retry_num=retry_num)
         started = time.perf_counter()
         try:
@@ -188,19 +197,21 @@ class Deliverer:
             delivery.error = "dispatch_failed"
         return self._logged(delivery, started)
 
-    async def redeliver(self, earlier: Delivery, *, retry_num: int | None = None) -> Delivery:
+    async def redeliver(
+        self, earlier: Delivery, *, retry_num: int | None = None, reason: str = RETRY_REASON
+    ) -> Delivery:
         """Send an earlier delivery again, on the transport it went by.
 
         Models a duplicate delivery (a double submit or a network retry): same payload,
         same ``action_ts``. Over HTTP the exact bytes are freshly signed; over Socket Mode
         the payload goes in a new envelope. With ``retry_num`` it is marked as Slack marks a
-        retry of a request that got no timely ack: ``X-Slack-Retry-Num`` over HTTP, an
-        event envelope's ``retry_attempt`` over Socket Mode.
+        retry (``reason``: by default, a request that got no timely ack): ``X-Slack-Retry-Num``
+        over HTTP, an event envelope's ``retry_attempt`` over Socket Mode.
         """
         if earlier.envelope is not None:
             envelope = new_envelope(earlier.envelope["type"], earlier.envelope["payload"])
             if retry_num and "retry_attempt" in envelope:
-                envelope.update(retry_attempt=retry_num, retry_reason=RETRY_REASON)
+                envelope.update(retry_attempt=retry_num, retry_reason=reason)
             delivery = await self.send_envelope(envelope, kind=earlier.kind)
             delivery.retry_num = retry_num or 0
             return delivery
@@ -208,7 +219,7 @@ class Deliverer:
             raise ValueError("that delivery sent nothing")
         body, content_type = earlier.request
         return await self.post_signed(
-            body, content_type, kind=earlier.kind, retry_num=retry_num or 0
+            body, content_type, kind=earlier.kind, retry_num=retry_num or 0, retry_reason=reason
         )
 
     def _logged(self, delivery: Delivery, started: float) -> Delivery:
@@ -226,6 +237,7 @@ class Deliverer:
         ) as response:
             delivery.status = response.status
             delivery.body = await response.text()
+            delivery.no_retry = response.headers.get("X-Slack-No-Retry") == "1"
         if not 200 <= response.status < 300:
             delivery.error = "dispatch_failed"
 
@@ -234,6 +246,23 @@ class Deliverer:
     ) -> Delivery:
         """Send a payload by the open transport: an envelope over Socket Mode, or over HTTP
         signed and encoded as Slack encodes that kind of payload."""
+        if envelope_type == "events_api":
+            return await self._retried(await self._deliver_once(envelope_type, data, kind))
+        return await self._deliver_once(envelope_type, data, kind)
+
+    async def _retried(self, delivery: Delivery) -> Delivery:
+        """Send a failed event again as Slack does, until acked or out of retries."""
+        for attempt, delay in enumerate(self.event_retry_delays, start=1):
+            reason = retry_reason(delivery)
+            if reason is None or (delivery.envelope is not None and not self.socket_mode.connected):
+                break
+            await asyncio.sleep(delay)  # Slack's wait before the retry, cut short
+            delivery = await self.redeliver(delivery, retry_num=attempt, reason=reason)
+        return delivery
+
+    async def _deliver_once(
+        self, envelope_type: EnvelopeType, data: dict[str, Any], kind: str
+    ) -> Delivery:
         if self.socket_mode.connected:
             return await self.send_envelope(new_envelope(envelope_type, data), kind=kind)
         # Over HTTP, interactions arrive form-encoded as payload=<JSON>, commands as plain
@@ -254,3 +283,15 @@ class Deliverer:
         cancelled = Delivery(cancelled=True, kind="block_actions", transport=self.transport)
         self.log.append(cancelled)
         return cancelled
+
+
+def retry_reason(delivery: Delivery) -> str | None:
+    """Why Slack would send a failed event again (its ``X-Slack-Retry-Reason``); None when it
+    would not: acked, or the app asked for no retry."""
+    if delivery.ok or delivery.no_retry or delivery.cancelled:
+        return None
+    if delivery.error == "operation_timeout":
+        return "http_timeout"
+    if delivery.status is not None:
+        return "http_error"
+    return "connection_failed" if delivery.error == "dispatch_failed" else None

@@ -178,12 +178,24 @@ class SocketModeHub:
         for ws in list(self.connections):
             await ws.close(code=1001, message=b"server shutdown")
 
+    def awaiting_acks(self, number: int) -> int:
+        """How many envelopes sent on connection ``number`` wait for their acks now."""
+        return sum(
+            not future.done() and ws in self.connections and self.connections[ws].number == number
+            for ws, future in self._pending.values()
+        )
+
     def dump(self) -> dict[str, Any]:
-        """Return the open connections and the count ever opened, as JSON-ready data."""
+        """Return the open connections (with the envelopes each has not acked yet) and the
+        count ever opened, as JSON-ready data."""
         return {
             "opened": self.opened,
             "connections": [
-                {"number": conn.number, "draining": conn.draining}
+                {
+                    "number": conn.number,
+                    "draining": conn.draining,
+                    "awaiting_acks": self.awaiting_acks(conn.number),
+                }
                 for conn in self.connections.values()
             ],
         }

@@ -63,3 +63,19 @@ def test_without_a_file_nothing_is_written(tmp_path: Path) -> None:
     services.ledger.charge("O-5", RESULT)
     assert services.charges["O-5"] == RESULT
     assert list(tmp_path.iterdir()) == []
+
+
+async def test_two_workers_on_one_ledger_charge_an_order_once(tmp_path: Path) -> None:
+    ledger = tmp_path / "payments.jsonl"
+    env = ActivityEnvironment()
+    # Two workers running side by side, both started before either charged anything.
+    first, second = OrderServices(tmp_path, ledger=ledger), OrderServices(tmp_path, ledger=ledger)
+    charged = await env.run(first.process_payment, payment("O-6"))
+    # The first dies before Temporal hears of the charge; the payment is retried on the second.
+    retried = await env.run(second.process_payment, payment("O-6"))
+    assert retried == charged
+    refund = RefundInput(order_id="O-6", transaction_id=charged.transaction_id)
+    refunded = await env.run(second.refund_payment, refund)
+    assert await env.run(first.refund_payment, refund) == refunded
+    assert charges_by_order(ledger) == {"O-6": [Decimal("1899.97")]}
+    assert [entry.event for entry in read_entries(ledger)] == ["charge", "refund"]

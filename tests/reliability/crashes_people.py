@@ -53,11 +53,14 @@ class Sent:
     field_errors: dict[str, str]
     redelivery: bool = False
     told: list[str] = field(default_factory=list)
+    socket: bool = False
 
     @property
     def acked(self) -> bool:
-        """Slack got a 200 and nothing else: no timeout, no error left open in a modal."""
-        return self.status == 200 and self.error is None and not self.field_errors
+        """Slack got a 200 (in Socket Mode: an ack) and nothing else: no timeout, no error
+        left open in a modal."""
+        answered = self.status == 200 or (self.socket and self.status is None)
+        return answered and self.error is None and not self.field_errors
 
 
 @dataclass
@@ -90,9 +93,13 @@ def has_buttons(card: dict[str, Any]) -> bool:
 
 
 def click_key(delivery: Delivery) -> str:
-    """The key the bot gives a click: the user and Slack's ``action_ts``."""
-    assert delivery.request is not None
-    payload = json.loads(parse_qs(delivery.request[0].decode())["payload"][0])
+    """The key the bot gives a click: the user and Slack's ``action_ts`` (from the HTTP body,
+    or in Socket Mode the envelope)."""
+    if delivery.envelope is not None:
+        payload = delivery.envelope["payload"]
+    else:
+        assert delivery.request is not None
+        payload = json.loads(parse_qs(delivery.request[0].decode())["payload"][0])
     return f"{payload['user']['id']}:{payload['actions'][0]['action_ts']}"
 
 
@@ -240,6 +247,7 @@ class Person:
             dict(delivery.errors),
             redelivery=again,
             told=self._told_since(before),
+            socket=delivery.transport == "socket",
         )
         self.sent.append(sent)
         self._seen = len(self.stack.sim.ephemerals(self.user))

@@ -19,7 +19,16 @@ from tests.reliability.tally import DEFAULT_OUT, MUST_BE_ZERO
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "RELIABILITY.md"
 INTRO = Path(__file__).with_name("intro.md")
-ORDER = ("crashes", "races", "slack_faults", "forgery", "bad_input", "determinism")
+ORDER = (
+    "crashes",
+    "replicas_http",
+    "replicas_socket",
+    "races",
+    "slack_faults",
+    "forgery",
+    "bad_input",
+    "determinism",
+)
 
 
 def table(tallies: list[dict[str, object]]) -> str:

@@ -48,6 +48,7 @@ class Reply:
     body: str = ""
     content_type: str = "text/plain"
     delay: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -76,7 +77,10 @@ class FakeBot:
         if self.reply.delay:
             await asyncio.sleep(self.reply.delay)
         return web.Response(
-            status=self.reply.status, text=self.reply.body, content_type=self.reply.content_type
+            status=self.reply.status,
+            text=self.reply.body,
+            content_type=self.reply.content_type,
+            headers=self.reply.headers,
         )
 
 

@@ -192,6 +192,9 @@ async def test_sim_endpoints_show_deliveries_and_connections(
     assert over_http.request is not None
     assert deliveries[0]["request"] == [over_http.request[0].decode(), over_http.request[1]]
     assert deliveries[1]["envelope"]["type"] == "slash_commands"
-    assert state["socket_mode"] == {"opened": 1, "connections": [{"number": 1, "draining": False}]}
+    assert state["socket_mode"] == {
+        "opened": 1,
+        "connections": [{"number": 1, "draining": False, "awaiting_acks": 0}],
+    }
     assert json.loads(json.dumps(state["deliveries"])) == deliveries
     await raw.ws.close()

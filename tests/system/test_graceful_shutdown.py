@@ -95,14 +95,20 @@ async def approved_once(stack: Stack, handle: Any) -> None:
     assert decisions_signalled(await handle.fetch_history()) == 1
 
 
+async def waiting_orders(stack: Stack, count: int) -> tuple[list[Any], list[dict[str, Any]]]:
+    """``count`` large orders started, each waiting for approval; their handles and cards."""
+    handles = [
+        await stack.start_order(example_order("large", requested_by=REQUESTER_ID))
+        for _ in range(count)
+    ]
+    cards = await assert_eventually(stack.messages, lambda m: len(m) == count, what="cards")
+    return handles, cards
+
+
 async def test_sigterm_with_clicks_in_flight_loses_none_and_applies_none_twice(
     stack: Stack, tmp_path: Path
 ) -> None:
-    handles = [
-        await stack.start_order(example_order("large", requested_by=REQUESTER_ID))
-        for _ in range(CLICKS)
-    ]
-    cards = await assert_eventually(stack.messages, lambda m: len(m) == CLICKS, what="cards")
+    handles, cards = await waiting_orders(stack, CLICKS)
     bot, url = bot_part(stack, tmp_path)
     await start(bot, url)
     in_process_bot, stack.sim.bot_url = stack.sim.bot_url, f"{url}/slack/events"
