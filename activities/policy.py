@@ -9,7 +9,9 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from orchestration.models.approval import ApprovalPolicy
-from orchestration.policy.file import PolicyError, load_policy
+from orchestration.models.flow import FlowStartersInput, FlowStartersResult
+from orchestration.policy.file import Policy, PolicyError, load_policy
+from orchestration.policy.flows import flow_starters
 from orchestration.policy.match import PolicyDecision, PolicyRequest, decide
 
 
@@ -29,9 +31,20 @@ class PolicyEngine:
     @activity.defn
     async def evaluate_policy(self, request: PolicyRequest) -> PolicyDecision:
         """Decide ``request``; a broken policy file fails the check, naming file and field."""
+        policy, version = self._load()
+        return decide(policy, version, request)
+
+    @activity.defn
+    async def flow_starters(self, request: FlowStartersInput) -> FlowStartersResult:
+        """Who may start a flow, per the policy file's ``flows`` list (groups unexpanded)."""
+        policy, version = self._load()
+        return FlowStartersResult(
+            starters=flow_starters(policy.flows, request.flow), policy_version=version
+        )
+
+    def _load(self) -> tuple[Policy, str]:
         try:
-            policy, version = load_policy(self.path)
+            return load_policy(self.path)
         except PolicyError as err:
             # Retried: fixing the file lets waiting requests go on.
             raise ApplicationError(str(err), type="PolicyError") from None
-        return decide(policy, version, request)

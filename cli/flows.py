@@ -1,21 +1,31 @@
-"""``chatops flow validate FILE...``: check flow files before anything runs (docs/flows.md).
+"""``chatops flow validate FILE...`` and ``chatops flow start NAME`` (docs/flows.md).
 
-Needs no Temporal server: the allow-list, the flows directory (for ``call_flow``) and the
-policy file come from the settings. Exit codes: 0 every file valid, 1 a problem (one
-``FILE:LINE:COL: field: message`` line each), 2 a usage or settings error.
+``validate`` needs no Temporal server: the allow-list, the flows directory (for ``call_flow``)
+and the policy file come from the settings. Exit codes: 0 every file valid, 1 a problem (one
+``FILE:LINE:COL: field: message`` line each), 2 a usage or settings error. ``start`` starts
+the flow as the terminal user (``cli:<login>``) and prints its workflow id.
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import json
 import sys
 from pathlib import Path
 
+from temporalio.client import Client, WorkflowFailureError
+
+from cli.errors import CliError
+from orchestration.decisions import TemporalUnreachable
+from orchestration.failures import activity_failure_message
+from orchestration.flow_starts import FlowStartRefused, flow_context, parse_pairs, start_flow
 from orchestration.flows.load import FlowUnreadable, read_source
 from orchestration.flows.problems import FlowContext, FlowInvalid, printable
 from orchestration.flows.urls import UrlError
 from orchestration.flows.validate import validate_flow
-from orchestration.policy.file import PolicyError, load_policy
+from orchestration.models.flow import FlowResult
+from orchestration.policy.file import PolicyError
 from orchestration.settings import Settings
 
 
@@ -28,20 +38,23 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     validate.add_argument("files", nargs="+", type=Path, metavar="FILE", help="a flow file")
     validate.set_defaults(role="flow-validate")
-
-
-def flow_context(settings: Settings) -> FlowContext:
-    """What flows are checked against, from the settings.
-
-    Raises:
-        PolicyError: The policy file cannot be used.
-    """
-    policy, _ = load_policy(settings.policy_file)
-    return FlowContext(
-        flows_dir=settings.flows_dir,
-        http_allow=settings.effective_flow_http_allow,
-        policy=policy,
+    start = verbs.add_parser("start", help="start a flow of the flows directory; print its id")
+    start.add_argument("name", metavar="NAME", help="the flow's name, e.g. refund")
+    start.add_argument(
+        "--input",
+        dest="inputs",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an input (repeat for each), read as the input's type",
     )
+    start.add_argument(
+        "--key", metavar="KEY", help="a business key: the id flow-NAME-KEY, so it runs once"
+    )
+    start.add_argument(
+        "--wait", action="store_true", help="wait for the flow to end; print its outputs (JSON)"
+    )
+    start.set_defaults(role="flow-start")
 
 
 def cmd_validate(files: list[Path], settings: Settings) -> int:
@@ -77,3 +90,34 @@ def _report(file: Path, context: FlowContext) -> bool:
     for warning in flow.warnings:
         print(warning)
     return True
+
+
+async def cmd_start(client: Client, settings: Settings, args: argparse.Namespace) -> None:
+    """Start flow ``args.name``; print its workflow id, and with ``--wait`` its outputs.
+
+    Raises:
+        CliError: the flow was refused, already started, Temporal did not answer, or (with
+            ``--wait``) the flow failed.
+    """
+    try:
+        started = await start_flow(
+            client,
+            settings,
+            args.name,
+            parse_pairs(args.inputs),
+            started_by=f"cli:{getpass.getuser()}",
+            business_key=args.key,
+        )
+    except (FlowStartRefused, TemporalUnreachable) as err:
+        raise CliError(str(err)) from None
+    if started.already_started:
+        raise CliError(f"flow {args.name} already started as {started.workflow_id}")
+    print(started.workflow_id, flush=True)
+    if not args.wait:
+        return
+    handle = client.get_workflow_handle(started.workflow_id, result_type=FlowResult)
+    try:
+        result = await handle.result()
+    except WorkflowFailureError as err:
+        raise CliError(activity_failure_message(err.cause)) from None
+    print(json.dumps(result.outputs, sort_keys=True))

@@ -192,6 +192,9 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
         await audit.cmd_export(
             client, args.workflow_id, args.since, args.output, settings.search_attributes
         )
+    elif role == "flow-start":
+        client = await connect(settings)
+        await flows.cmd_start(client, settings, args)
     elif role == "mcp":
         from cli import mcp_server  # the MCP SDK takes a second to import: only when asked
 

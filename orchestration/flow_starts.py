@@ -8,14 +8,39 @@ inputs against the file's ``inputs``, and starts the driver workflow with the fi
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from temporalio.client import Client
 
+from orchestration.flow_inputs import InputRefused, InputValue, checked_inputs
+from orchestration.flows.fields import FLOW_NAME_PATTERN
+from orchestration.flows.load import FlowUnreadable, flow_path, read_source
+from orchestration.flows.models import called_flows
+from orchestration.flows.problems import FlowContext, FlowInvalid, ValidatedFlow
+from orchestration.flows.urls import UrlError
+from orchestration.flows.validate import validate_flow
+from orchestration.models.flow import CalledFlow, FlowRun
+from orchestration.policy.file import PolicyError, load_policy
 from orchestration.settings import Settings
+from orchestration.starts import start_request
+from orchestration.workflows.flow import FlowWorkflow
 
-InputValue = str | int | float | bool
+__all__ = [
+    "FlowStartRefused",
+    "InputValue",
+    "StartedFlow",
+    "flow_context",
+    "parse_pairs",
+    "start_flow",
+]
+
+# A business key, as it goes into the workflow id.
+BUSINESS_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$")
+# The most problems a refusal lists (the rest: chatops flow validate).
+SHOWN_PROBLEMS = 3
 # The most ``key=value`` words one start takes, and the longest value.
 MAX_PAIRS = 50
 MAX_VALUE = 2000
@@ -87,4 +112,98 @@ async def start_flow(
             fit; the message says which.
         TemporalUnreachable: Temporal did not answer.
     """
-    raise NotImplementedError("the flow driver implements this")
+    if business_key is not None and not BUSINESS_KEY.match(business_key):
+        raise FlowStartRefused(
+            "a business key is up to 80 letters, digits and . _ : -, starting with a letter "
+            "or digit"
+        )
+    context = flow_context_or_refusal(settings)
+    validated = _validated(name, context)
+    try:
+        values = checked_inputs(validated.flow, inputs)
+    except InputRefused as err:
+        raise FlowStartRefused(f"flow {name}: {err}") from None
+    run = FlowRun(
+        name=name,
+        flow=validated.flow.model_dump(mode="json", by_alias=True),
+        content_hash=validated.content_hash,
+        called=_called(validated, context),
+        inputs=values,
+        started_by=started_by,
+    )
+    started = await start_request(
+        client,
+        settings,
+        FlowWorkflow.run,
+        run,
+        workflow_id=f"flow-{name}-{business_key or secrets.token_hex(4)}",
+        kind="flow",
+        noun="flow",
+    )
+    return StartedFlow(started.workflow_id, started.already_started)
+
+
+def flow_context(settings: Settings) -> FlowContext:
+    """What flows are checked against, from the settings.
+
+    Raises:
+        PolicyError: The policy file cannot be used.
+    """
+    policy, _ = load_policy(settings.policy_file)
+    return FlowContext(
+        flows_dir=settings.flows_dir,
+        http_allow=settings.effective_flow_http_allow,
+        policy=policy,
+    )
+
+
+def flow_context_or_refusal(settings: Settings) -> FlowContext:
+    """:func:`flow_context`; a policy file that cannot be used refuses the start."""
+    try:
+        return flow_context(settings)
+    except PolicyError as err:
+        raise FlowStartRefused(f"the policy file cannot be used: {err}") from None
+
+
+def _validated(name: str, context: FlowContext) -> ValidatedFlow:
+    """Flow ``name`` as its file is now, checked against everything."""
+    if not re.match(FLOW_NAME_PATTERN, name) or context.flows_dir is None:
+        raise FlowStartRefused(f"no flow named {name[:60]!r}")
+    path = flow_path(context.flows_dir, name)
+    if not path.is_file():
+        raise FlowStartRefused(f"no flow named {name!r} (no {path.name} in the flows directory)")
+    try:
+        return validate_flow(read_source(path), str(path), context)
+    except FlowUnreadable as err:
+        raise FlowStartRefused(f"flow {name} cannot be read: {err}") from None
+    except FlowInvalid as err:
+        shown = [
+            f"{path.name}:{problem.line}: {problem.field + ': ' if problem.field else ''}"
+            f"{problem.message}"
+            for problem in err.problems[:SHOWN_PROBLEMS]
+        ]
+        more = len(err.problems) - len(shown)
+        tail = f" (and {more} more; run chatops flow validate)" if more > 0 else ""
+        raise FlowStartRefused(f"flow {name} is not valid: " + "; ".join(shown) + tail) from None
+    except UrlError as err:
+        raise FlowStartRefused(f"the flows' allow-list is not valid: {err}") from None
+
+
+def _called(flow: ValidatedFlow, context: FlowContext) -> dict[str, CalledFlow]:
+    """Every flow reachable from ``flow`` through call_flow, validated as it is now (the
+    validator refused cycles)."""
+    found: dict[str, CalledFlow] = {}
+    waiting = [flow]
+    while waiting:
+        current = waiting.pop()
+        for _, step in called_flows(current.flow):
+            name = step.call_flow.flow
+            if name in found:
+                continue
+            called = _validated(name, context)
+            found[name] = CalledFlow(
+                flow=called.flow.model_dump(mode="json", by_alias=True),
+                content_hash=called.content_hash,
+            )
+            waiting.append(called)
+    return found

@@ -15,6 +15,7 @@ from temporalio.worker import Worker
 
 from activities.agents import AgentRunner
 from activities.card_copies import CardCopies
+from activities.flow_http import FlowHttp
 from activities.ledger import LEDGER_FILENAME
 from activities.orders import OrderServices
 from activities.policy import PolicyEngine
@@ -27,6 +28,7 @@ from orchestration.devserver import (
     create_commands,
     ensure_search_attributes,
 )
+from orchestration.flows.urls import parse_allow_list
 from orchestration.nexus_handler import ChatopsNexusHandler
 from orchestration.sandbox import sandbox_runner
 from orchestration.schedules import ensure_scrape_schedule
@@ -35,6 +37,7 @@ from orchestration.slack_rate import ensure_slack_rate
 from orchestration.starts import approval_policy, ui_url
 from orchestration.worker_queues import ChatopsWorker
 from orchestration.workflows.agent_task import AgentTaskWorkflow
+from orchestration.workflows.flow import FlowWorkflow
 from orchestration.workflows.job_claim import JobClaimWorkflow
 from orchestration.workflows.order import OrderWorkflow
 from orchestration.workflows.request_approval import RequestApprovalWorkflow
@@ -62,6 +65,7 @@ WORKFLOWS: Sequence[type] = (
     MediumPriorityTriageWorkflow,
     HighPriorityTriageWorkflow,
     JobClaimWorkflow,
+    FlowWorkflow,
 )
 GRACEFUL_SHUTDOWN = timedelta(seconds=20)
 
@@ -76,11 +80,13 @@ def build_worker(
     policy: PolicyEngine | None = None,
     agents: AgentRunner | None = None,
     workflow_cache: int = WORKFLOW_CACHE,
+    flow_http: FlowHttp | None = None,
 ) -> ChatopsWorker:
     """A worker for every chatops workflow, with the given Slack client and domain services,
     keeping at most ``workflow_cache`` workflows in memory between their tasks; it also
     serves the ``chatops`` Nexus service (docs/request-approval.md), and the posts of the
-    Slack queue beside ``task_queue`` (:mod:`orchestration.slack_queue`)."""
+    Slack queue beside ``task_queue`` (:mod:`orchestration.slack_queue`). Flows' ``http``
+    steps reach what ``flow_http`` allows (by default nothing)."""
     slack_activities = SlackActivities(slack)
     # Posts are served on both queues: runs from before the Slack queue post on their own.
     posts: list[Callable[..., Any]] = [
@@ -103,6 +109,8 @@ def build_worker(
             *(desk or SupportDesk()).activities(),
             policy.evaluate_policy,
             policy.approval_defaults,
+            policy.flow_starters,
+            (flow_http or FlowHttp(())).flow_http,
             *(agents or AgentRunner()).activities(),
             *Scraper().activities(),
             unpause_schedule,
@@ -149,6 +157,7 @@ async def run_worker(settings: Settings, client: Client, stop: asyncio.Event) ->
         services,
         policy=policy,
         workflow_cache=settings.workflow_cache,
+        flow_http=FlowHttp(parse_allow_list(settings.effective_flow_http_allow)),
     )
     if await ensure_scrape_schedule(
         client, settings.scrape_input(), settings.task_queue, settings.scrape_every

@@ -8,6 +8,7 @@ import sys
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -85,16 +86,26 @@ def client(env: WorkflowEnvironment) -> Client:
     return env.client
 
 
+@pytest.fixture
+def stack_worker() -> dict[str, Any]:
+    """Options of the stack's worker (tests.helpers.new_worker): none unless a test module
+    overrides this fixture (e.g. a policy file of its own, flows' allow-list)."""
+    return {}
+
+
 @pytest_asyncio.fixture
 async def stack(
-    env: WorkflowEnvironment, tmp_path: Path, request: pytest.FixtureRequest
+    env: WorkflowEnvironment,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    stack_worker: dict[str, Any],
 ) -> AsyncIterator[Stack]:
     """A Slack stand-in, a bot on a real port and a worker on a fresh task queue.
 
     With CHATOPS_RECORD_HISTORIES=1, the histories of the workflows a system test (or one
     marked ``histories``) finished are saved under tests/histories/ (tests/recording.py).
     """
-    async with running_stack(env, tmp_path) as running:
+    async with running_stack(env, tmp_path, **stack_worker) as running:
         yield running
         if records(request):
             await record_histories(running.started, history_name(request), HISTORIES, tmp_path)

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from temporalio.client import Client, WorkflowHandle
 
 from activities.agents import AgentRunner
+from activities.flow_http import FlowHttp
 from activities.orders import OrderServices
 from activities.policy import PolicyEngine
 from activities.slack import new_slack_client
@@ -79,8 +80,11 @@ def new_worker(
     extra_activities: list[Callable[..., Any]] | None = None,
     slack_timeout: int = 15,
     agents: AgentRunner | None = None,
+    policy: PolicyEngine | None = None,
+    flow_http: FlowHttp | None = None,
 ) -> ChatopsWorker:
-    """A real chatops worker whose Slack calls go to ``api_url``."""
+    """A real chatops worker whose Slack calls go to ``api_url`` (the repository's policy
+    file unless ``policy`` is given; flows' http steps reach what ``flow_http`` allows)."""
     slack = new_slack_client(token, api_url, timeout=slack_timeout)
     return build_worker(
         client,
@@ -88,8 +92,9 @@ def new_worker(
         slack,
         services or OrderServices(outbox=outbox),
         extra_activities=extra_activities or [],
-        policy=PolicyEngine(REPO_POLICY),
+        policy=policy or PolicyEngine(REPO_POLICY),
         agents=agents,
+        flow_http=flow_http,
     )
 
 

@@ -182,9 +182,12 @@ async def running_stack(
     tmp_path: Path,
     client: Client | None = None,
     tracer: Tracer | None = None,
+    **worker_options: Any,
 ) -> AsyncIterator[Stack]:
     """Stand-in + bot + worker on a fresh task queue; bot, worker and test use ``client``
-    (the session's by default), and the bot makes a span per request with ``tracer``."""
+    (the session's by default), and the bot makes a span per request with ``tracer``;
+    ``worker_options`` go to :func:`tests.helpers.new_worker` (a policy, flows' allow-list).
+    """
     client = client or env.client
     async with running_sim() as sim:
         queue = unique("tq")
@@ -193,7 +196,9 @@ async def running_stack(
         runner = await start_bot(client, sim, commands, port=port, tracer=tracer)
         services = OrderServices(outbox=tmp_path / "outbox")
         agents = AgentRunner()
-        worker = new_worker(client, queue, sim.api_url, tmp_path, services=services, agents=agents)
+        worker = new_worker(
+            client, queue, sim.api_url, tmp_path, services=services, agents=agents, **worker_options
+        )
         try:
             async with worker:
                 yield Stack(

@@ -23,6 +23,7 @@ KINDS = {
     "HighPriorityTriageWorkflow": "ticket_triage",
     "ScrapeWorkflow": "scrape",
     "RequestApproval": "request_approval",
+    "Flow": "flow",
 }
 # The kinds ``list`` filters on, and the workflows that ask for approval.
 KIND_TYPES = {
@@ -30,6 +31,7 @@ KIND_TYPES = {
     "ticket": "TicketWorkflow",
     "agent_task": "AgentTaskWorkflow",
     "request_approval": "RequestApproval",
+    "flow": "Flow",
 }
 APPROVABLE = ("OrderWorkflow", "TicketWorkflow", "AgentTaskWorkflow", "RequestApproval")
 # The states ``list`` filters on, and their names in visibility queries.

@@ -25,6 +25,7 @@ from commands.workflow.common import (
 )
 from commands.workflow.task_failure import MARK, TaskFailure, advice, failure_line, task_failure
 from orchestration.decisions import describe_workflow
+from orchestration.models.flow import FlowStatus
 from orchestration.slack_text import escape
 from orchestration.slack_text import link as link_to
 from orchestration.wording import format_time
@@ -68,6 +69,9 @@ class StatusReport(BaseModel):
     link: str | None = Field(description="the workflow in Temporal's UI, when one is known")
     stuck: TaskFailure | None = Field(
         default=None, description="its workflow task keeps failing (null: it is not stuck)"
+    )
+    flow: FlowStatus | None = Field(
+        default=None, description="a flow's steps, each with its state and result (else null)"
     )
 
 
@@ -127,7 +131,18 @@ async def report(context: CommandContext, args: WorkflowId) -> StatusReport:
         closed_at=description.close_time,
         link=workflow_link(context, workflow_id),
         stuck=stuck,
+        flow=_flow(info),
     )
+
+
+def _flow(info: Any) -> FlowStatus | None:
+    """A flow's status (``Flow`` workflows answer and keep one), else None."""
+    if not isinstance(info, dict) or "flow" not in info or "steps" not in info:
+        return None
+    try:
+        return FlowStatus.model_validate(info)
+    except ValueError:
+        return None
 
 
 def render(status: StatusReport) -> Reply:
@@ -144,6 +159,8 @@ def render(status: StatusReport) -> Reply:
             extra += f": {escape(step.failure_reason)}"
         name = escape(step.name.replace("_", " "))
         lines.append(f"Step: {name}{extra} (from {SOURCES[step.source]})")
+    if status.flow is not None:
+        lines += flow_lines(status.flow)
     if status.approval is not None:
         lines.append(approval_line(status.approval, status.as_of))
     if status.policy is not None:
@@ -155,6 +172,17 @@ def render(status: StatusReport) -> Reply:
     if status.link:
         lines.append(link_to(status.link, "Open in Temporal"))
     return Reply(clip("\n".join(lines)))
+
+
+def flow_lines(flow: FlowStatus) -> list[str]:
+    """The flow's name and content hash, then each step: its state and result."""
+    lines = [f"Flow {escape(flow.flow)} (file sha256 {escape(flow.content_hash[:12])})"]
+    for step in flow.steps:
+        result = f" ({escape(step.result)})" if step.result else ""
+        lines.append(f"• {escape(step.name)}: {step.state}{result}")
+    if flow.more_steps:
+        lines.append(f"• … and {flow.more_steps} more steps")
+    return lines
 
 
 def _stuck_lines(workflow_id: str, stuck: TaskFailure) -> list[str]:

@@ -14,6 +14,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     PlainValidator,
     WithJsonSchema,
 )
@@ -72,16 +73,34 @@ _template = _parser("template", Template, parse_template)
 _expression = _parser("expression", Expression, parse_expression)
 
 
+def _source(value: Template | Expression) -> str:
+    """A template or expression written back as its text (a flow's data round-trips)."""
+    return value.text
+
+
 TemplateText = Annotated[
     Template,
     PlainValidator(_template),
+    PlainSerializer(_source, return_type=str),
     WithJsonSchema({"type": "string", "description": "Text with {{ expression }} parts"}),
 ]
 ExpressionText = Annotated[
     Expression,
     PlainValidator(_expression),
+    PlainSerializer(_source, return_type=str),
     WithJsonSchema({"type": "string", "description": "An expression (docs/flows.md)"}),
 ]
+
+
+def _json_source(value: Any) -> Any:
+    """Templated JSON written back with its templates as text."""
+    if isinstance(value, Template):
+        return value.text
+    if isinstance(value, dict):
+        return {key: _json_source(each) for key, each in value.items()}
+    if isinstance(value, list):
+        return [_json_source(each) for each in value]
+    return value
 
 
 def _templated_json(value: Any) -> Any:
@@ -111,6 +130,7 @@ def _templated_json(value: Any) -> Any:
 TemplatedJson = Annotated[
     Any,
     AfterValidator(_templated_json),
+    PlainSerializer(_json_source),
     WithJsonSchema({"description": "Any JSON value; its strings are templates"}),
 ]
 
