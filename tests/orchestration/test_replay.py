@@ -75,6 +75,15 @@ def test_there_are_histories_to_replay() -> None:
         "unpause_cancels_the_timer_and_refuses_when_not_paused",
         "a_timed_pause_leaves_a_pause_changed_meanwhile",
         "scrape_runs_tolerate_a_failing_source_and_write_json",
+        "a_large_refund_is_approved_then_sent_and_told",
+        "a_small_refund_takes_the_else_arm_and_asks_nobody",
+        "a_rejected_refund_fails_the_flow_before_the_refund",
+        "an_expired_approval_goes_on_when_the_flow_says_continue",
+        "parallel_steps_waits_and_a_called_flow_run_in_one_flow",
+        "a_failing_call_is_retried_then_rolled_back_and_reported",
+        "a_flow_edited_while_it_runs_keeps_the_content_it_started_with",
+        "the_workflow_refuses_a_starter_the_policy_does_not_name",
+        "a_long_flow_continues_as_new_between_steps_and_keeps_its_outputs",
     } <= names
 
 

@@ -44,6 +44,7 @@ REQUIRED: dict[str, set[str]] = {
     "HighPriorityTriageWorkflow": {"resolved", "escalate"},
     "TimedPauseWorkflow": {"unpaused", "left paused", "terminated"},
     "ScrapeWorkflow": {"completed with failed sources"},
+    "Flow": {"completed", "failed", "continued as new"},
 }
 
 

@@ -137,6 +137,12 @@ async def start(
     return handle
 
 
+def record_child(stack: Stack, handle: WorkflowHandle[Any, Any], step: str) -> None:
+    """Record the child that ``step`` started too: with two handles, the recorded files keep
+    the workflow ids, which replaying the parent needs (its children's ids derive from it)."""
+    stack.started.append(stack.client.get_workflow_handle(f"{handle.id}-{step}"))
+
+
 async def memo_status(handle: WorkflowHandle[Any, Any]) -> dict[str, Any]:
     """The flow's status as its memo has it."""
     status: dict[str, Any] = await (await handle.describe()).memo_value("status", {})

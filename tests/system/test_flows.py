@@ -20,6 +20,7 @@ from tests.system.flow_stack import (  # noqa: F401 (fixtures)
     Service,
     flow_worker,
     memo_status,
+    record_child,
     service_fixture,
     start,
     states,
@@ -46,6 +47,7 @@ async def test_a_large_refund_is_approved_then_sent_and_told(
 ) -> None:
     write_refund(tmp_path, service)
     handle = await start(stack, service, tmp_path, "refund", REFUND)
+    record_child(stack, handle, "finance_approval")
     card = await stack.card()
     assert "ORD-7" in card["text"]
     live = await handle.query(FlowWorkflow.status)
@@ -90,6 +92,7 @@ async def test_a_rejected_refund_fails_the_flow_before_the_refund(
 ) -> None:
     write_refund(tmp_path, service)
     handle = await start(stack, service, tmp_path, "refund", REFUND)
+    record_child(stack, handle, "finance_approval")
     card = await stack.card()
     await reject_with_reason(stack, card["ts"], "not this one")
     with pytest.raises(WorkflowFailureError) as failed:
@@ -124,6 +127,7 @@ async def test_an_expired_approval_goes_on_when_the_flow_says_continue(
 ) -> None:
     write_flow(tmp_path, "quick", QUICK)
     handle = await start(stack, service, tmp_path, "quick", {"what": "disk"})
+    record_child(stack, handle, "check")
     result = await handle.result()
     assert result.outputs == {"outcome": "expired"}
     told = await assert_eventually(lambda: general(stack), bool, what="a note in #general")
@@ -167,6 +171,7 @@ async def test_parallel_steps_waits_and_a_called_flow_run_in_one_flow(
     write_flow(tmp_path, "combo", COMBO.replace("URL/", service.prefix))
     write_flow(tmp_path, "child", CHILD)
     handle = await start(stack, service, tmp_path, "combo", {"order_id": "a/b?c"})
+    record_child(stack, handle, "child")
     result = await handle.result()
     echoed = "/api/echo/a%2Fb%3Fc?note=a%26b"
     assert result.outputs == {"seen": echoed, "status": 200}
@@ -216,6 +221,7 @@ async def test_a_flow_edited_while_it_runs_keeps_the_content_it_started_with(
     path = write_refund(tmp_path, service)
     started_with = hashlib.sha256(path.read_bytes()).hexdigest()
     handle = await start(stack, service, tmp_path, "refund", REFUND)
+    record_child(stack, handle, "finance_approval")
     card = await stack.card()
     write_refund(tmp_path, service, said="Edited")
     await stack.sim.click(APPROVER_ID, APPROVALS_CHANNEL_ID, card["ts"], APPROVE_ACTION)
