@@ -52,6 +52,9 @@ WORKFLOW_SUPPORT = (
     "orchestration.policy",
     "orchestration.saga",
     "orchestration.search_attributes",
+    "orchestration.workflows.flow_progress",
+    # Passes every RequestApproval its id, so orchestration.ask's count is never used here.
+    "orchestration.workflows.flow_steps",
     "orchestration.workflows.order_amendments",
     "orchestration.workflows.order_request",
     "orchestration.workflows.order_steps",

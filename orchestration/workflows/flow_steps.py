@@ -110,21 +110,9 @@ class StepRunner:
         return StepFailed(step.name, message)
 
     async def _kind(self, step: StepBase) -> tuple[Outputs, str]:
-        if isinstance(step, HttpStep):
-            return await self._http(step)
-        if isinstance(step, ApprovalStep):
-            return await self._approval(step)
-        if isinstance(step, NotifyStep):
-            return await self._notify(step)
-        if isinstance(step, WaitStep):
-            return await self._wait(step)
-        if isinstance(step, BranchStep):
-            return await self._branch(step)
-        if isinstance(step, ParallelStep):
-            return await self._parallel(step)
-        if isinstance(step, CallFlowStep):
-            return await self._call_flow(step)
-        raise StepFailed(step.name, f"unknown step kind {step.kind}")
+        """Run the step by its kind: ``_http`` for an ``http`` step, and so on."""
+        run: Callable[[StepBase], Awaitable[tuple[Outputs, str]]] = getattr(self, f"_{step.kind}")
+        return await run(step)
 
     async def _http(self, step: HttpStep) -> tuple[Outputs, str]:
         call, scope = step.http, self.scope
