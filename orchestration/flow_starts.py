@@ -130,6 +130,7 @@ async def start_flow(
         called=_called(validated, context),
         inputs=values,
         started_by=started_by,
+        search_attributes=settings.search_attributes,
     )
     started = await start_request(
         client,

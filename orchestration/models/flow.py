@@ -51,6 +51,8 @@ class FlowRun(BaseModel):
     # The workflow id of the flow that called this one (its check of who started it covers
     # this run too).
     called_by: str | None = None
+    # Set ChatopsKind (on called flows) and ChatopsOutcome: the cluster has them.
+    search_attributes: bool = False
     carried: FlowCarried | None = None
     # Continue as new after this many top-level steps of one run, besides when Temporal
     # suggests it (None: only then).

@@ -9,6 +9,7 @@ error, and the workflow fails. Long flows continue as new between top-level step
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any, NoReturn
 
@@ -17,6 +18,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 from orchestration.notes import post_mrkdwn_notice
+from orchestration.outcomes import Outcome, record_outcome
 from orchestration.workflows.flow_progress import FlowProgress
 from orchestration.workflows.flow_steps import NOTIFY, SLACK_USER, StepFailed, StepRunner
 
@@ -25,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
 
     from activities.policy import PolicyEngine
     from activities.slack import SlackActivities
+    from orchestration import search_attributes as sa
     from orchestration.flows.expressions import ExpressionError
     from orchestration.flows.models import FlowFile
     from orchestration.models.approval import ResolveApproversInput
@@ -44,6 +47,7 @@ CHECK_RETRY = RetryPolicy(
 STEP_FAILED = "FlowStepFailed"
 START_REFUSED = "FlowStartRefused"
 INVALID_FLOW = "FlowInvalid"
+KIND = "flow"
 
 
 @workflow.defn(name="Flow")
@@ -67,27 +71,45 @@ class FlowWorkflow:
         """Check who started it, run the steps, return the outputs."""
         flow = _flow_file(run)
         workflow.upsert_memo({"flow": run.name, "flow_hash": run.content_hash})
+        if run.search_attributes and run.called_by is not None:
+            workflow.upsert_search_attributes([sa.KIND.value_set(KIND)])
         carried = run.carried
-        progress = FlowProgress(run.name, run.content_hash, flow, carried.states if carried else [])
-        self._progress = progress
-        progress.publish()
+        self._progress = FlowProgress(
+            run.name, run.content_hash, flow, carried.states if carried else []
+        )
+        self._progress.publish()
         run = run.model_copy(update={"inputs": _with_defaults(flow, run.inputs)})
+        try:
+            result = await self._steps(run, flow)
+        except ApplicationError as err:
+            ending = Outcome.DENIED if err.type == START_REFUSED else Outcome.FAILED
+            record_outcome(run.search_attributes, ending)
+            raise
+        except asyncio.CancelledError:
+            record_outcome(run.search_attributes, Outcome.CANCELLED)
+            raise
+        record_outcome(run.search_attributes, Outcome.COMPLETED)
+        return result
+
+    async def _steps(self, run: FlowRun, flow: FlowFile) -> FlowResult:
+        """The permission check, then each top-level step from where this run starts."""
+        carried, progress = run.carried, self._progress
+        assert progress is not None
         if carried is None and run.called_by is None:
             await self._check_starter(run)
-        runner = StepRunner(
-            run, dict(carried.outputs) if carried else {}, progress, FlowWorkflow.run
-        )
+        outputs = dict(carried.outputs) if carried else {}
+        runner = StepRunner(run, outputs, progress, FlowWorkflow.run)
         start = carried.position if carried else 0
         try:
             for index in range(start, len(flow.steps)):
                 if index > start and self._should_continue(run, index - start):
                     await self._continue_as_new(run, runner, index)
                 await runner.run_step(flow.steps[index])
-            outputs = _outputs(flow, runner)
+            results = _outputs(flow, runner)
         except StepFailed as failed:
             await self._fail(run, flow, runner, failed)
         progress.finish("completed")
-        return FlowResult(flow=run.name, outputs=outputs)
+        return FlowResult(flow=run.name, outputs=results)
 
     async def _check_starter(self, run: FlowRun) -> None:
         """Whoever started the flow from Slack or the webhook may, per the policy file (the

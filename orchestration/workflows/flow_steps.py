@@ -12,7 +12,12 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
+from temporalio.exceptions import (
+    ActivityError,
+    ApplicationError,
+    CancelledError,
+    ChildWorkflowError,
+)
 
 from orchestration.ask import request_approval
 from orchestration.failures import activity_failure_message
@@ -99,6 +104,8 @@ class StepRunner:
         except ExpressionError as err:
             raise self._failed(step, f"expression error: {err.message}") from None
         except (ActivityError, ChildWorkflowError, ApplicationError) as err:
+            if isinstance(err.cause, CancelledError):
+                raise  # the flow was cancelled: no on_failure, no notice
             raise self._failed(step, activity_failure_message(err)) from None
         except ValidationError as err:
             raise self._failed(step, f"not a valid call: {err.errors()[0]['msg']}") from None
@@ -229,6 +236,7 @@ class StepRunner:
             inputs={name: value.value(self.scope) for name, value in call.inputs.items()},
             started_by=run.started_by,
             called_by=info.workflow_id,
+            search_attributes=run.search_attributes,
         )
         result = await workflow.execute_child_workflow(
             self._child, child, id=f"{info.workflow_id}-{step.name}", task_queue=info.task_queue

@@ -15,6 +15,7 @@ from temporalio.client import WorkflowHandle
 
 from activities.flow_http import FlowHttp
 from activities.policy import PolicyEngine
+from orchestration import search_attributes as sa
 from orchestration.flow_starts import InputValue, start_flow
 from orchestration.flows.urls import parse_allow_list
 from orchestration.models.flow import FlowResult
@@ -147,6 +148,11 @@ async def memo_status(handle: WorkflowHandle[Any, Any]) -> dict[str, Any]:
     """The flow's status as its memo has it."""
     status: dict[str, Any] = await (await handle.describe()).memo_value("status", {})
     return status
+
+
+async def outcome(handle: WorkflowHandle[Any, Any]) -> str | None:
+    """The ChatopsOutcome the flow recorded."""
+    return (await handle.describe()).typed_search_attributes.get(sa.OUTCOME)
 
 
 def states(status: dict[str, Any]) -> dict[str, str]:

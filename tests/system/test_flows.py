@@ -11,6 +11,7 @@ from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 
 from activities.cards import APPROVE_ACTION
+from orchestration import search_attributes as sa
 from orchestration.workflows.flow import FlowWorkflow
 from slacksim import APPROVALS_CHANNEL_ID, APPROVER_ID, GENERAL_CHANNEL_ID, OUTSIDER_ID
 from tests.commands.test_workflow_commands import slash
@@ -20,6 +21,7 @@ from tests.system.flow_stack import (  # noqa: F401 (fixtures)
     Service,
     flow_worker,
     memo_status,
+    outcome,
     record_child,
     service_fixture,
     start,
@@ -69,6 +71,7 @@ async def test_a_large_refund_is_approved_then_sent_and_told(
         "tell_ops": "done",
     }
     assert status["step"] == "completed"
+    assert await outcome(handle) == "completed"
     answer = await slash(stack, APPROVER_ID, f"status {handle.id}")
     assert "refund: done (HTTP 201)" in answer and "finance_approval: done (approved)" in answer
 
@@ -179,6 +182,8 @@ async def test_parallel_steps_waits_and_a_called_flow_run_in_one_flow(
     assert told == [f"child saw {echoed}"]
     status = await memo_status(handle)
     assert set(states(status).values()) == {"done"}
+    child = await stack.client.get_workflow_handle(f"{handle.id}-child").describe()
+    assert child.typed_search_attributes.get(sa.KIND) == "flow"
 
 
 FAILING = """\
@@ -213,6 +218,7 @@ async def test_a_failing_call_is_retried_then_rolled_back_and_reported(
     assert "HTTP 500" in notice["text"] and "on_failure ran: rollback, tell" in notice["text"]
     status = await memo_status(handle)
     assert states(status) == {"apply": "failed", "rollback": "done", "tell": "done"}
+    assert await outcome(handle) == "failed"
 
 
 async def test_a_flow_edited_while_it_runs_keeps_the_content_it_started_with(
@@ -246,3 +252,4 @@ async def test_the_workflow_refuses_a_starter_the_policy_does_not_name(
         f"{OUTSIDER_ID} may not start flow refund: they are not among the policy's starters of it"
     )
     assert service.made("/api/refunds") == [] and stack.sim.messages(APPROVALS_CHANNEL_ID) == []
+    assert await outcome(handle) == "denied"
