@@ -22,7 +22,7 @@ pytestmark = pytest.mark.unit
 WORKFLOW_HELP = """\
 Usage: /workflow <command>
   status <id>                      kind, state, step, pending approval, who decided, a link
-  list [running|completed|failed|cancelled|terminated|timed_out] [order|ticket|agent_task|request_approval]
+  list [running|completed|failed|cancelled|terminated|timed_out] [order|ticket|agent_task|request_approval|flow]
   pending                          approvals waiting, oldest first
   stuck                            workflows whose workflow task keeps failing, oldest first
   history <id>                     decisions and key events from the workflow's history
