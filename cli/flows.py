@@ -46,7 +46,7 @@ def cmd_list(settings: Settings) -> int:
     except PolicyUnusable as err:
         print(f"error: {plain(str(err))}", file=sys.stderr)
         return 1
-    for line in plain(render(flows)).replace("/flow start", "chatops flow start").splitlines():
+    for line in plain(render(flows, hint=":")).splitlines():
         print(printable(line))
     return 0
 

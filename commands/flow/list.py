@@ -32,11 +32,15 @@ def flow_lines(flow: ListedFlow) -> list[str]:
     return lines
 
 
-def render(flows: list[ListedFlow]) -> str:
-    """The listing, or what to do when there is nothing to list."""
+SLACK_HINT = ": start one with `/flow start <name> key=value ...`"
+
+
+def render(flows: list[ListedFlow], hint: str = SLACK_HINT) -> str:
+    """The listing (its first line ending with ``hint``), or what to do when there is
+    nothing to list."""
     if not flows:
         return "No flows here: put flow files (docs/flows.md) in the flows directory."
-    lines = [f"*Flows* ({len(flows)}): start one with `/flow start <name> key=value ...`"]
+    lines = [f"*Flows* ({len(flows)}){hint}"]
     for flow in flows:
         lines += flow_lines(flow)
     return clip("\n".join(lines))
