@@ -11,7 +11,7 @@ from typing import Any
 
 from temporalio.client import Client
 
-from orchestration.flow_starts import InputValue, StartedFlow
+from orchestration.flow_starts import StartedFlow
 from orchestration.settings import Settings
 from tests.helpers import unique
 
@@ -26,19 +26,14 @@ class FakeStarter:
     _keys: dict[str, str] = field(default_factory=dict)
 
     async def __call__(
-        self,
-        client: Client,
-        settings: Settings,
-        name: str,
-        inputs: Mapping[str, InputValue],
-        *,
-        started_by: str,
-        business_key: str | None = None,
-        ui_url: str | None = None,
+        self, client: Client, settings: Settings, name: str, inputs: Mapping[str, Any], **how: Any
     ) -> StartedFlow:
+        """As ``start_flow(client, settings, name, inputs, *, started_by, business_key,
+        ui_url)``."""
         if self.raises is not None:
             raise self.raises
-        call = {"name": name, "inputs": dict(inputs), "started_by": started_by}
+        business_key = how.get("business_key")
+        call = {"name": name, "inputs": dict(inputs), "started_by": how["started_by"]}
         self.calls.append({**call, "business_key": business_key})
         if business_key is not None and business_key in self._keys:
             return StartedFlow(self._keys[business_key], already_started=True)

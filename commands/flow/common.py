@@ -4,15 +4,12 @@ typed, and the refusal codes the bot counts."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
-
-from temporalio.client import Client
 
 from commands.replies import CommandContext
 from commands.words import BadCommand, shown
-from orchestration.flow_starts import InputValue, StartedFlow, start_flow
+from orchestration.flow_starts import StartedFlow, start_flow
 from orchestration.flows.fields import FLOW_NAME_PATTERN
 from orchestration.settings import Settings
 
@@ -23,20 +20,8 @@ REFUSED_INPUTS = "refused"  # start_flow refused: no such flow, invalid, or bad 
 UNREACHABLE = "unreachable"
 
 
-class Starter(Protocol):
-    """Starts a flow: :func:`orchestration.flow_starts.start_flow`, or a test's stand-in."""
-
-    async def __call__(
-        self,
-        client: Client,
-        settings: Settings,
-        name: str,
-        inputs: Mapping[str, InputValue],
-        *,
-        started_by: str,
-        business_key: str | None = None,
-        ui_url: str | None = None,
-    ) -> StartedFlow: ...
+# What starts a flow: orchestration.flow_starts.start_flow (its arguments), or a test's own.
+Starter = Callable[..., Awaitable[StartedFlow]]
 
 
 @dataclass(frozen=True)
