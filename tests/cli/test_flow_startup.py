@@ -26,8 +26,6 @@ def chatops(*args: str, flows_dir: Path, data_dir: Path) -> subprocess.Completed
         CHATOPS_FLOWS_DIR=str(flows_dir),
         CHATOPS_DATA_DIR=str(data_dir),
         CHATOPS_POLICY_FILE=str(ROOT / "policy.yml"),
-        # The example flows call the bot's default port, whatever port this bot has.
-        CHATOPS_FLOW_HTTP_ALLOW="http://127.0.0.1:3000/demo/",
         PYTHONPATH=str(ROOT),
     )
     return subprocess.run(
