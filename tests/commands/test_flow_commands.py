@@ -114,3 +114,15 @@ async def test_the_list_says_what_each_asker_may_start(stack: Stack) -> None:
         "you may not start it)",
         "you may start it)",
     ]
+
+
+async def test_an_announcement_slack_refuses_is_told_naming_the_channel(stack: Stack) -> None:
+    stack.sim.faults.add("chat.postMessage", "error", status=500)
+    await flow(stack, REQUESTER_ID, "start refund order_id=O-2 amount=1 customer=x")
+    told = await assert_eventually(
+        lambda: [e["text"] for e in stack.sim.ephemerals(REQUESTER_ID)],
+        lambda texts: any(t.startswith("Done, but") for t in texts),
+        what="the asker told the announcement failed",
+    )
+    assert told[-1].startswith("Done, but I could not say so in #approvals (")
+    assert len(stack.flow_starter.calls) == 1

@@ -16,6 +16,7 @@ from bot.listeners.command_context import answer_in_channel, command_context
 from bot.slack_client import group_members
 from commands.replies import CommandContext, Invoker, Reply
 from commands.surface import Command, Surface, UsageError
+from orchestration.slack_text import escape
 
 # Past this, Slack (3 s) has given up on the ack: the reply goes through response_url.
 ACK_WITHIN = 2.5
@@ -35,9 +36,11 @@ async def answer(
         replace_original=False,
         delete_original=False,
     )
-    if reply.announce:
-        where = reply.announce_channel or command["channel_id"]
-        await answer_in_channel(respond, client, where, reply.announce)
+    if reply.announce and reply.announce_channel:
+        named = f"#{escape(reply.announce_channel.removeprefix('#'))}"
+        await answer_in_channel(respond, client, reply.announce_channel, reply.announce, named)
+    elif reply.announce:
+        await answer_in_channel(respond, client, command["channel_id"], reply.announce)
 
 
 async def shared(client: AsyncWebClient, user_id: str, reply: Reply) -> Reply:
