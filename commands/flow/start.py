@@ -61,10 +61,11 @@ async def run(context: CommandContext, args: StartArgs, invoker: Invoker) -> Rep
     starts = flow_starts(context)
     if starts is None:
         return Reply(NOT_SET_UP, ok=False)
-    user = None if invoker.from_terminal else invoker.user_id
-    refusal = await start_refusal(starts.settings.policy_file, args.name, user, invoker.groups)
-    if refusal is not None:
-        return Reply(refusal.text, ok=False, outcome=refusal.code)
+    if not invoker.from_terminal:  # a terminal user has Temporal access: any flow
+        policy = starts.settings.policy_file
+        refusal = await start_refusal(policy, args.name, invoker.user_id, invoker.groups)
+        if refusal is not None:
+            return Reply(refusal.text, ok=False, outcome=refusal.code)
     try:
         started = await starts.start(
             context.client,
