@@ -1,4 +1,5 @@
-"""``chatops flow validate FILE...``: check flow files before anything runs (docs/flows.md).
+"""``chatops flow validate FILE...``: check flow files before anything runs (docs/flows.md);
+``chatops flow list``: the flows of CHATOPS_FLOWS_DIR, as ``/flow list`` shows them.
 
 Needs no Temporal server: the allow-list, the flows directory (for ``call_flow``) and the
 policy file come from the settings. Exit codes: 0 every file valid, 1 a problem (one
@@ -8,14 +9,18 @@ policy file come from the settings. Exit codes: 0 every file valid, 1 a problem 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from pathlib import Path
 
+from commands.flow.list import render
+from commands.flow.listing import PolicyUnusable, list_flows
+from commands.replies import plain
 from orchestration.flows.load import FlowUnreadable, read_source
 from orchestration.flows.problems import FlowContext, FlowInvalid, printable
 from orchestration.flows.urls import UrlError
-from orchestration.flows.validate import validate_flow
-from orchestration.policy.file import PolicyError, load_policy
+from orchestration.flows.validate import settings_context, validate_flow
+from orchestration.policy.file import PolicyError
 from orchestration.settings import Settings
 
 
@@ -28,6 +33,22 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     validate.add_argument("files", nargs="+", type=Path, metavar="FILE", help="a flow file")
     validate.set_defaults(role="flow-validate")
+    listing = verbs.add_parser(
+        "list", help="the flows in CHATOPS_FLOWS_DIR: description, inputs, valid or not"
+    )
+    listing.set_defaults(role="flow-list")
+
+
+def cmd_list(settings: Settings) -> int:
+    """Print the flows as /flow list shows them (a terminal may start any valid flow)."""
+    try:
+        flows = asyncio.run(list_flows(settings, None, None))
+    except PolicyUnusable as err:
+        print(f"error: {plain(str(err))}", file=sys.stderr)
+        return 1
+    for line in plain(render(flows, hint=":")).splitlines():
+        print(printable(line))
+    return 0
 
 
 def flow_context(settings: Settings) -> FlowContext:
@@ -36,12 +57,7 @@ def flow_context(settings: Settings) -> FlowContext:
     Raises:
         PolicyError: The policy file cannot be used.
     """
-    policy, _ = load_policy(settings.policy_file)
-    return FlowContext(
-        flows_dir=settings.flows_dir,
-        http_allow=settings.effective_flow_http_allow,
-        policy=policy,
-    )
+    return settings_context(settings)
 
 
 def cmd_validate(files: list[Path], settings: Settings) -> int:

@@ -125,6 +125,8 @@ class Settings(BaseSettings):
     # reach (empty: the bot's demo endpoints on loopback).
     flows_dir: Path = Field(default=Path("flows"), alias="CHATOPS_FLOWS_DIR")
     flow_http_allow: IdList = Field(default_factory=list, alias="CHATOPS_FLOW_HTTP_ALLOW")
+    # The bot serves the example flows' endpoints (/demo/...): chatops up --demo only.
+    demo_endpoints: bool = Field(default=False, alias="CHATOPS_DEMO_ENDPOINTS")
 
     scrape_every: timedelta = Field(default=timedelta(hours=1), alias="CHATOPS_SCRAPE_EVERY")
     scrape_sources: IdList = Field(default_factory=list, alias="CHATOPS_SCRAPE_SOURCES")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path, PurePath
+from typing import TYPE_CHECKING
 
 import yaml
 from yaml.nodes import Node
@@ -40,8 +41,34 @@ from orchestration.flows.yaml_tree import (
     text_position,
     yaml_problem,
 )
+from orchestration.policy.file import load_policy
 
-__all__ = ["FlowContext", "FlowInvalid", "ValidatedFlow", "validate_directory", "validate_flow"]
+if TYPE_CHECKING:
+    from orchestration.settings import Settings
+
+__all__ = [
+    "FlowContext",
+    "FlowInvalid",
+    "ValidatedFlow",
+    "settings_context",
+    "validate_directory",
+    "validate_flow",
+]
+
+
+def settings_context(settings: Settings) -> FlowContext:
+    """What flows are checked against, from the settings: the flows directory, the
+    allow-list, the policy file.
+
+    Raises:
+        PolicyError: The policy file cannot be used.
+    """
+    policy, _ = load_policy(settings.policy_file)
+    return FlowContext(
+        flows_dir=settings.flows_dir,
+        http_allow=settings.effective_flow_http_allow,
+        policy=policy,
+    )
 
 
 def validate_flow(source: str, path: str, context: FlowContext) -> ValidatedFlow:
