@@ -151,9 +151,6 @@ PORT_SETTINGS = (
 )
 
 
-EXAMPLE_FLOWS_ALLOW = "http://127.0.0.1:3000/demo/"
-
-
 def isolated_env() -> tuple[dict[str, str], dict[str, int]]:
     """This process's environment minus chatops', Slack's and Temporal's settings, with free
     ports for every chatops listener; for running ``chatops`` as a child process."""
@@ -161,8 +158,4 @@ def isolated_env() -> tuple[dict[str, str], dict[str, int]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(owned)}
     ports = {name: free_port() for name in PORT_SETTINGS}
     env.update({name: str(port) for name, port in ports.items()})
-    # The example flows (flows/, found from the checkout) call the bot's default port; with
-    # the bot on a free port they would be outside the default allow-list, and an invalid
-    # flow stops a worker at start-up.
-    env["CHATOPS_FLOW_HTTP_ALLOW"] = EXAMPLE_FLOWS_ALLOW
     return env, ports

@@ -67,6 +67,7 @@ def settings_context(settings: Settings) -> FlowContext:
     return FlowContext(
         flows_dir=settings.flows_dir,
         http_allow=settings.effective_flow_http_allow,
+        http_base=settings.effective_flow_http_base,
         policy=policy,
     )
 
@@ -95,7 +96,7 @@ def validate_flow(source: str, path: str, context: FlowContext) -> ValidatedFlow
         findings += check_names(flow, name)
         findings += check_references(flow)
         findings += check_types(flow)
-        findings += check_urls(flow, parse_allow_list(context.http_allow))
+        findings += check_urls(flow, parse_allow_list(context.http_allow), context.http_base)
         findings += check_calls(flow, name, library)
         findings += check_policy(flow, context.policy)
     placed = _placed(path, root, findings)

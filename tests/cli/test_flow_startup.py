@@ -24,6 +24,7 @@ def chatops(*args: str, flows_dir: Path, data_dir: Path) -> subprocess.Completed
     env.update(
         TEMPORAL_ADDRESS="127.0.0.1:9",  # nothing listens: refused before connecting
         CHATOPS_FLOWS_DIR=str(flows_dir),
+        CHATOPS_FLOW_HTTP_BASE="http://127.0.0.1:3000",  # the bot as the flows call it
         CHATOPS_DATA_DIR=str(data_dir),
         CHATOPS_POLICY_FILE=str(ROOT / "policy.yml"),
         PYTHONPATH=str(ROOT),
