@@ -18,7 +18,7 @@ import aiohttp
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from orchestration.flows.urls import UrlError, UrlPrefix, check_url
+from orchestration.flows.urls import UrlError, UrlPrefix, check_url, resolved
 from orchestration.models.flow_http import MAX_ANSWER_BYTES, HttpAnswer, HttpCall
 
 USER_AGENT = "chatops-flow/1"
@@ -30,8 +30,9 @@ MAX_RETRY_AFTER = 300
 class FlowHttp:
     """Calls the URLs a flow's ``http`` steps name, within ``allowed``."""
 
-    def __init__(self, allowed: Sequence[UrlPrefix]) -> None:
+    def __init__(self, allowed: Sequence[UrlPrefix], base: str | None = None) -> None:
         self._allowed = list(allowed)
+        self._base = base
 
     @activity.defn(name="flow_http")
     async def flow_http(self, call: HttpCall) -> HttpAnswer:
@@ -42,7 +43,8 @@ class FlowHttp:
                 (final unless it may pass by itself), or the host could not be reached.
         """
         try:
-            check_url(call.url, self._allowed)
+            url = resolved(call.url, self._base)
+            check_url(url, self._allowed)
         except UrlError as err:
             raise ApplicationError(str(err), type="UrlNotAllowed", non_retryable=True) from None
         timeout = aiohttp.ClientTimeout(total=call.timeout_seconds)
@@ -54,7 +56,7 @@ class FlowHttp:
             async with (
                 aiohttp.ClientSession(timeout=timeout) as session,
                 session.request(
-                    call.method, call.url, data=body, headers=headers, allow_redirects=False
+                    call.method, url, data=body, headers=headers, allow_redirects=False
                 ) as response,
             ):
                 raw = await response.content.read(MAX_ANSWER_BYTES)

@@ -195,7 +195,10 @@ What chatops costs in time and memory, measured by one command on two configurat
 
 - **chatops up**: what users run. The embedded Temporal server on its SQLite file, the worker
   and the bot as separate processes, the Slack stand-in delivering to the bot over HTTP with
-  Slack's signatures.
+  Slack's signatures. Its posts are not paced: by default the server lets the workers post
+  about one message a second per channel, Slack's own limit (`CHATOPS_SLACK_POSTS_PER_SECOND`,
+  [deployment.md](deployment.md#slacks-rate-limit-across-workers)), which would measure Slack,
+  not chatops; the benchmarks set it to `0`.
 - **in-memory**: one process. Temporal's dev server with an in-memory database; the worker,
   the bot and the stand-in in one Python process.
 

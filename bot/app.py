@@ -19,6 +19,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from temporalio.client import Client
 
 from bot.context import attach_temporal, tell
+from bot.demo_api import DemoApi
+from bot.flow_hook import FLOWS_PATH, FlowHook
 from bot.hooks import AGENT_TASKS_PATH, AgentTaskHook
 from bot.identity import BotIdentity, SlackIdentityUnavailable, without_token
 from bot.listeners import register_all
@@ -138,11 +140,15 @@ def build_web_app(
     *,
     signing_secret: str | None,
     readiness: Readiness | None = None,
+    flows: FlowHook | None = None,
+    demo: DemoApi | None = None,
 ) -> web.Application:
     """aiohttp routes: ``GET /healthz``, ``GET /metrics``, the sample pages, with
-    ``agent_tasks`` the webhook ``POST /hooks/agent-tasks``, with ``readiness``
-    ``GET /readyz``, and with ``signing_secret`` ``POST /slack/events`` (without one, as in
-    Socket Mode, that route does not exist)."""
+    ``agent_tasks`` the webhook ``POST /hooks/agent-tasks``, with ``flows`` the webhook
+    ``POST /hooks/flows``, with ``readiness`` ``GET /readyz``, with ``demo`` the example
+    flows' endpoints under ``/demo`` (never in production: CHATOPS_DEMO_ENDPOINTS), and with
+    ``signing_secret`` ``POST /slack/events`` (without one, as in Socket Mode, that route
+    does not exist)."""
 
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response({"ok": True})
@@ -164,4 +170,8 @@ def build_web_app(
     web_app.router.add_static(SAMPLES_PATH, SAMPLES_DIR, show_index=False)
     if agent_tasks is not None:
         web_app.router.add_post(AGENT_TASKS_PATH, agent_tasks.handle)
+    if flows is not None:
+        web_app.router.add_post(FLOWS_PATH, flows.handle)
+    if demo is not None:
+        web_app.add_routes(demo.routes())
     return web_app

@@ -2,9 +2,11 @@
 changes, kept in memory, so a flow's ``http`` steps have something real to call with no network.
 
 - ``POST /demo/refunds`` ``{"order_id", "amount"}``: 201 with the refund; ``GET`` lists them.
-- ``POST /demo/changes`` ``{"change", "service", "fail"}``: 200 with the applied change, or
-  500 when ``fail`` is true (so a flow's rollback can be seen); ``GET`` lists them.
-- ``POST /demo/changes/rollback`` ``{"change"}``: 200, the change marked rolled back.
+- ``POST /demo/changes/<id>/apply`` ``{"service", "approved_by"}``: 200 with the applied
+  change, or 500 when the service is ``broken`` (so a flow's rollback can be seen); ``GET
+  /demo/changes`` lists them.
+- ``POST /demo/changes/<id>/rollback``: 200, the change marked rolled back (404 when it was
+  never applied).
 
 Bodies are bounded and validated: a bad one gets 400 naming the problem.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
@@ -35,22 +38,17 @@ class RefundAsked(BaseModel):
     amount: Decimal = Field(gt=0, le=Decimal("1e9"))
 
 
+# A change to this service fails to apply: the demo's way to show a rollback.
+BROKEN_SERVICE = "broken"
+
+
 class ChangeAsked(BaseModel):
-    """A production change to apply; ``fail`` makes the demo's apply fail."""
+    """A production change to apply."""
 
     model_config = ConfigDict(extra="ignore")
 
-    change: Text
     service: Text = "web"
-    fail: bool = False
-
-
-class RollbackAsked(BaseModel):
-    """Undo an applied (or failed) change."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    change: Text
+    approved_by: list[Text] = Field(default_factory=list, max_length=20)
 
 
 class DemoApi:
@@ -66,9 +64,9 @@ class DemoApi:
         return [
             web.post(f"{DEMO_PATH}/refunds", self.refund),
             web.get(f"{DEMO_PATH}/refunds", self.list_refunds),
-            web.post(f"{DEMO_PATH}/changes", self.apply_change),
+            web.post(f"{DEMO_PATH}/changes/{{change}}/apply", self.apply_change),
             web.get(f"{DEMO_PATH}/changes", self.list_changes),
-            web.post(f"{DEMO_PATH}/changes/rollback", self.rollback),
+            web.post(f"{DEMO_PATH}/changes/{{change}}/rollback", self.rollback),
         ]
 
     async def refund(self, request: web.Request) -> web.Response:
@@ -85,11 +83,14 @@ class DemoApi:
         return web.json_response({"refunds": self.refunds})
 
     async def apply_change(self, request: web.Request) -> web.Response:
+        name = _change_id(request)
         asked = await _read(request, ChangeAsked)
-        state = "failed" if asked.fail else "applied"
-        change = {"change": asked.change, "service": asked.service, "state": state}
-        self.changes[asked.change] = change
-        if asked.fail:
+        failed = asked.service == BROKEN_SERVICE
+        state = "failed" if failed else "applied"
+        change: dict[str, Any] = {"change": name, "service": asked.service, "state": state}
+        change["approved_by"] = list(asked.approved_by)
+        self.changes[name] = change
+        if failed:
             return web.json_response({"error": "the change failed to apply", **change}, status=500)
         return web.json_response(change)
 
@@ -97,12 +98,20 @@ class DemoApi:
         return web.json_response({"changes": list(self.changes.values())})
 
     async def rollback(self, request: web.Request) -> web.Response:
-        asked = await _read(request, RollbackAsked)
-        change = self.changes.get(asked.change)
+        name = _change_id(request)
+        change = self.changes.get(name)
         if change is None:
-            raise _problem(404, f"no change named {asked.change!r} was applied")
+            raise _problem(404, f"no change named {name!r} was applied")
         change["state"] = "rolled back"
         return web.json_response(change)
+
+
+def _change_id(request: web.Request) -> str:
+    """The change id in the path; 400 unless it is one."""
+    name = request.match_info["change"]
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", name):
+        raise _problem(400, "a change id is 1 to 40 of A-Z a-z 0-9 . _ -")
+    return name
 
 
 async def _read(request: web.Request, model: type[Body]) -> Body:

@@ -1,131 +1,47 @@
 """``POST /hooks/agent-tasks``: other systems start agent tasks over HTTP.
 
-The caller proves it knows ``CHATOPS_WEBHOOK_SECRET`` by signing the moment and the raw body
-with it: ``X-Chatops-Timestamp: <unix seconds>`` and ``X-Chatops-Signature: sha256=<hex>``,
-the HMAC-SHA256 of ``"<timestamp>." + body``. A signature more than five minutes from the
-bot's clock is refused, so a captured request is good for five minutes at most; within them
-the task id, the workflow's business key, makes a replay start nothing (``200`` with
-``already_started``). The secret itself never travels, so bearer tokens are refused.
+Signed as every hook of the bot is (:mod:`bot.signed_hooks`): the task id, the workflow's
+business key, makes a replay start nothing (``200`` with ``already_started``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-import logging
-import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from aiohttp import web
 from pydantic import ValidationError
 from temporalio.client import Client
 
-from orchestration.decisions import TemporalUnreachable
+from bot.signed_hooks import (
+    MAX_BODY,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    Refusal,
+    SignedRequests,
+    answer_start,
+    field_problems,
+    json_body,
+)
 from orchestration.models.agent import AgentTask, NewAgentTask
 from orchestration.settings import Settings
-from orchestration.starts import start_agent_task
+from orchestration.starts import StartedTask, start_agent_task
 
-log = logging.getLogger(__name__)
+__all__ = ["AGENT_TASKS_PATH", "MAX_BODY", "SIGNATURE_HEADER", "TIMESTAMP_HEADER", "AgentTaskHook"]
 
 AGENT_TASKS_PATH = "/hooks/agent-tasks"
-SIGNATURE_HEADER = "X-Chatops-Signature"
-TIMESTAMP_HEADER = "X-Chatops-Timestamp"
-SIGNATURE_PREFIX = "sha256="
-MAX_SKEW_S = 5 * 60
-_TIMESTAMP = re.compile(r"[0-9]{1,12}")
-MAX_BODY = 64 * 1024
 REQUESTER_LABEL = "webhook"
-
-
-class Refusal(Exception):
-    """A request the hook answers with an error status and a JSON body, never a trace."""
-
-    def __init__(self, status: int, message: str, **extra: Any) -> None:
-        super().__init__(message)
-        self.status = status
-        self.body = {"error": message, **extra}
-
-    def response(self) -> web.Response:
-        """The refusal as a JSON response."""
-        headers = {"WWW-Authenticate": SIGNATURE_HEADER} if self.status == 401 else None
-        return web.json_response(self.body, status=self.status, headers=headers)
-
-
-def signature(secret: bytes, timestamp: str, body: bytes) -> str:
-    """The ``X-Chatops-Signature`` value for ``body`` sent with ``X-Chatops-Timestamp``."""
-    signed = timestamp.encode() + b"." + body
-    return SIGNATURE_PREFIX + hmac.new(secret, signed, hashlib.sha256).hexdigest()
-
-
-def _same(given: str, expected: str) -> bool:
-    # Header values may hold any character; compare_digest on str accepts ASCII only.
-    return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode())
-
-
-def check_timestamp(headers: Mapping[str, str], now: float) -> str:
-    """The request's ``X-Chatops-Timestamp``, refused (401) when absent, not unix seconds,
-    or more than :data:`MAX_SKEW_S` from ``now`` either way."""
-    stamp = headers.get(TIMESTAMP_HEADER, "").strip()
-    if not stamp:
-        raise Refusal(
-            401,
-            f"{SIGNATURE_HEADER} needs {TIMESTAMP_HEADER}: the unix time in seconds, signed "
-            'as "<timestamp>.<body>"',
-        )
-    if not _TIMESTAMP.fullmatch(stamp):
-        raise Refusal(401, f"{TIMESTAMP_HEADER} must be the unix time in whole seconds")
-    skew = now - int(stamp)
-    if abs(skew) > MAX_SKEW_S:
-        when = "old" if skew > 0 else "ahead of the bot's clock"
-        raise Refusal(
-            401,
-            f"{TIMESTAMP_HEADER} is {abs(skew):.0f}s {when}; signatures are accepted for "
-            f"{MAX_SKEW_S}s: sign each request as you send it, and check the clock",
-        )
-    return stamp
-
-
-async def read_body(request: web.Request, limit: int = MAX_BODY) -> bytes:
-    """The raw body, refused with 413 once it passes ``limit`` bytes (declared or sent)."""
-    too_large = Refusal(413, f"the body is larger than {limit} bytes")
-    if request.content_length is not None and request.content_length > limit:
-        raise too_large
-    body = bytearray()
-    async for chunk in request.content.iter_chunked(16 * 1024):
-        body += chunk
-        if len(body) > limit:
-            raise too_large
-    return bytes(body)
 
 
 def parse_task(request: web.Request, body: bytes) -> AgentTask:
     """The agent task in a JSON body, checked as a new task; refusals name every field that
     is wrong."""
-    if request.content_type != "application/json" and not request.content_type.endswith("+json"):
-        raise Refusal(415, "send the task as JSON (Content-Type: application/json)")
-    try:
-        data = json.loads(body)
-    except json.JSONDecodeError as err:
-        raise Refusal(
-            400, f"the body is not valid JSON: {err.msg} at line {err.lineno} column {err.colno}"
-        ) from None
-    except (ValueError, RecursionError):  # not UTF-8, or nested too deep to parse
-        raise Refusal(400, "the body is not valid JSON") from None
+    data = json_body(request, body, "task")
     try:
         return NewAgentTask.model_validate(data)
     except ValidationError as err:
-        problems = [
-            {
-                "field": ".".join(str(part) for part in problem["loc"]) or "(top level)",
-                "message": problem["msg"],
-            }
-            for problem in err.errors()
-        ]
-        raise Refusal(400, "not a valid agent task", problems=problems) from None
+        raise Refusal(400, "not a valid agent task", problems=field_problems(err)) from None
 
 
 @dataclass(frozen=True)
@@ -140,65 +56,11 @@ class AgentTaskHook:
 
     async def handle(self, request: web.Request) -> web.Response:
         """Authenticate, validate, start; every answer is JSON."""
-        try:
-            task = await self._task_from(request)
-            started = await start_agent_task(
-                self.client,
-                self.settings,
-                task,
-                ui_url=self.ui_url,
-                requester_label=REQUESTER_LABEL,
-            )
-        except Refusal as refusal:
-            return refusal.response()
-        except TemporalUnreachable as err:
-            log.warning("agent-task webhook: %s", err)
-            return Refusal(503, f"{err}; try again shortly").response()
-        if started.already_started:
-            log.info("agent-task webhook: %s already started", started.workflow_id)
-            return web.json_response(
-                {"workflow_id": started.workflow_id, "already_started": True}, status=200
-            )
-        log.info("agent-task webhook: started %s", started.workflow_id)
-        return web.json_response({"workflow_id": started.workflow_id}, status=202)
+        return await answer_start("agent-task webhook", lambda: self._start(request))
 
-    async def _task_from(self, request: web.Request) -> AgentTask:
-        if self.settings.webhook_secret is None:
-            raise Refusal(
-                503, "the agent-task webhook is disabled: set CHATOPS_WEBHOOK_SECRET to enable it"
-            )
-        secret = self.settings.webhook_secret.get_secret_value()
-        try:
-            body = await self._verified_body(request, secret)
-        except Refusal as refusal:
-            if refusal.status == 401:
-                log.warning("agent-task webhook: refused a request: %s", refusal)
-            raise
-        return parse_task(request, body)
-
-    async def _verified_body(self, request: web.Request, secret: str) -> bytes:
-        stamp = self._signed_at(request)
-        body = await read_body(request)
-        expected = signature(secret.encode(), stamp, body)
-        if not _same(request.headers[SIGNATURE_HEADER], expected):
-            raise Refusal(
-                401,
-                'wrong signature: send sha256= and the HMAC-SHA256 of "<timestamp>.<body>" '
-                "keyed with the shared secret",
-            )
-        return body
-
-    def _signed_at(self, request: web.Request) -> str:
-        if SIGNATURE_HEADER not in request.headers:
-            if "Authorization" in request.headers:
-                raise Refusal(
-                    401,
-                    f"bearer tokens are not accepted (the secret would travel in the request); "
-                    f"sign it with {TIMESTAMP_HEADER} and {SIGNATURE_HEADER}",
-                )
-            raise Refusal(
-                401,
-                f"sign the request: {TIMESTAMP_HEADER} (unix seconds) and {SIGNATURE_HEADER} "
-                '(sha256= and the HMAC-SHA256 of "<timestamp>.<body>")',
-            )
-        return check_timestamp(request.headers, self.clock())
+    async def _start(self, request: web.Request) -> StartedTask:
+        signed = SignedRequests("agent-task webhook", self.settings.webhook_secret, self.clock)
+        task = parse_task(request, await signed.body(request))
+        return await start_agent_task(
+            self.client, self.settings, task, ui_url=self.ui_url, requester_label=REQUESTER_LABEL
+        )

@@ -12,12 +12,17 @@ from temporalio.client import Client
 from temporalio.service import RetryConfig
 
 from bot.app import EVENTS_PATH, build_app, build_web_app
+from bot.demo_api import DEMO_PATH, DemoApi
+from bot.flow_hook import FLOWS_PATH, FlowHook
 from bot.hooks import AGENT_TASKS_PATH, AgentTaskHook
 from bot.jobs import BotJobs, JobSettings
 from bot.readiness import Readiness
+from bot.slack_client import group_members
 from bot.slack_errors import counting_web_client
 from bot.socket_mode import DrainingSocketModeHandler
+from commands.flow.common import FlowStarts
 from commands.replies import CommandSettings
+from orchestration.flow_starts import start_flow
 from orchestration.settings import Settings
 from orchestration.slack_trust import bot_problem
 from orchestration.starts import ui_url
@@ -56,6 +61,7 @@ def command_settings(settings: Settings) -> CommandSettings:
         ui_url=ui_url(settings),
         scrape=settings.scrape_input(),
         search_attributes=settings.search_attributes,
+        flows=FlowStarts(settings),
     )
 
 
@@ -81,8 +87,14 @@ async def serve_http(
     """Serve the bot's HTTP endpoints on CHATOPS_BOT_PORT; the runner, to clean up (which
     stops listening, then waits for requests in flight: :data:`SHUTDOWN_TIMEOUT`)."""
     hook = AgentTaskHook(temporal, settings, ui_url(settings))
+    flows = FlowHook(
+        temporal, settings, start_flow, groups=group_members(web_client), ui_url=ui_url(settings)
+    )
     readiness = Readiness(temporal, web_client)
-    web_app = build_web_app(app, hook, signing_secret=events_secret, readiness=readiness)
+    demo = DemoApi() if settings.demo_endpoints else None
+    web_app = build_web_app(
+        app, hook, signing_secret=events_secret, readiness=readiness, flows=flows, demo=demo
+    )
     runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT)
     await runner.setup()
     site = web.TCPSite(runner, settings.bot_host, settings.bot_port)
@@ -93,7 +105,15 @@ async def serve_http(
     else:
         log.info("bot listening on %s%s", where, EVENTS_PATH)
     if settings.webhook_secret is None:
-        log.info("agent-task webhook %s is disabled (no CHATOPS_WEBHOOK_SECRET)", AGENT_TASKS_PATH)
+        log.info(
+            "webhooks %s and %s are disabled (no CHATOPS_WEBHOOK_SECRET)",
+            AGENT_TASKS_PATH,
+            FLOWS_PATH,
+        )
+    if demo is not None:
+        log.info(
+            "serving the example flows' endpoints under %s (CHATOPS_DEMO_ENDPOINTS)", DEMO_PATH
+        )
     return runner
 
 

@@ -56,10 +56,25 @@ SLACK_API_ERRORS = Counter(
     ["method", "error"],
     registry=REGISTRY,
 )
+FLOW_STARTS = Counter(
+    "chatops_flow_starts_total",
+    "Flow starts asked from Slack (/flow start) or the webhook, by source and outcome (started, "
+    "already_started, or why it was refused: not_allowed, not_listed, refused, ...).",
+    ["source", "outcome"],
+    registry=REGISTRY,
+)
 # The names above, for the docs and the dashboard's test.
 BOT_METRICS = tuple(
     metric._name + ("_total" if isinstance(metric, Counter) else "")
-    for metric in (SLACK_REQUESTS, REQUESTS, DECISIONS, REFUSALS, DECISION_WAIT, SLACK_API_ERRORS)
+    for metric in (
+        SLACK_REQUESTS,
+        REQUESTS,
+        DECISIONS,
+        REFUSALS,
+        DECISION_WAIT,
+        SLACK_API_ERRORS,
+        FLOW_STARTS,
+    )
 )
 
 # Payload types of Slack requests (https://docs.slack.dev/reference/interaction-payloads/),
@@ -100,6 +115,12 @@ def record_decision(kind: str | None, verdict: str, outcome: str) -> None:
 def record_refusal(reason: str) -> None:
     """One decision refused before it reached the workflow (``reason``: a refusal code)."""
     REFUSALS.labels(reason=slack_label(reason)).inc()
+
+
+def record_flow_start(source: str, outcome: str) -> None:
+    """One flow start asked from ``source`` (``slack``, ``webhook``) and how it ended (a code
+    from a fixed set)."""
+    FLOW_STARTS.labels(source=slack_label(source), outcome=slack_label(outcome)).inc()
 
 
 def record_decision_wait(kind: str, waiting_since: datetime, decided_at: datetime) -> None:

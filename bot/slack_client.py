@@ -19,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from activities.cards import Message, approval_card, card_metadata
 from activities.slack import named_channel
 from activities.slack_errors import is_transient
+from commands.replies import GroupMembers, GroupsUnavailable
 from orchestration.models.approval import CardInput
 
 CHANNELS_PAGE = 200
@@ -79,6 +80,13 @@ class BotSlackClient:
             if not cursor:
                 return
 
+    async def usergroup_members(self, group: str) -> list[str]:
+        """The members of a user group (``usergroups.users.list``)."""
+        answer = await self._call(
+            "usergroups.users.list", http_verb="GET", params={"usergroup": group}
+        )
+        return [str(user) for user in answer.get("users", [])]
+
     async def channel_id(self, channel: str) -> str:
         """Channel ids pass through; names (``approvals`` or ``#approvals``) are looked up once."""
         name, is_id = named_channel(channel)
@@ -124,3 +132,17 @@ class BotSlackClient:
         message = approval_card(card)
         body = {"channel": channel, "ts": ts, "text": message.text, "blocks": message.blocks}
         await self._call("chat.update", json={**body, "metadata": card_metadata(card)})
+
+
+def group_members(client: AsyncWebClient) -> GroupMembers:
+    """A user group's members, asked of Slack through ``client`` (for the checks of who may
+    start a flow); a failed call raises :class:`GroupsUnavailable` with Slack's code."""
+    slack = BotSlackClient(client)
+
+    async def members(group: str) -> list[str]:
+        try:
+            return await slack.usergroup_members(group)
+        except SlackCallFailed as err:
+            raise GroupsUnavailable(f"Slack: {err.code}") from None
+
+    return members

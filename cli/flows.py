@@ -1,4 +1,5 @@
-"""``chatops flow validate FILE...`` and ``chatops flow start NAME`` (docs/flows.md).
+"""``chatops flow validate FILE...``, ``chatops flow list`` (the flows of CHATOPS_FLOWS_DIR,
+as ``/flow list`` shows them) and ``chatops flow start NAME`` (docs/flows.md).
 
 ``validate`` needs no Temporal server: the allow-list, the flows directory (for ``call_flow``)
 and the policy file come from the settings. Exit codes: 0 every file valid, 1 a problem (one
@@ -9,6 +10,7 @@ the flow as the terminal user (``cli:<login>``) and prints its workflow id.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import json
 import sys
@@ -17,13 +19,16 @@ from pathlib import Path
 from temporalio.client import Client, WorkflowFailureError
 
 from cli.errors import CliError
+from commands.flow.list import render
+from commands.flow.listing import PolicyUnusable, list_flows
+from commands.replies import plain
 from orchestration.decisions import TemporalUnreachable
 from orchestration.failures import activity_failure_message
-from orchestration.flow_starts import FlowStartRefused, flow_context, parse_pairs, start_flow
+from orchestration.flow_starts import FlowStartRefused, parse_pairs, start_flow
 from orchestration.flows.load import FlowUnreadable, read_source
 from orchestration.flows.problems import FlowContext, FlowInvalid, printable
 from orchestration.flows.urls import UrlError
-from orchestration.flows.validate import validate_flow
+from orchestration.flows.validate import settings_context, validate_flow
 from orchestration.models.flow import FlowResult
 from orchestration.policy.file import PolicyError
 from orchestration.settings import Settings
@@ -55,12 +60,28 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "--wait", action="store_true", help="wait for the flow to end; print its outputs (JSON)"
     )
     start.set_defaults(role="flow-start")
+    listing = verbs.add_parser(
+        "list", help="the flows in CHATOPS_FLOWS_DIR: description, inputs, valid or not"
+    )
+    listing.set_defaults(role="flow-list")
+
+
+def cmd_list(settings: Settings) -> int:
+    """Print the flows as /flow list shows them (a terminal may start any valid flow)."""
+    try:
+        flows = asyncio.run(list_flows(settings, None, None))
+    except PolicyUnusable as err:
+        print(f"error: {plain(str(err))}", file=sys.stderr)
+        return 1
+    for line in plain(render(flows, hint=":")).splitlines():
+        print(printable(line))
+    return 0
 
 
 def cmd_validate(files: list[Path], settings: Settings) -> int:
     """Check each file; print what was found; the exit code."""
     try:
-        context = flow_context(settings)
+        context = settings_context(settings)
     except PolicyError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -220,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.role == "flow-validate":  # needs no Temporal, no logging set-up
         return flows.cmd_validate(args.files, settings)
+    if args.role == "flow-list":
+        return flows.cmd_list(settings)
     provider = start_observing(args.role, settings, verbose=args.verbose)
     try:
         if not lifeline.follow_parent():

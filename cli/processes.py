@@ -22,6 +22,7 @@ from cli.demo import DEMO_POLICY_NOTE, start_demo, with_demo_policy
 from cli.errors import CliError
 from cli.startup_checks import (
     check_bot_settings,
+    check_flows,
     check_policy_file,
     check_worker_settings,
     standin_secrets,
@@ -64,6 +65,7 @@ async def cmd_server(settings: Settings) -> None:
 async def cmd_worker(settings: Settings) -> None:
     """Run the worker until Ctrl-C; while Temporal cannot be reached, wait for it."""
     check_policy_file(settings)
+    check_flows(settings)
     check_worker_settings(settings)
     _private_data(settings)
     stop = stop_on_signals()
@@ -198,6 +200,7 @@ async def cmd_up(settings: Settings, *, demo: bool = False) -> None:
     if demo:
         settings = with_demo_policy(settings)
         check_policy_file(settings)
+    check_flows(settings)
     stop = stop_on_signals()
     stack = asyncio.ensure_future(_run_stack(settings, demo))
     stopper = asyncio.ensure_future(stop.wait())
@@ -234,7 +237,9 @@ async def _run_stack(settings: Settings, demo: bool) -> None:
         # Runs before the stand-in and the server stop: the bot and worker go first.
         stack.push_async_callback(_stop_children, children)
         for role in ("worker", "bot"):
-            children[role] = await _spawn(role, env)
+            # Only a demo's bot serves the example flows' endpoints (refunds, changes).
+            demo_env = {"CHATOPS_DEMO_ENDPOINTS": "true"} if demo and role == "bot" else {}
+            children[role] = await _spawn(role, {**env, **demo_env})
             exits[role] = asyncio.ensure_future(children[role].wait())
         rows.extend(await _bot_rows(settings, exits, demo))
         print(banner(rows), flush=True)

@@ -4,6 +4,8 @@ line saying what is wrong and what to do."""
 from __future__ import annotations
 
 from cli.errors import CliError
+from orchestration.flows.problems import FlowInvalid, printable
+from orchestration.flows.validate import settings_context, validate_directory
 from orchestration.policy.file import PolicyError, load_policy
 from orchestration.settings import Settings
 from orchestration.slack_trust import bot_problem, slack_api_problem
@@ -43,4 +45,23 @@ def check_policy_file(settings: Settings) -> None:
     except PolicyError as err:
         raise CliError(
             f"{err}\nfix the policy file (CHATOPS_POLICY_FILE) and start again"
+        ) from None
+
+
+def check_flows(settings: Settings) -> None:
+    """Refuse to start with a flow file in CHATOPS_FLOWS_DIR that does not validate: every
+    problem on a line of its own (``FILE:LINE:COL: field: message``, as ``chatops flow
+    validate`` prints it). No flows directory means no flows. Run after
+    :func:`check_policy_file`: approval steps are checked against the policy."""
+    if not settings.flows_dir.is_dir():
+        return
+    try:
+        validate_directory(settings.flows_dir, settings_context(settings))
+    except FlowInvalid as err:
+        lines = [str(problem) for problem in err.problems]
+        where = printable(str(settings.flows_dir))
+        raise CliError(
+            f"the flows in {where} (CHATOPS_FLOWS_DIR) are not valid:\n"
+            + "\n".join(lines)
+            + "\nfix them (chatops flow validate FILE checks one) and start again"
         ) from None

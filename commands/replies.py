@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from temporalio.client import Client
 
 from orchestration.models.scrape import ScrapeInput
 from orchestration.slack_text import cut
 
+if TYPE_CHECKING:
+    from commands.flow.common import FlowStarts
+
 MAX_REPLY_CHARS = 3900  # Slack shows about 4,000 characters of a message's text
+
+
+# A user group's members, by the group's id (raises GroupsUnavailable when Slack cannot say).
+GroupMembers = Callable[[str], Awaitable[Sequence[str]]]
+
+
+class GroupsUnavailable(Exception):
+    """Slack could not say who is in a user group (the message says why, for the asker)."""
 
 
 @dataclass(frozen=True)
@@ -22,6 +34,8 @@ class Invoker:
     is_operator: bool
     from_terminal: bool = False
     channel: str | None = None  # where the command was typed: later notices go there
+    # The members of a Slack user group (S...), asked of Slack; None: groups name nobody.
+    groups: GroupMembers | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -35,6 +49,7 @@ class CommandSettings:
     # Workflows keep search attributes (CHATOPS_SEARCH_ATTRIBUTES): the pending lists read
     # the index they keep instead of every memo.
     search_attributes: bool = True
+    flows: FlowStarts | None = None  # where flows are and how they start (/flow)
 
 
 @dataclass(frozen=True)
@@ -64,13 +79,17 @@ class ReplyFile:
 class Reply:
     """The answer (mrkdwn) for the person who asked; ``announce`` goes to the channel, so a
     change is confirmed where everyone sees who made it and why; ``blocks`` for buttons;
-    ``file`` for an answer that is a document (an audit export)."""
+    ``file`` for an answer that is a document (an audit export); ``announce_channel``: where
+    the announcement goes instead of the channel the command came from; ``outcome``: a code
+    from a small fixed set, counted by the bot (a flow start's)."""
 
     text: str
     announce: str | None = None
     blocks: list[dict[str, Any]] | None = None
     ok: bool = True
     file: ReplyFile | None = None
+    announce_channel: str | None = None
+    outcome: str | None = None
 
 
 def refused(text: str) -> Reply:

@@ -21,9 +21,9 @@ from orchestration.flows.load import FlowUnreadable, flow_path, read_source
 from orchestration.flows.models import called_flows
 from orchestration.flows.problems import FlowContext, FlowInvalid, ValidatedFlow
 from orchestration.flows.urls import UrlError
-from orchestration.flows.validate import validate_flow
+from orchestration.flows.validate import settings_context, validate_flow
 from orchestration.models.flow import CalledFlow, FlowRun
-from orchestration.policy.file import PolicyError, load_policy
+from orchestration.policy.file import PolicyError
 from orchestration.settings import Settings
 from orchestration.starts import start_request
 from orchestration.workflows.flow import FlowWorkflow
@@ -32,7 +32,6 @@ __all__ = [
     "FlowStartRefused",
     "InputValue",
     "StartedFlow",
-    "flow_context",
     "parse_pairs",
     "start_flow",
 ]
@@ -144,24 +143,11 @@ async def start_flow(
     return StartedFlow(started.workflow_id, started.already_started)
 
 
-def flow_context(settings: Settings) -> FlowContext:
-    """What flows are checked against, from the settings.
-
-    Raises:
-        PolicyError: The policy file cannot be used.
-    """
-    policy, _ = load_policy(settings.policy_file)
-    return FlowContext(
-        flows_dir=settings.flows_dir,
-        http_allow=settings.effective_flow_http_allow,
-        policy=policy,
-    )
-
-
 def flow_context_or_refusal(settings: Settings) -> FlowContext:
-    """:func:`flow_context`; a policy file that cannot be used refuses the start."""
+    """What the flow is checked against (:func:`settings_context`); a policy file that cannot
+    be used refuses the start."""
     try:
-        return flow_context(settings)
+        return settings_context(settings)
     except PolicyError as err:
         raise FlowStartRefused(f"the policy file cannot be used: {err}") from None
 

@@ -12,7 +12,7 @@ from pydantic_core import PydanticCustomError
 
 from orchestration.cron import CronError, parse_cron
 from orchestration.durations import Bounds, duration_from_text
-from orchestration.flows.urls import UrlError, parse_allow_list
+from orchestration.flows.urls import UrlError, parse_allow_list, parse_prefix
 
 # What turns off an optional periodic job.
 OFF = ("", "off", "none", "never")
@@ -72,6 +72,19 @@ def url_prefixes(value: list[str]) -> list[str]:
     except UrlError as err:
         raise PydanticCustomError("url_prefix", str(err)) from None
     return value
+
+
+def url_base(value: str | None) -> str | None:
+    """A base URL: http(s), a host, and no query or fragment."""
+    if value is None or not value.strip():
+        return None
+    try:
+        parse_prefix(value)
+    except UrlError as err:
+        raise PydanticCustomError("url_base", str(err)) from None
+    if "?" in value or "#" in value:
+        raise PydanticCustomError("url_base", "a base URL has no query or fragment")
+    return value.strip()
 
 
 def with_trailing_slash(value: str | None) -> str | None:

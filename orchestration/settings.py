@@ -26,6 +26,7 @@ from orchestration.setting_values import (
     known_time_zone,
     one_of,
     split_ids,
+    url_base,
     url_prefixes,
     with_trailing_slash,
     within,
@@ -125,6 +126,10 @@ class Settings(BaseSettings):
     # reach (empty: the bot's demo endpoints on loopback).
     flows_dir: Path = Field(default=Path("flows"), alias="CHATOPS_FLOWS_DIR")
     flow_http_allow: IdList = Field(default_factory=list, alias="CHATOPS_FLOW_HTTP_ALLOW")
+    # What a flow URL that is only a path is resolved against: the bot, as workers reach it.
+    flow_http_base: str | None = Field(default=None, alias="CHATOPS_FLOW_HTTP_BASE")
+    # The bot serves the example flows' endpoints (/demo/...): chatops up --demo only.
+    demo_endpoints: bool = Field(default=False, alias="CHATOPS_DEMO_ENDPOINTS")
 
     scrape_every: timedelta = Field(default=timedelta(hours=1), alias="CHATOPS_SCRAPE_EVERY")
     scrape_sources: IdList = Field(default_factory=list, alias="CHATOPS_SCRAPE_SOURCES")
@@ -143,6 +148,7 @@ class Settings(BaseSettings):
         split_ids
     )
     _url_prefixes = field_validator("flow_http_allow")(url_prefixes)
+    _url_base = field_validator("flow_http_base")(url_base)
     _trailing_slash = field_validator("slack_api_url")(with_trailing_slash)
     _blank_is_unset = field_validator(
         "webhook_secret", "slack_bot_token", "slack_signing_secret", "slack_app_token"
@@ -246,10 +252,16 @@ class Settings(BaseSettings):
 
     @property
     def effective_flow_http_allow(self) -> tuple[str, ...]:
-        """Configured prefixes, or the bot's demo endpoints on loopback."""
+        """Configured prefixes, or the bot's demo endpoints."""
         if self.flow_http_allow:
             return tuple(self.flow_http_allow)
-        return (f"http://127.0.0.1:{self.bot_port}{DEMO_PATH}",)
+        return (f"{self.effective_flow_http_base}{DEMO_PATH}",)
+
+    @property
+    def effective_flow_http_base(self) -> str:
+        """The bot's address for flows' URLs that are only a path: configured, or loopback
+        on the bot's port."""
+        return (self.flow_http_base or f"http://127.0.0.1:{self.bot_port}").rstrip("/")
 
     def scrape_input(self) -> ScrapeInput:
         """What the scrape schedule's runs fetch, where they write, where they report."""

@@ -157,7 +157,10 @@ async def run_worker(settings: Settings, client: Client, stop: asyncio.Event) ->
         services,
         policy=policy,
         workflow_cache=settings.workflow_cache,
-        flow_http=FlowHttp(parse_allow_list(settings.effective_flow_http_allow)),
+        flow_http=FlowHttp(
+            parse_allow_list(settings.effective_flow_http_allow),
+            base=settings.effective_flow_http_base,
+        ),
     )
     if await ensure_scrape_schedule(
         client, settings.scrape_input(), settings.task_queue, settings.scrape_every

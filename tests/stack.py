@@ -26,10 +26,12 @@ from activities.cards import APPROVE_ACTION
 from activities.orders import OrderServices
 from bot.app import EVENTS_PATH, build_app, build_web_app
 from cli.examples import example_order
+from commands.flow.common import FlowStarts
 from commands.replies import CommandSettings
 from orchestration.approval import MEMO_KEY
 from orchestration.models.order import Order, OrderResult
 from orchestration.models.scrape import ScrapeInput
+from orchestration.settings import Settings
 from orchestration.worker import ChatopsWorker
 from orchestration.workflows.order import OrderWorkflow
 from slacksim import (
@@ -43,10 +45,20 @@ from slacksim import (
     SlackSim,
     running_sim,
 )
-from tests.helpers import assert_eventually, free_port, new_worker, order_input, unique
+from tests.flow_fakes import FakeStarter
+from tests.helpers import (
+    REPO_POLICY,
+    assert_eventually,
+    free_port,
+    new_worker,
+    order_input,
+    unique,
+)
 
 if TYPE_CHECKING:
     from opentelemetry.trace import Tracer
+
+REPO_FLOWS = REPO_POLICY.parent / "flows"
 
 
 @dataclass
@@ -62,6 +74,8 @@ class Stack:
     agents: AgentRunner
     started: list[WorkflowHandle[Any, Any]] = field(default_factory=list)
     commands: CommandSettings = field(default_factory=CommandSettings)
+    # What /flow start calls instead of the driver (tests/flow_fakes.py).
+    flow_starter: FakeStarter = field(default_factory=FakeStarter)
 
     async def start_order(
         self, order: Order, *, expires_in: float = 300, reminder_before: float = 60, **policy: Any
@@ -161,9 +175,20 @@ async def start_bot(
     return runner
 
 
-def stack_commands(queue: str, tmp_path: Path, samples: str) -> CommandSettings:
+def flow_settings(queue: str, flows_dir: Path = REPO_FLOWS) -> Settings:
+    """The settings flows are started with: the repository's example flows and policy."""
+    return Settings(
+        task_queue=queue, flows_dir=flows_dir, policy_file=REPO_POLICY, slack_bot_token=None
+    )
+
+
+def stack_commands(
+    queue: str, tmp_path: Path, samples: str, starter: FakeStarter | None = None
+) -> CommandSettings:
     """Slash commands as a deployment configures them: the stand-in's operator, this task
-    queue, and scrape runs that fetch the bot's sample pages plus one page that is missing."""
+    queue, scrape runs that fetch the bot's sample pages plus one page that is missing, and
+    the example flows, started by ``starter``."""
+    flows = FlowStarts(flow_settings(queue), starter or FakeStarter())
     return CommandSettings(
         operators=(OPERATOR_ID,),
         task_queue=queue,
@@ -173,6 +198,7 @@ def stack_commands(queue: str, tmp_path: Path, samples: str) -> CommandSettings:
             output_dir=str(tmp_path / "scrape"),
             channel="general",
         ),
+        flows=flows,
     )
 
 
@@ -192,7 +218,8 @@ async def running_stack(
     async with running_sim() as sim:
         queue = unique("tq")
         port = free_port()  # the bot also serves the sample pages the scrape job fetches
-        commands = stack_commands(queue, tmp_path, f"http://127.0.0.1:{port}/samples")
+        starter = FakeStarter()
+        commands = stack_commands(queue, tmp_path, f"http://127.0.0.1:{port}/samples", starter)
         runner = await start_bot(client, sim, commands, port=port, tracer=tracer)
         services = OrderServices(outbox=tmp_path / "outbox")
         agents = AgentRunner()
@@ -210,6 +237,7 @@ async def running_stack(
                     tmp_path / "outbox",
                     agents,
                     commands=commands,
+                    flow_starter=starter,
                 )
         finally:
             await runner.cleanup()

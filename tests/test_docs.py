@@ -22,13 +22,17 @@ from temporalio.client import Client
 from temporalio.envconfig import ClientConfigProfile
 
 from bot.app import build_web_app
+from bot.demo_api import DemoApi
+from bot.flow_hook import FLOWS_PATH, FlowHook
 from bot.hooks import AGENT_TASKS_PATH, MAX_BODY, SIGNATURE_HEADER, TIMESTAMP_HEADER, AgentTaskHook
 from bot.readiness import Readiness
 from cli.main import build_parser
+from commands.flow import FLOW
 from commands.schedule import SCHEDULE
 from commands.schedule.delete import CONFIRM_FLAG
 from commands.surface import UsageError
 from commands.workflow import WORKFLOW
+from orchestration.flow_starts import start_flow
 from orchestration.policy.file import Policy
 from orchestration.settings import Settings
 from slacksim import SlackSim
@@ -75,14 +79,14 @@ def settings_model() -> type[BaseModel]:
 def slash_command_verbs() -> dict[str, set[str]]:
     """Each slash command and its verbs, as its usage text lists them."""
     verbs = {}
-    for surface in (WORKFLOW, SCHEDULE):
+    for surface in (WORKFLOW, SCHEDULE, FLOW):
         verbs[f"/{surface.name}"] = set(re.findall(r"^  ([a-z]+)\b", surface.usage, re.MULTILINE))
     return verbs
 
 
 def slash_command_knows(command: str, verb: str) -> bool:
     """Whether the grammar of ``command`` takes ``verb`` (any error but "unknown command")."""
-    surface = WORKFLOW if command == "/workflow" else SCHEDULE
+    surface = {f"/{s.name}": s for s in (WORKFLOW, SCHEDULE, FLOW)}[command]
     try:
         surface.parse(verb)
     except UsageError as err:
@@ -93,9 +97,15 @@ def slash_command_knows(command: str, verb: str) -> bool:
 def bot_web_app() -> web.Application:
     """The bot's aiohttp app with every route it can serve (webhook and Slack events on)."""
     hook = AgentTaskHook(cast(Client, object()), Settings.model_construct())
+    flows = FlowHook(cast(Client, object()), Settings.model_construct(), start_flow)
     readiness = Readiness(cast(Client, object()), cast(AsyncWebClient, object()))
     return build_web_app(
-        cast(AsyncApp, object()), hook, signing_secret="docs-test-secret", readiness=readiness
+        cast(AsyncApp, object()),
+        hook,
+        signing_secret="docs-test-secret",
+        readiness=readiness,
+        flows=flows,
+        demo=DemoApi(),
     )
 
 
@@ -113,6 +123,7 @@ def webhook_facts() -> list[str]:
     """What a caller of the webhook must know: its path, headers and body limit."""
     return [
         f"POST {AGENT_TASKS_PATH}",
+        f"POST {FLOWS_PATH}",
         TIMESTAMP_HEADER,
         SIGNATURE_HEADER,
         f"{MAX_BODY // 1024} KiB",

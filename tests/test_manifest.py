@@ -193,7 +193,7 @@ def registered_commands() -> set[str]:
 def test_declared_commands_are_exactly_the_handled_ones() -> None:
     manifest = load()
     declared = {c.command for c in manifest.features.slash_commands}
-    assert declared == registered_commands() == {"/workflow", "/schedule"}
+    assert declared == registered_commands() == {"/workflow", "/schedule", "/flow"}
     assert "commands" in manifest.oauth_config.scopes.bot
     for command in manifest.features.slash_commands:
         assert command.url is not None and command.url.endswith("/slack/events")

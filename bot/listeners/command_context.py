@@ -31,16 +31,21 @@ def command_context(context: dict[str, Any]) -> CommandContext:
 
 
 async def answer_in_channel(
-    respond: AsyncRespond, client: AsyncWebClient, channel: str, text: str
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    channel: str,
+    text: str,
+    where: str = "this channel",
 ) -> None:
-    """Confirm a change where everyone sees it; if the bot may not post there, say so."""
+    """Confirm a change where everyone sees it (``where``, as the asker knows it); if the bot
+    may not post there, say so."""
     try:
         await client.chat_postMessage(channel=channel, text=text)
     except SlackApiError as err:
         error = err.response.get("error")
         log.warning("could not confirm a change in %s: %s", channel, error)
         await respond(
-            text=f"Done, but I could not say so in this channel ({error}); invite me to it.",
+            text=f"Done, but I could not say so in {where} ({error}); invite me to it.",
             response_type="ephemeral",
             replace_original=False,
             delete_original=False,

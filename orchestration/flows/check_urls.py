@@ -6,16 +6,31 @@ from __future__ import annotations
 from orchestration.flows.models import FlowFile, all_steps
 from orchestration.flows.problems import Finding
 from orchestration.flows.steps import HttpStep
-from orchestration.flows.urls import UrlError, UrlPrefix, host_is_static, parse_prefix
+from orchestration.flows.urls import (
+    UrlError,
+    UrlPrefix,
+    host_is_static,
+    parse_prefix,
+    resolved,
+)
 
 
-def check_urls(flow: FlowFile, allow: tuple[UrlPrefix, ...]) -> list[Finding]:
-    """Every URL outside the allow-list, or with a templated host."""
+def check_urls(
+    flow: FlowFile, allow: tuple[UrlPrefix, ...], base: str | None = None
+) -> list[Finding]:
+    """Every URL outside the allow-list, or with a templated host; a URL that is only a path
+    is judged on ``base``, as it will be called."""
     found: list[Finding] = []
     for path, step, _ in all_steps(flow):
         if not isinstance(step, HttpStep):
             continue
-        problem = url_problem(step.http.url.static_prefix, step.http.url.is_static, allow)
+        url = step.http.url
+        try:
+            static = resolved(url.static_prefix, base)
+        except UrlError as err:
+            found.append(Finding((*path, "http", "url"), str(err)))
+            continue
+        problem = url_problem(static, url.is_static, allow)
         if problem is not None:
             found.append(Finding((*path, "http", "url"), problem))
     return found

@@ -81,11 +81,13 @@ class FlowContext:
         flows_dir: Where ``call_flow`` finds other flows (``<name>.yml``); None: no flow may
             be called.
         http_allow: URL prefixes ``http`` steps may reach.
+        http_base: What a URL that is only a path (``/demo/refunds``) is resolved against.
         policy: The policy (and its version) approval steps are matched against; None skips.
     """
 
     flows_dir: Path | None = None
     http_allow: tuple[str, ...] = ()
+    http_base: str | None = None
     policy: Policy | None = None
 
 

@@ -84,6 +84,19 @@ def parse_allow_list(entries: list[str] | tuple[str, ...]) -> tuple[UrlPrefix, .
     return tuple(prefixes)
 
 
+def resolved(url: str, base: str | None) -> str:
+    """``url`` itself, or a path (``/demo/refunds``) on ``base``, the bot's own address.
+
+    Raises:
+        UrlError: A path given with no base to resolve it against.
+    """
+    if not url.startswith("/") or url.startswith("//"):
+        return url
+    if base is None:
+        raise UrlError("a URL that is only a path needs CHATOPS_FLOW_HTTP_BASE to resolve it")
+    return base.rstrip("/") + url
+
+
 def check_url(url: str, allowed: Sequence[UrlPrefix]) -> None:
     """Raises :class:`UrlError` unless ``url`` is a usable URL under one of ``allowed``."""
     target = parse_prefix(url)

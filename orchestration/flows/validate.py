@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path, PurePath
+from typing import TYPE_CHECKING
 
 import yaml
 from yaml.nodes import Node
@@ -40,8 +41,35 @@ from orchestration.flows.yaml_tree import (
     text_position,
     yaml_problem,
 )
+from orchestration.policy.file import load_policy
 
-__all__ = ["FlowContext", "FlowInvalid", "ValidatedFlow", "validate_directory", "validate_flow"]
+if TYPE_CHECKING:
+    from orchestration.settings import Settings
+
+__all__ = [
+    "FlowContext",
+    "FlowInvalid",
+    "ValidatedFlow",
+    "settings_context",
+    "validate_directory",
+    "validate_flow",
+]
+
+
+def settings_context(settings: Settings) -> FlowContext:
+    """What flows are checked against, from the settings: the flows directory, the
+    allow-list, the policy file.
+
+    Raises:
+        PolicyError: The policy file cannot be used.
+    """
+    policy, _ = load_policy(settings.policy_file)
+    return FlowContext(
+        flows_dir=settings.flows_dir,
+        http_allow=settings.effective_flow_http_allow,
+        http_base=settings.effective_flow_http_base,
+        policy=policy,
+    )
 
 
 def validate_flow(source: str, path: str, context: FlowContext) -> ValidatedFlow:
@@ -68,7 +96,7 @@ def validate_flow(source: str, path: str, context: FlowContext) -> ValidatedFlow
         findings += check_names(flow, name)
         findings += check_references(flow)
         findings += check_types(flow)
-        findings += check_urls(flow, parse_allow_list(context.http_allow))
+        findings += check_urls(flow, parse_allow_list(context.http_allow), context.http_base)
         findings += check_calls(flow, name, library)
         findings += check_policy(flow, context.policy)
     placed = _placed(path, root, findings)

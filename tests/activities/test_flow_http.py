@@ -84,6 +84,14 @@ async def test_a_refund_is_posted_and_its_json_answer_returned(
     assert [refund["order_id"] for refund in demo.refunds] == ["ORD-1"]
 
 
+async def test_a_path_is_called_on_the_base(served: tuple[str, DemoApi]) -> None:
+    base, demo = served
+    http = FlowHttp(parse_allow_list([base + "/demo/"]), base=base)
+    request = call("/demo/refunds", "POST", body={"order_id": "ORD-9", "amount": 1})
+    answer: HttpAnswer = await ActivityEnvironment().run(http.flow_http, request)
+    assert answer.status == 201 and [r["order_id"] for r in demo.refunds] == ["ORD-9"]
+
+
 async def test_a_text_answer_is_kept_as_text(served: tuple[str, DemoApi]) -> None:
     base, _ = served
     assert (await run(base, call(f"{base}/demo/text"))).body == "plain words"
@@ -118,17 +126,20 @@ async def test_a_failed_change_is_final_only_when_its_status_is(
     served: tuple[str, DemoApi],
 ) -> None:
     base, demo = served
-    body = {"change": "CHG-1", "fail": True}
-    err = await failure(base, call(f"{base}/demo/changes", "POST", body=body))
+    body = {"service": "broken"}
+    err = await failure(base, call(f"{base}/demo/changes/CHG-1/apply", "POST", body=body))
     assert "HTTP 500" in str(err) and not err.non_retryable
     assert demo.changes["CHG-1"]["state"] == "failed"
-    answer = await run(base, call(f"{base}/demo/changes", "POST", body=body, expect=[500]))
+    url = f"{base}/demo/changes/CHG-1/apply"
+    answer = await run(base, call(url, "POST", body=body, expect=[500]))
     assert answer.status == 500 and not answer.ok
+    rolled = await run(base, call(f"{base}/demo/changes/CHG-1/rollback", "POST"))
+    assert rolled.body["state"] == "rolled back"
 
 
 async def test_an_unexpected_client_error_is_final(served: tuple[str, DemoApi]) -> None:
     base, _ = served
-    err = await failure(base, call(f"{base}/demo/changes/rollback", "POST", body={"change": "x"}))
+    err = await failure(base, call(f"{base}/demo/changes/x/rollback", "POST"))
     assert err.non_retryable and "HTTP 404" in str(err)
 
 

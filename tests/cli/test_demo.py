@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import cast
 
 import pytest
+from temporalio.client import Client
 
 from cli.banner import banner, how_to_run
-from cli.demo import demo_line, demo_policy
+from cli.demo import demo_line, demo_policy, start_demo_flows
+from orchestration.flow_starts import FlowStartRefused
 from orchestration.policy.file import load_policy
+from orchestration.settings import Settings
 from tests.cli.test_up import banner_rows
+from tests.flow_fakes import FakeStarter
 from tests.helpers import REPO_POLICY
 
 
@@ -85,3 +90,37 @@ def test_the_hint_names_the_launcher_only_in_a_checkout(
     launcher.write_text("#!/bin/sh\n")
     launcher.chmod(0o755)
     assert how_to_run() == "./chatops"
+
+
+def test_the_demo_line_names_the_example_flows() -> None:
+    line = demo_line(["order-ORD-1"], "ticket-T-1", ["flow-refund-1", "flow-production-change-2"])
+    assert line.endswith(
+        "order-ORD-1, ticket-T-1; example flows (a refund waiting for finance, a production "
+        "change): flow-refund-1, flow-production-change-2"
+    )
+
+
+async def test_the_demo_starts_the_example_flows_a_large_refund_first() -> None:
+    starter = FakeStarter()
+    started = await start_demo_flows(cast(Client, object()), Settings(), starter)
+    assert [workflow_id.split("-run-")[0] for workflow_id in started] == [
+        "flow-refund",
+        "flow-production-change",
+    ]
+    assert [call["name"] for call in starter.calls] == ["refund", "production-change"]
+    assert starter.calls[0]["inputs"]["amount"] > 5000  # waits for finance's approval
+
+
+@pytest.mark.parametrize(
+    "error", [NotImplementedError("the flow driver implements this"), FlowStartRefused("no flow")]
+)
+async def test_a_flow_that_cannot_start_is_one_line_and_the_demo_goes_on(
+    error: Exception, caplog: pytest.LogCaptureFixture
+) -> None:
+    started = await start_demo_flows(cast(Client, object()), Settings(), FakeStarter(raises=error))
+    assert started == []
+    lines = [r.getMessage() for r in caplog.records if r.name == "cli.demo"]
+    assert lines == [
+        f"demo: the example flow refund was not started: {error}",
+        f"demo: the example flow production-change was not started: {error}",
+    ]

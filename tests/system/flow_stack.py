@@ -116,7 +116,7 @@ def write_flow(tmp_path: Path, name: str, text: str) -> Path:
 def write_refund(tmp_path: Path, service: Service, said: str = "Refunded") -> Path:
     """The shipped refund flow, calling ``service`` and telling #general."""
     text = (REPO_FLOWS / "refund.yml").read_text()
-    text = text.replace("http://127.0.0.1:3000/demo/refunds", f"{service.prefix}refunds")
+    text = text.replace("url: /demo/refunds", f"url: {service.prefix}refunds")
     text = text.replace('channel: "#ops"', 'channel: "#general"')
     return write_flow(tmp_path, "refund", text.replace('text: "Refunded', f'text: "{said}'))
 

@@ -13,8 +13,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.files import FileNotShared, share_file
 from bot.listeners.command_context import answer_in_channel, command_context
+from bot.slack_client import group_members
 from commands.replies import CommandContext, Invoker, Reply
-from commands.surface import Surface, UsageError
+from commands.surface import Command, Surface, UsageError
+from orchestration.slack_text import escape
 
 # Past this, Slack (3 s) has given up on the ack: the reply goes through response_url.
 ACK_WITHIN = 2.5
@@ -34,7 +36,10 @@ async def answer(
         replace_original=False,
         delete_original=False,
     )
-    if reply.announce:
+    if reply.announce and reply.announce_channel:
+        named = f"#{escape(reply.announce_channel.removeprefix('#'))}"
+        await answer_in_channel(respond, client, reply.announce_channel, reply.announce, named)
+    elif reply.announce:
         await answer_in_channel(respond, client, command["channel_id"], reply.announce)
 
 
@@ -48,10 +53,14 @@ async def shared(client: AsyncWebClient, user_id: str, reply: Reply) -> Reply:
     return Reply(f"{reply.text}\nThe file is in our direct messages.")
 
 
-def slack_invoker(command: dict[str, Any], commands: CommandContext) -> Invoker:
-    """Who typed the command, whether they are an operator, and where."""
+def slack_invoker(
+    command: dict[str, Any], commands: CommandContext, client: AsyncWebClient
+) -> Invoker:
+    """Who typed the command, whether they are an operator, where, and (for checks that name
+    user groups) how to ask Slack who is in a group."""
     user = str(command["user_id"])
-    return Invoker(user, user in commands.settings.operators, channel=command.get("channel_id"))
+    operator = user in commands.settings.operators
+    return Invoker(user, operator, channel=command.get("channel_id"), groups=group_members(client))
 
 
 def usage_reply(err: UsageError) -> Reply:
@@ -60,10 +69,19 @@ def usage_reply(err: UsageError) -> Reply:
     return Reply(f"{problem}```{err.usage}```", ok=False)
 
 
-def slash_listener(surface: Surface) -> Callable[..., Awaitable[None]]:
+def slash_listener(
+    surface: Surface, count: Callable[[str], None] | None = None
+) -> Callable[..., Awaitable[None]]:
     """A listener for one slash command: parse, run, answer. A command that changes
     something is acknowledged only once the change is made, with the reply in the ack;
-    one that only reads is acknowledged at once and answered when it is ready."""
+    one that only reads is acknowledged at once and answered when it is ready. ``count``
+    is given each reply's outcome code, when it has one (a metric)."""
+
+    async def run(commands: CommandContext, parsed: Command, invoker: Invoker) -> Reply:
+        reply = await surface.run(commands, parsed, invoker)
+        if count is not None and reply.outcome is not None:
+            count(reply.outcome)
+        return reply
 
     async def listener(
         ack: AsyncAck,
@@ -79,13 +97,13 @@ def slash_listener(surface: Surface) -> Callable[..., Awaitable[None]]:
             await answer(respond, client, command, usage_reply(err))
             return
         commands = command_context(context)
-        invoker = slack_invoker(command, commands)
+        invoker = slack_invoker(command, commands, client)
         if not parsed.changes:
             await ack()
-            await answer(respond, client, command, await surface.run(commands, parsed, invoker))
+            await answer(respond, client, command, await run(commands, parsed, invoker))
             return
         started = time.monotonic()
-        reply = await surface.run(commands, parsed, invoker)
+        reply = await run(commands, parsed, invoker)
         if time.monotonic() - started >= ACK_WITHIN:
             # Too late for the ack: Slack has shown a timeout; answer through response_url.
             await ack()

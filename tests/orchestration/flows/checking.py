@@ -19,9 +19,12 @@ def flow_text(text: str) -> str:
 
 
 def context(
-    flows_dir: Path | None = None, policy: Policy | None = None, allow: tuple[str, ...] = DEMO_ALLOW
+    flows_dir: Path | None = None,
+    policy: Policy | None = None,
+    allow: tuple[str, ...] = DEMO_ALLOW,
+    base: str | None = None,
 ) -> FlowContext:
-    return FlowContext(flows_dir=flows_dir, http_allow=allow, policy=policy)
+    return FlowContext(flows_dir=flows_dir, http_allow=allow, policy=policy, http_base=base)
 
 
 def valid(

@@ -59,7 +59,8 @@ def test_times_are_iso_8601_and_utc_without_an_offset() -> None:
 @pytest.mark.parametrize("name", ["refund", "production-change"])
 def test_a_flow_written_back_as_data_reads_as_the_same_flow(name: str) -> None:
     path = FLOWS / f"{name}.yml"
-    context = FlowContext(http_allow=("http://127.0.0.1:3000/demo/",))
+    base = "http://127.0.0.1:3000"
+    context = FlowContext(http_allow=(f"{base}/demo/",), http_base=base)
     flow = validate_flow(path.read_text(), str(path), context).flow
     data = flow.model_dump(mode="json", by_alias=True)
     again = FlowFile.model_validate(data)

@@ -21,14 +21,20 @@ ROOT = Path(__file__).resolve().parents[3]
 
 @pytest.fixture
 def settings(monkeypatch: pytest.MonkeyPatch) -> Settings:
-    for name in ("CHATOPS_BOT_PORT", "CHATOPS_FLOW_HTTP_ALLOW", "CHATOPS_FLOWS_DIR"):
+    for name in (
+        "CHATOPS_BOT_PORT",
+        "CHATOPS_FLOW_HTTP_ALLOW",
+        "CHATOPS_FLOW_HTTP_BASE",
+        "CHATOPS_FLOWS_DIR",
+    ):
         monkeypatch.delenv(name, raising=False)
     return Settings()
 
 
 def test_the_example_flows_validate_against_the_shipped_policy(settings: Settings) -> None:
     policy, _ = load_policy(ROOT / "policy.yml")
-    given = context(ROOT / "flows", policy, settings.effective_flow_http_allow)
+    allow, base = settings.effective_flow_http_allow, settings.effective_flow_http_base
+    given = context(ROOT / "flows", policy, allow, base)
     flows = validate_directory(ROOT / "flows", given)
     assert sorted(flows) == ["production-change", "refund"]
     assert [str(w) for flow in flows.values() for w in flow.warnings] == []
@@ -46,6 +52,9 @@ def test_the_default_allow_list_is_the_demo_prefix_on_loopback(
     assert settings.effective_flow_http_allow == ("http://127.0.0.1:3000/demo/",)
     monkeypatch.setenv("CHATOPS_BOT_PORT", "4100")
     assert Settings().effective_flow_http_allow == ("http://127.0.0.1:4100/demo/",)
+    monkeypatch.setenv("CHATOPS_FLOW_HTTP_BASE", "http://bot.internal:3000/")
+    assert Settings().effective_flow_http_base == "http://bot.internal:3000"
+    assert Settings().effective_flow_http_allow == ("http://bot.internal:3000/demo/",)
     monkeypatch.setenv("CHATOPS_FLOW_HTTP_ALLOW", "https://api.example.com/v1/; http://10.0.0.5/")
     assert Settings().effective_flow_http_allow == (
         "https://api.example.com/v1/",

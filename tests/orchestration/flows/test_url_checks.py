@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from orchestration.flows.urls import UrlError, check_url, parse_allow_list, parse_prefix
+from orchestration.flows.urls import (
+    UrlError,
+    check_url,
+    parse_allow_list,
+    parse_prefix,
+    resolved,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -57,3 +63,13 @@ def test_a_prefix_ends_at_a_path_boundary_and_names_its_port() -> None:
 def test_nothing_passes_an_empty_list() -> None:
     with pytest.raises(UrlError, match=r"\(none\)"):
         check_url("http://localhost/", [])
+
+
+def test_a_path_is_judged_on_the_base_it_will_be_called_on() -> None:
+    assert (
+        resolved("/demo/refunds", "http://127.0.0.1:3000") == "http://127.0.0.1:3000/demo/refunds"
+    )
+    assert resolved("https://api.example.com/x", "http://b") == "https://api.example.com/x"
+    assert resolved("//evil.example/x", "http://b") == "//evil.example/x"  # not a path
+    with pytest.raises(UrlError, match="CHATOPS_FLOW_HTTP_BASE"):
+        resolved("/demo/refunds", None)
