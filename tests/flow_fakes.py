@@ -5,7 +5,7 @@ it has seen with ``already_started``, as the real one does."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,8 @@ class FakeStarter:
 
     calls: list[dict[str, Any]] = field(default_factory=list)
     raises: Exception | None = None
+    # A real start to make after recording (start_flow, with a test's own settings).
+    then: Callable[..., Awaitable[StartedFlow]] | None = None
     _keys: dict[str, str] = field(default_factory=dict)
 
     async def __call__(
@@ -35,6 +37,8 @@ class FakeStarter:
         business_key = how.get("business_key")
         call = {"name": name, "inputs": dict(inputs), "started_by": how["started_by"]}
         self.calls.append({**call, "business_key": business_key})
+        if self.then is not None:
+            return await self.then(client, settings, name, inputs, **how)
         if business_key is not None and business_key in self._keys:
             return StartedFlow(self._keys[business_key], already_started=True)
         workflow_id = f"flow-{name}-{business_key or unique('run')}"

@@ -15,7 +15,8 @@ from typing import Any
 
 import aiohttp
 
-from slacksim import APPROVALS_CHANNEL_ID, DEFAULT_BOT_TOKEN
+from activities.cards import APPROVE_ACTION
+from slacksim import APPROVALS_CHANNEL_ID, APPROVER2_ID, APPROVER_ID, DEFAULT_BOT_TOKEN
 from tests.cli.test_cli import ROOT, chatops
 from tests.helpers import assert_eventually, free_port, isolated_env
 
@@ -38,6 +39,16 @@ async def history(api_url: str) -> list[dict[str, Any]]:
     ):
         body = await response.json()
     return list(body["messages"])
+
+
+async def post_json(url: str, body: dict[str, Any]) -> Any:
+    async with aiohttp.ClientSession() as session, session.post(url, json=body) as response:
+        return await response.json()
+
+
+async def get_json(url: str) -> Any:
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        return await response.json()
 
 
 async def test_up_runs_everything_and_ctrl_c_stops_it(tmp_path: Path) -> None:
@@ -67,16 +78,19 @@ async def test_up_runs_everything_and_ctrl_c_stops_it(tmp_path: Path) -> None:
         assert parts["Policy"].startswith(str(tmp_path / "data" / "demo-policy.yml"))
         demo_ids = re.findall(r"(?:order-ORD|ticket-T)-\w+", banner)
         assert len(demo_ids) == 4 and demo_ids[-1].startswith("ticket-T-")
+        flow_ids = re.findall(r"flow-(?:refund|production-change)-\w+", banner)
+        assert [i.split("-")[1] for i in flow_ids] == ["refund", "production"], banner
 
         started = await chatops("start", "order", "--example", "large", env=env)
         assert started.code == 0, started.err
         workflow_id = started.out.strip()
         api_url = f"http://127.0.0.1:{sim_port}/api/"
         messages = await assert_eventually(
-            lambda: history(api_url), lambda m: len(m) == 5, what="five cards on the stand-in"
+            lambda: history(api_url), lambda m: len(m) == 7, what="seven cards on the stand-in"
         )
-        for expected in [*demo_ids, workflow_id]:
-            assert sum(expected in str(m["blocks"]) for m in messages) == 1
+        # Each demo request's card, each example flow's approval card, and the new order's.
+        for expected in [*demo_ids, *flow_ids, workflow_id]:
+            assert sum(expected in str(m["blocks"]) for m in messages) == 1, expected
 
         approved = await chatops("approve", workflow_id, env=env)
         assert approved.code == 0, approved.err
@@ -84,6 +98,35 @@ async def test_up_runs_everything_and_ctrl_c_stops_it(tmp_path: Path) -> None:
             lambda: history(api_url),
             lambda m: any(workflow_id in str(c) and "Order completed" in c["text"] for c in m),
             what="card updated",
+        )
+
+        # The refund flow, once finance approves, refunds through the bot's demo endpoint.
+        refund_flow = flow_ids[0]
+        approved = await chatops("approve", f"{refund_flow}-finance_approval", env=env)
+        assert approved.code == 0, approved.err
+        refunds = f"http://127.0.0.1:{ports['CHATOPS_BOT_PORT']}/demo/refunds"
+        await assert_eventually(
+            lambda: get_json(refunds),
+            lambda body: [r["order_id"] for r in body["refunds"]] == ["ORD-DEMO-1"],
+            what="the demo refund made by the flow",
+        )
+        # The production change, once two people approve, is applied the same way.
+        change_flow = flow_ids[1]
+        [card] = [m for m in await history(api_url) if change_flow in str(m["blocks"])]
+        for approver in (APPROVER_ID, APPROVER2_ID):
+            click = {"user": approver, "channel": APPROVALS_CHANNEL_ID, "ts": card["ts"]}
+            clicked = await post_json(
+                f"http://127.0.0.1:{sim_port}/_sim/act/click",
+                {**click, "action_id": APPROVE_ACTION},
+            )
+            assert clicked["status"] == 200 and clicked["error"] is None, clicked
+        changes = f"http://127.0.0.1:{ports['CHATOPS_BOT_PORT']}/demo/changes"
+        await assert_eventually(
+            lambda: get_json(changes),
+            lambda body: (
+                [(c["change"], c["state"]) for c in body["changes"]] == [("CHG-DEMO-1", "applied")]
+            ),
+            what="the demo change applied by the flow",
         )
     finally:
         if up.returncode is None:

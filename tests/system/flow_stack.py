@@ -117,7 +117,6 @@ def write_refund(tmp_path: Path, service: Service, said: str = "Refunded") -> Pa
     """The shipped refund flow, calling ``service`` and telling #general."""
     text = (REPO_FLOWS / "refund.yml").read_text()
     text = text.replace("url: /demo/refunds", f"url: {service.prefix}refunds")
-    text = text.replace('channel: "#ops"', 'channel: "#general"')
     return write_flow(tmp_path, "refund", text.replace('text: "Refunded', f'text: "{said}'))
 
 
