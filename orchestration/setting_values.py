@@ -14,6 +14,8 @@ from orchestration.cron import CronError, parse_cron
 from orchestration.durations import Bounds, duration_from_text
 from orchestration.flows.urls import UrlError, parse_allow_list, parse_prefix
 
+# A webhook secret shorter than this could be guessed offline from one signed request.
+MIN_WEBHOOK_SECRET = 16
 # What turns off an optional periodic job.
 OFF = ("", "off", "none", "never")
 _SECONDS = re.compile(r"[+-]?\d{1,9}")
@@ -121,4 +123,15 @@ def known_time_zone(value: str) -> str:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"unknown time zone {value!r} (e.g. UTC, Europe/Berlin)") from None
+    return value
+
+
+def long_enough_secret(value: SecretStr | None) -> SecretStr | None:
+    """A webhook secret of at least :data:`MIN_WEBHOOK_SECRET` characters: one captured
+    request lets anyone test guesses offline against its signature."""
+    if value is not None and len(value.get_secret_value()) < MIN_WEBHOOK_SECRET:
+        raise ValueError(
+            f"must be at least {MIN_WEBHOOK_SECRET} characters (for example the output "
+            "of: openssl rand -hex 32)"
+        )
     return value

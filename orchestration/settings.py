@@ -24,6 +24,7 @@ from orchestration.setting_values import (
     cron_or_off,
     human_duration,
     known_time_zone,
+    long_enough_secret,
     one_of,
     split_ids,
     url_base,
@@ -42,8 +43,6 @@ SAMPLE_PAGES = ("status.html", "prices.html")
 # What the bot serves for the example flows under ``chatops up --demo``: the default allow-list.
 DEMO_PATH = "/demo/"
 
-# A webhook secret shorter than this could be guessed offline from one signed request.
-MIN_WEBHOOK_SECRET = 16
 # Workflows the worker keeps between their tasks (the SDK's default), a few hundred KB each;
 # fewer than are active at once makes their tasks replay history (docs/PERFORMANCE.md).
 WORKFLOW_CACHE = 1000
@@ -155,28 +154,16 @@ class Settings(BaseSettings):
     )(blank_is_unset)
     _crontab = field_validator("digest_cron")(cron_or_off)
     _known_zone = field_validator("digest_timezone")(known_time_zone)
+    _long_enough = field_validator("webhook_secret")(long_enough_secret)
+    _human_duration = field_validator("scrape_every", "agent_accept_timeout", mode="before")(
+        human_duration
+    )
 
     @field_validator("tracing", "log_format", mode="before")
     @classmethod
     def _choice(cls, value: object, info: ValidationInfo) -> object:
         kind = Tracing if info.field_name == "tracing" else LogFormat
         return one_of(value, get_args(kind))
-
-    @field_validator("webhook_secret")
-    @classmethod
-    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
-        # One captured request lets anyone test guesses offline against its signature.
-        if value is not None and len(value.get_secret_value()) < MIN_WEBHOOK_SECRET:
-            raise ValueError(
-                f"must be at least {MIN_WEBHOOK_SECRET} characters (for example the output "
-                "of: openssl rand -hex 32)"
-            )
-        return value
-
-    @field_validator("scrape_every", "agent_accept_timeout", mode="before")
-    @classmethod
-    def _human_duration(cls, value: object) -> object:
-        return human_duration(value)
 
     @field_validator("reconcile_every", mode="before")
     @classmethod
