@@ -124,6 +124,8 @@ def part_env(base: dict[str, str], sim: SlackSim, data: Path, policy: Path) -> d
         "CHATOPS_POLICY_FILE": str(policy),
         "CHATOPS_DIGEST_CRON": "off",
         "CHATOPS_RECONCILE_EVERY": "off",
+        # No flows: the example flows of the checkout need the shipped policy's rules.
+        "CHATOPS_FLOWS_DIR": str(data / "flows"),
     }
 
 

@@ -103,7 +103,7 @@ def test_the_project_manifest_is_read() -> None:
     assert manifest.path == DEFAULT_MANIFEST_PATH
     assert manifest.bot_scopes == PROJECT_SCOPES
     assert manifest.scope_header == ",".join(PROJECT_SCOPES)
-    assert manifest.slash_commands == frozenset({"/workflow", "/schedule"})
+    assert manifest.slash_commands == frozenset({"/workflow", "/schedule", "/flow"})
     assert manifest.bot_events == frozenset({"app_home_opened"})
     assert (manifest.subscribes("app_home_opened"), manifest.subscribes("app_mention")) == (
         True,
