@@ -52,7 +52,7 @@ def inputs_line(inputs: dict[str, str]) -> str:
     if not inputs:
         return "no inputs"
     return ", ".join(
-        f"{escape(key)}={cut(escape(value), VALUE_SHOWN)}" for key, value in inputs.items()
+        f"{escape(key)}={escape(cut(value, VALUE_SHOWN))}" for key, value in inputs.items()
     )
 
 
