@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping
 
 from orchestration.flows.models import DEFAULT_MAX_LENGTH, FlowFile, InputSpec
+from orchestration.flows.value_types import fits
 
 InputValue = str | int | float | bool
 INTEGER = re.compile(r"^[+-]?\d{1,18}$")
@@ -42,7 +43,7 @@ def checked_inputs(flow: FlowFile, given: Mapping[str, InputValue]) -> dict[str,
 
 def _value(name: str, spec: InputSpec, value: InputValue) -> InputValue:
     read = _read(spec.type, value) if isinstance(value, str) else value
-    if not _fits(spec.type, read):
+    if not fits(read, spec.type) or (isinstance(read, float) and not math.isfinite(read)):
         raise InputRefused(f"input {name!r} must be {_article(spec.type)}, not {value!r:.60}")
     if isinstance(read, str):
         limit = spec.max_length or DEFAULT_MAX_LENGTH
@@ -69,18 +70,6 @@ def _read(kind: str, text: str) -> InputValue:
     if kind == "boolean" and word.lower() in TRUE | FALSE:
         return word.lower() in TRUE
     return text
-
-
-def _fits(kind: str, value: object) -> bool:
-    if isinstance(value, bool):
-        return kind == "boolean"
-    if kind == "integer":
-        return isinstance(value, int)
-    if kind == "number":
-        return isinstance(value, int | float) and math.isfinite(value)
-    if kind == "string":
-        return isinstance(value, str)
-    return False
 
 
 def _article(kind: str) -> str:

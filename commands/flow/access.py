@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from commands.replies import GroupMembers, GroupsUnavailable
-from orchestration.policy.file import PolicyError, load_policy
+from orchestration.policy.file import Policy, PolicyError, load_policy
 from orchestration.policy.flows import FlowAccess, flow_starters
 from orchestration.slack_text import escape
 
@@ -32,8 +32,8 @@ class PolicyUnusable(Exception):
     """The policy file cannot be read; the message says why (for the asker)."""
 
 
-def flow_entries(policy_file: Path) -> list[FlowAccess]:
-    """The policy file's ``flows`` list.
+def usable_policy(policy_file: Path) -> Policy:
+    """The policy file, read now.
 
     Raises:
         PolicyUnusable: The file is missing or invalid.
@@ -45,7 +45,12 @@ def flow_entries(policy_file: Path) -> list[FlowAccess]:
             "The policy file cannot be read, so nobody may start flows now; tell the bot's "
             "operators (chatops flow validate and the bot's log say why). Nothing was started."
         ) from None
-    return policy.flows
+    return policy
+
+
+def flow_entries(policy_file: Path) -> list[FlowAccess]:
+    """The policy file's ``flows`` list (raises :class:`PolicyUnusable`)."""
+    return usable_policy(policy_file).flows
 
 
 def not_listed(flow: str) -> StartRefusal:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from commands.flow.access import PolicyUnusable, flow_entries, is_starter
+from commands.flow.access import PolicyUnusable, is_starter, usable_policy
 from commands.replies import GroupMembers, GroupsUnavailable
 from orchestration.flows.load import FlowUnreadable, flow_files, read_source
 from orchestration.flows.models import InputSpec
@@ -55,8 +55,9 @@ async def list_flows(
     Raises:
         PolicyUnusable: The policy file cannot be read.
     """
-    entries = flow_entries(settings.policy_file)
-    context = settings_context(settings)
+    policy = usable_policy(settings.policy_file)
+    entries = policy.flows
+    context = settings_context(settings, policy)
     members = cached(groups)
     listed = []
     for file in flow_files(settings.flows_dir):

@@ -4,14 +4,13 @@ numbers, and inputs' defaults, choices and lengths fit their types."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from orchestration.flows.expressions import ExpressionError
 from orchestration.flows.models import DEFAULT_MAX_LENGTH, FlowFile, InputSpec
 from orchestration.flows.problems import Finding
 from orchestration.flows.scope import Site, sites
 from orchestration.flows.steps import OUTPUTS
-from orchestration.flows.value_types import ANY, ValueType, assignable, type_of
+from orchestration.flows.value_types import ANY, ValueType, fits, type_of
 
 
 def check_types(flow: FlowFile) -> list[Finding]:
@@ -55,7 +54,7 @@ def _input_problems(name: str, spec: InputSpec) -> list[Finding]:
     default = spec.default
     if default is None:
         return found
-    if not _fits(default, spec.type):
+    if not fits(default, spec.type):
         message = f"the default {default!r} is {type_of(default)}, not {spec.type}"
         found.append(Finding((*loc, "default"), message))
     elif spec.choices is not None and default not in spec.choices:
@@ -63,7 +62,3 @@ def _input_problems(name: str, spec: InputSpec) -> list[Finding]:
     elif isinstance(default, str) and len(default) > (spec.max_length or DEFAULT_MAX_LENGTH):
         found.append(Finding((*loc, "default"), "longer than max_length"))
     return found
-
-
-def _fits(value: Any, wanted: ValueType) -> bool:
-    return assignable(type_of(value), wanted) and type_of(value) != ANY

@@ -41,7 +41,7 @@ from orchestration.flows.yaml_tree import (
     text_position,
     yaml_problem,
 )
-from orchestration.policy.file import load_policy
+from orchestration.policy.file import Policy, load_policy
 
 if TYPE_CHECKING:
     from orchestration.settings import Settings
@@ -56,14 +56,15 @@ __all__ = [
 ]
 
 
-def settings_context(settings: Settings) -> FlowContext:
+def settings_context(settings: Settings, policy: Policy | None = None) -> FlowContext:
     """What flows are checked against, from the settings: the flows directory, the
-    allow-list, the policy file.
+    allow-list, the policy file (``policy``, when the caller has read it already).
 
     Raises:
         PolicyError: The policy file cannot be used.
     """
-    policy, _ = load_policy(settings.policy_file)
+    if policy is None:
+        policy, _ = load_policy(settings.policy_file)
     return FlowContext(
         flows_dir=settings.flows_dir,
         http_allow=settings.effective_flow_http_allow,

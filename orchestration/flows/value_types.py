@@ -24,6 +24,13 @@ def comparable(left: ValueType, right: ValueType) -> bool:
     return (left in NUMERIC and right in NUMERIC) or left == right == "string"
 
 
+def fits(value: Any, wanted: ValueType) -> bool:
+    """Whether ``value`` (met at run time, or written in the file) may stand where ``wanted``
+    is expected."""
+    found = type_of(value)
+    return found != ANY and assignable(found, wanted)
+
+
 def type_of(value: Any) -> ValueType:
     """The type of a value met at run time (JSON's kinds; booleans are not numbers)."""
     if value is None:
